@@ -1,0 +1,44 @@
+"""Answers questions about news articles with passages quoted verbatim, with sources.
+
+Example:
+    >>> from assistant import Assistant
+    >>> bot = Assistant.load(corpus_dir="corpus", index_dir="index")
+    >>> answer = bot.ask("How many soldiers did Azerbaijan lose?", k=5)
+    >>> answer.best.highlight, answer.best.outlet
+"""
+
+from __future__ import annotations
+
+from .answer import Answer, Passage
+from .config import DEFAULT_K, DEFAULT_MODEL, Settings
+from .corpus import Article, load_corpus
+from .errors import (
+    AssistantError,
+    CorpusError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    ModelError,
+    QuestionError,
+)
+from .pipeline import Assistant, retrieve
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_K",
+    "DEFAULT_MODEL",
+    "Answer",
+    "Article",
+    "Assistant",
+    "AssistantError",
+    "CorpusError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "ModelError",
+    "Passage",
+    "QuestionError",
+    "Settings",
+    "__version__",
+    "load_corpus",
+    "retrieve",
+]

