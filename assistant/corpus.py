@@ -122,9 +122,8 @@ def parse_article(article_id: str, raw: bytes, *, path: str = "") -> Article:
     try:
         post = frontmatter.loads(text)
     except yaml.YAMLError as error:
-        raise CorpusError(
-            f"its YAML front matter is invalid ({error}); fix or remove it"
-        ) from error
+        problem = " ".join(str(error).split())
+        raise CorpusError(f"invalid YAML front matter ({problem}); fix or remove it") from error
     metadata = {name: metadata_value(post.metadata.get(name)) for name in METADATA_FIELDS}
     body = post.content
     if not metadata["title"]:

@@ -1,0 +1,87 @@
+"""The command line, run as users run it: in a subprocess, on the real corpus."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+from tests.conftest import CORPUS, REPO
+
+
+def run(*args: str, index: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", "--corpus", str(CORPUS), "--index", str(index), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cli-index")
+    result = run("build", index=folder)
+    assert result.returncode == 0, result.stderr
+    assert "built 24 passages from 5 articles" in result.stdout
+    return folder
+
+
+def test_ask_json_prints_the_trend_article_with_its_metadata(index: Path) -> None:
+    result = run("ask", "Who is Oleg Kuznetsov?", "--json", index=index)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)  # stdout holds nothing but the JSON
+    best = answer["passages"][0]
+    assert answer["found"] is True
+    assert best["article_id"] == "000_a3a1afb14bddd822"
+    assert (best["outlet"], best["published"]) == ("Trend", "2021-02-23")
+    assert len(answer["passages"]) == 5
+
+
+def test_ask_prints_quotes_and_sources(index: Path) -> None:
+    history = ["--history", "How many soldiers did Azerbaijan lose?"]
+    result = run("ask", "What about Armenia?", *history, "-k", "2", index=index)
+    assert result.returncode == 0, result.stderr
+    assert "searched for: How many soldiers did Armenia lose?" in result.stdout
+    assert "[1] \u201c" in result.stdout and "[3]" not in result.stdout
+
+
+def test_not_found_is_said_plainly(index: Path) -> None:
+    result = run("ask", "What is the recipe for banana bread?", index=index)
+    assert result.returncode == 0
+    assert "The articles don't answer this" in result.stdout
+    assert "not an answer" in result.stdout
+
+
+def test_empty_question_is_an_error_with_a_message(index: Path) -> None:
+    result = run("ask", "   ", index=index)
+    assert result.returncode == 2
+    assert "Please ask a question" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_info_accounts_for_every_file(index: Path) -> None:
+    result = run("info", "--json", index=index)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["index_status"] == "up to date"
+    assert (report["articles"], report["passages"]) == (5, 24)
+    assert report["model"] == "all-MiniLM-L6-v2"
+    assert len(report["files"]) == 5 and all(entry["indexed"] for entry in report["files"])
+
+
+def test_missing_corpus_and_index_give_a_fix(tmp_path: Path, capsys) -> None:
+    folders = ["--corpus", str(tmp_path / "none"), "--index", str(tmp_path / "idx")]
+    status = main([*folders, "ask", "x"])
+    assert status == 2
+    assert "python -m assistant build" in capsys.readouterr().err
+
+
+def test_the_cli_never_imports_gradio() -> None:
+    code = "import sys, assistant.cli, assistant; assert 'gradio' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=120)

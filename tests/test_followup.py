@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import pytest
+
+from assistant.followup import is_followup, resolve_followup
+
+FIRST = "How many soldiers did Azerbaijan lose?"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What about Armenia?", "How many soldiers did Armenia lose?"),
+        ("And Armenia?", "How many soldiers did Armenia lose?"),
+        ("how about Armenia", "How many soldiers did Armenia lose?"),
+    ],
+)
+def test_what_about_swaps_the_subject(question: str, expected: str) -> None:
+    assert resolve_followup(question, [FIRST]) == expected
+
+
+def test_pronoun_followups_carry_the_previous_question() -> None:
+    query = resolve_followup(
+        "Had it been damaged before?", ["What happened to the Holy Savior Cathedral?"]
+    )
+    assert "Holy Savior Cathedral" in query and "damaged before" in query
+
+
+@pytest.mark.parametrize(
+    "question", ["Who is Oleg Kuznetsov?", "When was Shusha recaptured by Azerbaijani forces?"]
+)
+def test_full_questions_are_left_alone(question: str) -> None:
+    assert not is_followup(question)
+    assert resolve_followup(question, [FIRST]) == question
+
+
+def test_no_history_means_no_change() -> None:
+    assert resolve_followup("What about Armenia?", []) == "What about Armenia?"
+    assert resolve_followup("What about Armenia?", None) == "What about Armenia?"
+
+
+def test_the_latest_full_question_is_used() -> None:
+    history = ["Who is Oleg Kuznetsov?", FIRST, "What about Armenia?"]
+    assert resolve_followup("And Russia?", history) == "How many soldiers did Russia lose?"
