@@ -143,7 +143,7 @@ def format_answer(answer: Answer, width: int = 88) -> str:
 def _info(args: argparse.Namespace, settings: Settings) -> int:
     from .corpus import load_corpus
     from .embedding import Embedder
-    from .pipeline import stale_reason
+    from .indexing import stale_reason
     from .store import read_manifest
 
     report: dict = {"corpus": str(args.corpus), "index": str(args.index)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import math
 import threading
@@ -10,27 +9,25 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import faiss
-
 from .answer import Answer, Passage
-from .chunking import chunk_article
-from .config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, DEFAULT_K, INDEX_FORMAT_VERSION, Settings
-from .corpus import Article, Corpus, load_corpus
+from .config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, DEFAULT_K, Settings
+from .corpus import Article, load_corpus
 from .embedding import Embedder
-from .errors import AssistantError, CorpusError, IndexNotFoundError
+from .errors import AssistantError, IndexNotFoundError
 from .followup import resolve_followup
-from .lexical_index import LexicalIndex
+from .indexing import build_index, stale_reason
 from .question import prepare_question
 from .retrieval import Hit, Retriever
-from .store import StoredIndex, load_index, read_manifest, save_index
-from .vector_index import VectorIndex
+from .store import StoredIndex, load_index, read_manifest
 
 logger = logging.getLogger(__name__)
 
-# Logistic mapping of the best sentence's cosine similarity to a 0-1
-# confidence: 0.5 at ANSWERABLE_COSINE. Chosen on our labelled questions, where
-# answered questions score about 0.45-0.8 and off-topic ones below 0.25.
-ANSWERABLE_COSINE = 0.33
+# Logistic mapping of the first passage's evidence (the higher of its own and
+# its best sentence's cosine similarity) to a 0-1 confidence, 0.5 at
+# ANSWERABLE_COSINE. On our labelled questions the answerable ones score
+# 0.36-0.85 and the off-topic ones 0.00-0.15: the midpoint is 0.25. On-topic
+# questions the articles do not answer still score like answerable ones.
+ANSWERABLE_COSINE = 0.25
 CONFIDENCE_SLOPE = 14.0
 
 
@@ -102,8 +99,7 @@ class Assistant:
                     "`python -m assistant build`"
                 )
             logger.warning("corpus folder %s not found; using the index as it is", corpus_dir)
-        elif stale_reason(index_dir, corpus, settings, embedder):
-            reason = stale_reason(index_dir, corpus, settings, embedder)
+        elif reason := stale_reason(index_dir, corpus, settings, embedder):
             logger.warning("building the index in %s: %s", index_dir, reason)
             build_index(corpus, index_dir, settings, embedder, progress=progress)
         try:
@@ -216,91 +212,6 @@ def answerability(hit: Hit) -> float:
     """Confidence 0-1 that a passage answers the question, from its best sentence."""
     evidence = max(hit.sentence_score, hit.dense)
     return 1.0 / (1.0 + math.exp(-CONFIDENCE_SLOPE * (evidence - ANSWERABLE_COSINE)))
-
-
-def expected_manifest(corpus: Corpus, settings: Settings, embedder: Embedder) -> dict[str, Any]:
-    """The manifest fields that must match for an index to be up to date."""
-    return {
-        "format_version": INDEX_FORMAT_VERSION,
-        "model": settings.model,
-        "model_fingerprint": embedder.fingerprint,
-        "corpus_fingerprint": corpus.fingerprint,
-        "index_settings": settings.index_key(),
-    }
-
-
-def stale_reason(
-    index_dir: str | Path, corpus: Corpus, settings: Settings, embedder: Embedder
-) -> str:
-    """Why the index must be (re)built, or '' when it is up to date."""
-    manifest = read_manifest(index_dir)
-    if manifest is None:
-        return "no index yet"
-    for key, value in expected_manifest(corpus, settings, embedder).items():
-        if manifest.get(key) != value:
-            return f"the {key.replace('_', ' ')} changed"
-    return ""
-
-
-_build_lock = threading.Lock()
-
-
-def build_index(
-    corpus: Corpus,
-    index_dir: str | Path,
-    settings: Settings,
-    embedder: Embedder,
-    *,
-    progress: bool = False,
-) -> Path:
-    """Embed and index every passage and sentence of a corpus; returns the folder."""
-    if not corpus.articles:
-        skipped = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in corpus.skipped)
-        raise CorpusError(
-            "the corpus holds no readable article: add .md or .txt files"
-            + (f" (skipped: {skipped})" if skipped else "")
-        )
-    with _build_lock:
-        articles = list(corpus.articles)
-        chunks = [
-            chunk
-            for article in articles
-            for chunk in chunk_article(
-                article, min_words=settings.min_words, max_words=settings.max_words
-            )
-        ]
-        texts = {article.id: article.text for article in articles}
-        sentences = [
-            texts[chunk.article_id][start:end] for chunk in chunks for start, end in chunk.sentences
-        ]
-        # One pass over passages and sentences together, so there is one progress bar.
-        vectors = embedder.encode_documents(
-            [chunk.text for chunk in chunks] + sentences,
-            batch_size=settings.batch_size,
-            progress=progress,
-        )
-        manifest = {
-            **expected_manifest(corpus, settings, embedder),
-            "settings": settings.to_dict(),
-            "dimension": int(vectors.shape[1]),
-            "counts": {
-                "articles": len(articles),
-                "passages": len(chunks),
-                "sentences": len(sentences),
-            },
-            "skipped": [{"path": s.path, "reason": s.reason} for s in corpus.skipped],
-            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "faiss_version": faiss.__version__,
-        }
-        return save_index(
-            index_dir,
-            manifest,
-            articles,
-            chunks,
-            VectorIndex.build(vectors[: len(chunks)]),
-            vectors[len(chunks) :],
-            LexicalIndex.build([chunk.text for chunk in chunks]),
-        )
 
 
 _loaded: dict[tuple[str, str], Assistant] = {}

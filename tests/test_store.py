@@ -8,7 +8,7 @@ import pytest
 
 from assistant import Assistant, IndexMismatchError, IndexNotFoundError, Settings
 from assistant.corpus import load_corpus
-from assistant.pipeline import build_index, stale_reason
+from assistant.indexing import build_index, stale_reason
 from assistant.store import POINTER, load_index
 
 
