@@ -1,0 +1,89 @@
+"""Start the web chat over the news articles.
+
+Usage::
+
+    python app.py                      # http://127.0.0.1:7860
+    python app.py --port 8080 --index /tmp/index
+    GRADIO_SERVER_PORT=8080 python app.py
+
+The index is built on first start (and rebuilt when the corpus changes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from assistant import Assistant, AssistantError
+from assistant.config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+PORT_VARIABLE = "GRADIO_SERVER_PORT"
+
+
+def port_number(value: str) -> int:
+    """Parse a TCP port, for argparse."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, got {port}")
+    return port
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Read the command line; the port falls back to $GRADIO_SERVER_PORT, then 7860."""
+    parser = argparse.ArgumentParser(description="Chat with the news articles in a browser.")
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})"
+    )
+    parser.add_argument(
+        "--port",
+        type=port_number,
+        default=None,
+        help=f"port to listen on (default: ${PORT_VARIABLE} or {DEFAULT_PORT})",
+    )
+    parser.add_argument(
+        "--corpus",
+        default=DEFAULT_CORPUS_DIR,
+        help=f"folder of articles (default: {DEFAULT_CORPUS_DIR})",
+    )
+    parser.add_argument(
+        "--index",
+        default=DEFAULT_INDEX_DIR,
+        help=f"folder of the search index, built when missing (default: {DEFAULT_INDEX_DIR})",
+    )
+    args = parser.parse_args(argv)
+    if args.port is None:
+        from_env = os.environ.get(PORT_VARIABLE, "").strip()
+        try:
+            args.port = port_number(from_env) if from_env else DEFAULT_PORT
+        except argparse.ArgumentTypeError as error:
+            parser.error(f"${PORT_VARIABLE}: {error}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Load the assistant and serve the chat until interrupted."""
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        assistant = Assistant.load(corpus_dir=args.corpus, index_dir=args.index)
+    except AssistantError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    # Imported here so that a bad corpus or index is reported before gradio loads.
+    from assistant.ui import build_demo, launch
+
+    launch(build_demo(assistant), host=args.host, port=args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
