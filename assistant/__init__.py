@@ -20,6 +20,7 @@ from .errors import (
     ModelError,
     QuestionError,
 )
+from .filters import Filters
 from .pipeline import Assistant, retrieve
 
 __version__ = "0.1.0"
@@ -32,6 +33,7 @@ __all__ = [
     "Assistant",
     "AssistantError",
     "CorpusError",
+    "Filters",
     "IndexMismatchError",
     "IndexNotFoundError",
     "ModelError",

@@ -42,8 +42,15 @@ class LexicalIndex:
     def __len__(self) -> int:
         return self.size
 
-    def search(self, queries: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: list[str], k: int, *, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """BM25 scores and row ids of the k best passages per query, best first.
+
+        Args:
+            queries: the query texts.
+            k: how many results per query.
+            rows: when given, only these rows may score above zero (a filter).
 
         A query with no indexed word gets all-zero scores; callers treat a
         zero score as no lexical evidence.
@@ -52,9 +59,13 @@ class LexicalIndex:
         if k == 0:
             empty = np.zeros((len(queries), 0))
             return empty.astype(np.float32), empty.astype(np.int64)
+        mask = None
+        if rows is not None:
+            mask = np.zeros(self.size, dtype=np.float32)
+            mask[np.asarray(rows, dtype=np.int64)] = 1.0
         tokens = tokenize(queries)
         ids, scores = self.model.retrieve(
-            tokens, k=k, show_progress=False, n_threads=1, leave_progress=False
+            tokens, k=k, show_progress=False, n_threads=1, leave_progress=False, weight_mask=mask
         )
         return scores.astype(np.float32), ids.astype(np.int64)
 

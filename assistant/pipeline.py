@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .answer import Answer, Passage
 from .config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, DEFAULT_K, Settings
 from .corpus import Article, load_corpus
 from .embedding import Embedder
 from .errors import AssistantError, IndexNotFoundError
+from .filters import Filters
 from .followup import resolve_followup
 from .indexing import build_index, stale_reason
 from .question import prepare_question
@@ -115,7 +118,12 @@ class Assistant:
     # -- asking ---------------------------------------------------------------
 
     def ask(
-        self, question: str, *, k: int = DEFAULT_K, history: Sequence[str] | None = None
+        self,
+        question: str,
+        *,
+        k: int = DEFAULT_K,
+        history: Sequence[str] | None = None,
+        filters: Filters | Mapping[str, Any] | None = None,
     ) -> Answer:
         """Find the passages that answer a question.
 
@@ -124,14 +132,16 @@ class Assistant:
             k: how many passages to return, best first.
             history: earlier user questions of the same chat, oldest first;
                 used to understand short follow-ups such as "What about Armenia?".
+            filters: only quote articles from these outlets or dates, as a
+                ``Filters`` or a dict such as ``{"outlets": ["Trend"]}``.
 
         Returns:
             An Answer whose passages are verbatim slices of the articles.
 
         Raises:
             QuestionError: the question is empty or has no words.
-            ValueError: k is not a positive whole number, or history is not a
-                list of strings.
+            ValueError: k is not a positive whole number, history is not a
+                list of strings, or the filters are malformed.
         """
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValueError(f"k must be a whole number of at least 1, got {k!r}")
@@ -139,6 +149,7 @@ class Assistant:
             history = []
         if isinstance(history, str) or not all(isinstance(item, str) for item in history):
             raise ValueError("history must be a list of earlier questions, as strings")
+        filters = Filters.from_value(filters)
         prepared = prepare_question(question, max_chars=self.settings.max_question_chars)
         query = resolve_followup(prepared.text, history)
         notes = list(prepared.notes)
@@ -148,8 +159,12 @@ class Assistant:
                 "language model reads: its meaning was taken from the beginning only, "
                 "while keyword search used all of it."
             )
+        rows = self._rows_allowed(filters)
+        if rows is not None and len(rows) == 0:
+            notes.append("No article matches the filters: widen them to search.")
+            return Answer(question, (), False, 0.0, query, tuple(notes))
         query_vector = self.embedder.encode_queries([query])[0]
-        hits = self.retriever.search(query, query_vector, k=k)
+        hits = self.retriever.search(query, query_vector, k=k, rows=rows)
         confidence = answerability(hits[0]) if hits else 0.0
         return Answer(
             question=question,
@@ -158,6 +173,16 @@ class Assistant:
             confidence=round(confidence, 4),
             searched_for=query,
             notes=tuple(notes),
+        )
+
+    def _rows_allowed(self, filters: Filters) -> np.ndarray | None:
+        """Passage rows the filters allow, or None when there is no filter."""
+        if not filters:
+            return None
+        allowed = {article.id for article in self.stored.articles if filters.allows(article)}
+        return np.array(
+            [row for row, chunk in enumerate(self.stored.chunks) if chunk.article_id in allowed],
+            dtype=np.int64,
         )
 
     def _passage(self, hit: Hit) -> Passage:

@@ -60,14 +60,29 @@ class Retriever:
         counts = [len(chunk.sentences) for chunk in stored.chunks]
         self._sentence_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
-    def search(self, query: str, query_vector: np.ndarray, *, k: int) -> list[Hit]:
-        """The k best passages for a query, best first."""
+    def search(
+        self, query: str, query_vector: np.ndarray, *, k: int, rows: np.ndarray | None = None
+    ) -> list[Hit]:
+        """The k best passages for a query, best first.
+
+        Args:
+            query: the query text, for BM25 and the highlight.
+            query_vector: its embedding.
+            k: how many passages to return.
+            rows: when given, only these passages may be returned (filters).
+        """
         settings = self.settings
         dense_scores, dense_ids = self.stored.vectors.search(
-            query_vector[None, :], settings.candidates
+            query_vector[None, :], settings.candidates, rows=rows
         )
-        lexical_scores, lexical_ids = self.stored.lexical.search([query], settings.candidates)
-        dense = dict(zip(dense_ids[0].tolist(), dense_scores[0].tolist(), strict=True))
+        lexical_scores, lexical_ids = self.stored.lexical.search(
+            [query], settings.candidates, rows=rows
+        )
+        dense = {
+            row: score
+            for row, score in zip(dense_ids[0].tolist(), dense_scores[0].tolist(), strict=True)
+            if row >= 0
+        }
         lexical = {
             row: score
             for row, score in zip(lexical_ids[0].tolist(), lexical_scores[0].tolist(), strict=True)

@@ -32,17 +32,28 @@ class VectorIndex:
     def dimension(self) -> int:
         return int(self.index.d)
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, *, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Scores and row ids of the k nearest vectors for each query, best first.
 
-        Rows beyond the index size are dropped, not padded with -1.
+        Args:
+            queries: unit vectors, one per row.
+            k: how many results per query.
+            rows: when given, only these rows may be returned (a filter).
+
+        Missing results (k larger than the allowed rows) come back as id -1.
         """
-        k = min(k, len(self))
+        allowed = len(self) if rows is None else len(rows)
+        k = min(k, allowed)
         if k == 0:
             empty = np.zeros((len(queries), 0))
             return empty.astype(np.float32), empty.astype(np.int64)
-        scores, ids = self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
-        return scores, ids
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if rows is None:
+            return self.index.search(queries, k)
+        selector = faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64))
+        return self.index.search(queries, k, params=faiss.SearchParameters(sel=selector))
 
     def save(self, path: str | Path) -> None:
         faiss.write_index(self.index, str(path))
