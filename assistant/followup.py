@@ -1,66 +1,56 @@
 """Completing short follow-up questions from the chat history, without a model.
 
 "How many soldiers did Azerbaijan lose?" followed by "What about Armenia?"
-means "How many soldiers did Armenia lose?". A follow-up is elliptical when it
-is short and opens with a connective ("and", "what about", "how about") or
-names nothing but a new subject; it is then completed from the most recent
-full question in the history.
+means "How many soldiers did Armenia lose?". A question is a follow-up when
+it opens with a connective ("and", "what about", "how about"), or is short
+and either leans on a pronoun ("Had it been damaged before?") or names
+almost nothing ("How many were wounded?", "Since when?"). It is completed from
+the previous question, itself completed the same way, so chains of
+follow-ups keep their subject.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _CONNECTIVE = re.compile(
-    r"^(?:and|but|also|so|then|what about|how about|what of|and what about|and how about)\b[\s,]*",
+    r"^(?:and what about|and how about|what about|how about|what of|and|but|also|so|then)\b"
+    r"[\s,]*",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
-_PRONOUN = re.compile(r"\b(it|its|they|them|their|he|him|his|she|her|this|that|there)\b", re.I)
-_QUESTION_WORDS = {
-    "What",
-    "Who",
-    "When",
-    "Where",
-    "Why",
-    "How",
-    "Which",
-    "Did",
-    "Does",
-    "Do",
-    "Is",
-    "Are",
-    "Was",
-    "Were",
-    "Has",
-    "Have",
-    "Had",
-    "Can",
-    "Could",
-    "Will",
-    "And",
-    "But",
-    "Also",
-    "So",
-    "Then",
-    "The",
-    "A",
-    "An",
-    "In",
-    "On",
-}
+_WORD = re.compile(r"[\w'’-]+")
+_PRONOUNS = frozenset(
+    "it its they them their theirs he him his she her hers this that these those there".split()
+)
+# Words that carry no subject of their own: question words, auxiliaries,
+# articles, prepositions, pronouns and quantity words.
+_FUNCTION_WORDS = _PRONOUNS | frozenset(
+    """what who whom whose when where why how which did does do is are was were has have had
+    can could will would should may might been be being the a an in on at of to for from by
+    with about and but also so then many much long far old since until else more other
+    again any some""".split()
+)
 SHORT_FOLLOWUP_WORDS = 6
+
+
+def content_words(text: str) -> list[str]:
+    """The words of a text that name something: not question or function words."""
+    return [w for w in _WORD.findall(text.lower()) if w not in _FUNCTION_WORDS]
 
 
 def is_followup(question: str) -> bool:
     """True for a question that needs an earlier one to be understood."""
-    words = question.split()
     if _CONNECTIVE.match(question):
         return True
-    return len(words) <= SHORT_FOLLOWUP_WORDS and bool(_PRONOUN.search(question))
+    words = _WORD.findall(question.lower())
+    if len(words) > SHORT_FOLLOWUP_WORDS:
+        return False
+    return bool(_PRONOUNS.intersection(words)) or len(content_words(question)) <= 1
 
 
-def resolve_followup(question: str, history: list[str] | tuple[str, ...] | None) -> str:
+def resolve_followup(question: str, history: Sequence[str] | None) -> str:
     """The question to search: the question itself, or completed from history.
 
     Args:
@@ -68,11 +58,19 @@ def resolve_followup(question: str, history: list[str] | tuple[str, ...] | None)
         history: earlier user questions of the chat, oldest first.
 
     Returns:
-        A self-contained query. For "What about X?" the names of the previous
-        question are replaced by X; otherwise the previous question's words
-        are added, so that the search sees both.
+        A self-contained query. For "What about X?" the last name in the
+        previous question is replaced by X; otherwise the previous question
+        is added, so that the search sees both.
     """
-    previous = _last_full_question(history)
+    previous = ""
+    for earlier in history or []:
+        earlier = " ".join(str(earlier).split())
+        if earlier:
+            previous = _complete(earlier, previous)
+    return _complete(question, previous)
+
+
+def _complete(question: str, previous: str) -> str:
     if not previous or not is_followup(question):
         return question
     rest = _CONNECTIVE.sub("", question).strip(" ?!.")
@@ -89,18 +87,10 @@ def resolve_followup(question: str, history: list[str] | tuple[str, ...] | None)
 
 
 def _names(text: str) -> list[str]:
-    """Capitalised word runs that look like names, question words excluded."""
+    """Capitalised word runs that look like names, function words excluded."""
     names = []
     for match in _NAME.finditer(text):
-        words = [w for w in match.group().split() if w not in _QUESTION_WORDS]
+        words = [w for w in match.group().split() if w.lower() not in _FUNCTION_WORDS]
         if words:
             names.append(" ".join(words))
     return names
-
-
-def _last_full_question(history) -> str:
-    for earlier in reversed(list(history or [])):
-        earlier = " ".join(str(earlier).split())
-        if earlier and not is_followup(earlier):
-            return earlier
-    return ""

@@ -89,13 +89,18 @@ class Assistant:
 
         Raises:
             IndexNotFoundError: there is neither an index nor a corpus.
+            IndexMismatchError: the index is damaged and there is no corpus
+                to rebuild it from.
             CorpusError, ModelError: building was needed and failed.
         """
+        from .store import POINTER
+
         settings = settings or Settings()
         embedder = Embedder(settings.model)
         corpus = load_corpus(corpus_dir) if Path(corpus_dir).is_dir() else None
         if corpus is None:
-            if read_manifest(index_dir) is None:
+            # A damaged index is reported as damaged by load_index, not as missing.
+            if read_manifest(index_dir) is None and not (Path(index_dir) / POINTER).exists():
                 raise IndexNotFoundError(
                     f"neither an index in {str(index_dir)!r} nor a corpus folder "
                     f"{str(corpus_dir)!r}: put articles in a corpus folder and run "
@@ -107,10 +112,10 @@ class Assistant:
             build_index(corpus, index_dir, settings, embedder, progress=progress)
         try:
             stored = load_index(index_dir)
-        except AssistantError:
+        except AssistantError as error:
             if corpus is None:
                 raise
-            logger.warning("the index in %s is damaged; rebuilding it", index_dir, exc_info=True)
+            logger.warning("rebuilding the index in %s: %s", index_dir, error, exc_info=True)
             build_index(corpus, index_dir, settings, embedder, progress=progress)
             stored = load_index(index_dir)
         return cls(stored, embedder, settings)
@@ -143,13 +148,59 @@ class Assistant:
             ValueError: k is not a positive whole number, history is not a
                 list of strings, or the filters are malformed.
         """
+        return self.ask_batch([question], k=k, histories=[history], filters=filters)[0]
+
+    def ask_batch(
+        self,
+        questions: Sequence[str],
+        *,
+        k: int = DEFAULT_K,
+        histories: Sequence[Sequence[str] | None] | None = None,
+        filters: Filters | Mapping[str, Any] | None = None,
+    ) -> list[Answer]:
+        """Answer several questions at once; the model embeds them in one batch.
+
+        Takes the same arguments as ``ask``, with one history per question.
+        A bad question raises its QuestionError for the whole batch.
+
+        Example:
+            >>> answers = bot.ask_batch(["Who is Oleg Kuznetsov?", "When was Shusha taken?"])
+        """
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValueError(f"k must be a whole number of at least 1, got {k!r}")
-        if history is None:
-            history = []
+        histories = list(histories) if histories is not None else [None] * len(questions)
+        if len(histories) != len(questions):
+            raise ValueError("give one history per question")
+        rows = self._rows_allowed(Filters.from_value(filters))
+        prepared = [self._prepare(q, h) for q, h in zip(questions, histories, strict=True)]
+        if rows is not None and len(rows) == 0:
+            note = "No article matches the filters: widen them to search."
+            return [
+                Answer(question, (), False, 0.0, query, (*notes, note))
+                for question, (query, notes) in zip(questions, prepared, strict=True)
+            ]
+        vectors = self.embedder.encode_queries([query for query, _ in prepared])
+        answers = []
+        for question, (query, notes), vector in zip(questions, prepared, vectors, strict=True):
+            hits = self.retriever.search(query, vector, k=k, rows=rows)
+            confidence = answerability(hits[0]) if hits else 0.0
+            answers.append(
+                Answer(
+                    question=question,
+                    passages=tuple(self._passage(hit) for hit in hits),
+                    found=confidence >= self.settings.found_threshold,
+                    confidence=round(confidence, 4),
+                    searched_for=query,
+                    notes=notes,
+                )
+            )
+        return answers
+
+    def _prepare(self, question: str, history: Sequence[str] | None) -> tuple[str, tuple[str, ...]]:
+        """The query to search for a question, and notes for the reader."""
+        history = [] if history is None else history
         if isinstance(history, str) or not all(isinstance(item, str) for item in history):
             raise ValueError("history must be a list of earlier questions, as strings")
-        filters = Filters.from_value(filters)
         prepared = prepare_question(question, max_chars=self.settings.max_question_chars)
         query = resolve_followup(prepared.text, history)
         notes = list(prepared.notes)
@@ -159,21 +210,7 @@ class Assistant:
                 "language model reads: its meaning was taken from the beginning only, "
                 "while keyword search used all of it."
             )
-        rows = self._rows_allowed(filters)
-        if rows is not None and len(rows) == 0:
-            notes.append("No article matches the filters: widen them to search.")
-            return Answer(question, (), False, 0.0, query, tuple(notes))
-        query_vector = self.embedder.encode_queries([query])[0]
-        hits = self.retriever.search(query, query_vector, k=k, rows=rows)
-        confidence = answerability(hits[0]) if hits else 0.0
-        return Answer(
-            question=question,
-            passages=tuple(self._passage(hit) for hit in hits),
-            found=confidence >= self.settings.found_threshold,
-            confidence=round(confidence, 4),
-            searched_for=query,
-            notes=tuple(notes),
-        )
+        return query, tuple(notes)
 
     def _rows_allowed(self, filters: Filters) -> np.ndarray | None:
         """Passage rows the filters allow, or None when there is no filter."""

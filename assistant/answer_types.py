@@ -1,0 +1,53 @@
+"""What kind of answer a question wants, and whether a sentence holds one.
+
+"How many soldiers ...?" wants a number, "When ...?" a date, "Who ...?" a
+name. A sentence that holds no answer of the wanted kind is unlikely to be the
+answering one: this helps choose the sentence to highlight and judge whether
+the articles answer at all. Plain patterns, no model.
+"""
+
+from __future__ import annotations
+
+import re
+
+NUMBER, DATE, NAME = "number", "date", "name"
+
+_WANTS = (
+    (NUMBER, re.compile(r"^(how (many|much|long|far|old)|what (number|percentage|share))\b")),
+    (
+        DATE,
+        re.compile(r"^((since|until) when|when|(in|on)? ?(what|which) (year|date|day|month))\b"),
+    ),
+    (NAME, re.compile(r"^(who|whom|whose)\b")),
+)
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
+    "hundreds?|thousands?|millions?|billions?|half|quarter"
+)
+_HOLDS = {
+    NUMBER: re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
+    DATE: re.compile(
+        r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+        r"[a-z]*\.?\s+\d|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
+        r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b|"
+        r"\b(last|next|this|early|late) (week|month|year|spring|summer|autumn|fall|winter)\b",
+        re.IGNORECASE,
+    ),
+    # A capitalised word after the first word of the sentence: a name, roughly.
+    NAME: re.compile(r"(?<=[\s(\"“'‘])[A-Z][a-z]+"),
+}
+
+
+def wanted_type(question: str) -> str | None:
+    """The kind of answer a question asks for, or None when it is not clear."""
+    words = question.strip().lower()
+    words = re.sub(r"^(and|but|so|then)\s+", "", words)
+    for kind, pattern in _WANTS:
+        if pattern.match(words):
+            return kind
+    return None
+
+
+def holds_type(sentence: str, kind: str | None) -> bool:
+    """True when the sentence holds an answer of that kind (always for None)."""
+    return kind is None or bool(_HOLDS[kind].search(sentence))
