@@ -79,6 +79,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     ask.set_defaults(run=_ask)
 
+    evaluate = commands.add_parser(
+        "eval", help="measure answer quality on labelled questions (own set and SQuAD)"
+    )
+    evaluate.add_argument(
+        "--dataset",
+        choices=("own", "squad", "all"),
+        default="all",
+        help="our questions about corpus/, SQuAD v1.1 dev + SQuAD 2.0 unanswerable, or both",
+    )
+    evaluate.add_argument(
+        "--split",
+        choices=("dev", "test", "all"),
+        default="test",
+        help="dev: where settings are chosen; test: where they are reported (default)",
+    )
+    evaluate.add_argument(
+        "--limit", type=int, default=None, help="at most N answerable and N unanswerable questions"
+    )
+    evaluate.add_argument(
+        "--modes",
+        default="hybrid,dense,lexical",
+        help="comma-separated retrieval modes to compare (default: %(default)s)",
+    )
+    evaluate.add_argument(
+        "--squad-dir", default=None, help="folder of the SQuAD files (default: ../shared/...)"
+    )
+    evaluate.add_argument("--json", action="store_true", help="print the reports as JSON")
+    evaluate.set_defaults(run=_eval)
+
     info = commands.add_parser("info", help="what the corpus and the index hold")
     info.add_argument("--json", action="store_true", help="print as JSON")
     info.set_defaults(run=_info)
@@ -138,6 +167,28 @@ def format_answer(answer: Answer, width: int = 88) -> str:
             f"score {passage.score:.2f}"
         )
     return "\n".join(lines)
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluation import format_reports, run
+
+    datasets = ("own", "squad") if args.dataset == "all" else (args.dataset,)
+    modes = tuple(mode.strip() for mode in args.modes.split(",") if mode.strip())
+    reports = run(
+        datasets,
+        corpus_dir=args.corpus,
+        index_dir=args.index,
+        settings=settings,
+        split=args.split,
+        limit=args.limit,
+        modes=modes,
+        squad_dir=args.squad_dir,
+    )
+    if args.json:
+        print(json.dumps([report.to_dict() for report in reports], indent=2))
+    else:
+        print(format_reports(reports))
+    return 0
 
 
 def _info(args: argparse.Namespace, settings: Settings) -> int:

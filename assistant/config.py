@@ -44,10 +44,13 @@ class Settings:
         term_weight: weight of the share of the question's IDF-weighted
             terms that its best sentence holds.
         coverage_weight: weight of that share over the whole passage.
+        type_weight: weight of whether that sentence holds the kind of answer
+            the question wants (a number for "how many", a date for "when").
         lexical_weight: weight of its BM25 score, scaled by the best one
             (0: on SQuAD dev, the coverage signals beat it).
-        per_article: at most this many passages from one article among the
-            first k while other articles have candidates (0: no cap).
+        diversity: each passage already shown from an article lowers the
+            score of that article's next passages by this share, so that other
+            articles' nearly-as-good passages come first (0: plain ranking).
         found_threshold: confidence below which an answer is "not found".
         max_question_chars: longer questions are cut to this many characters.
         batch_size: texts per batch when embedding at build time.
@@ -63,9 +66,10 @@ class Settings:
     sentence_weight: float = 0.75
     term_weight: float = 0.3
     coverage_weight: float = 0.6
+    type_weight: float = 0.2
     lexical_weight: float = 0.0
-    per_article: int = 0
-    found_threshold: float = 0.5
+    diversity: float = 0.05
+    found_threshold: float = 0.46
     max_question_chars: int = 1000
     batch_size: int = 32
 
@@ -79,8 +83,10 @@ class Settings:
         if min(self.candidates, self.rerank_depth, self.batch_size) < 1:
             raise ValueError("candidates, rerank_depth and batch_size must be at least 1")
         weights = (self.dense_weight, self.sentence_weight, self.term_weight)
-        if min(*weights, self.coverage_weight, self.lexical_weight) < 0:
+        if min(*weights, self.coverage_weight, self.type_weight, self.lexical_weight) < 0:
             raise ValueError("the weights must not be negative")
+        if not 0.0 <= self.diversity < 1.0:
+            raise ValueError(f"diversity must be in [0, 1), got {self.diversity}")
         if not 0.0 <= self.found_threshold <= 1.0:
             raise ValueError(f"found_threshold must be in [0, 1], got {self.found_threshold}")
 

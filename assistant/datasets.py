@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,12 +101,21 @@ def paragraph_id(title: str, index: int) -> str:
     return f"{title}#{index}"
 
 
-def load_squad_corpus(squad_dir: str | Path | None = None) -> Corpus:
-    """SQuAD v1.1 dev's paragraphs as articles: id ``Title#index``, outlet Wikipedia."""
+def load_squad_corpus(
+    squad_dir: str | Path | None = None, *, titles: Collection[str] | None = None
+) -> Corpus:
+    """SQuAD v1.1 dev's paragraphs as articles: id ``Title#index``, outlet Wikipedia.
+
+    Args:
+        squad_dir: folder of the SQuAD files (default: ../shared/benchmarks/squad).
+        titles: only the paragraphs of these Wikipedia articles (a quick slice).
+    """
     path = squad_path(SQUAD_V1, squad_dir)
     articles = []
     for entry in _read_squad(path):
         title = entry["title"]
+        if titles is not None and title not in titles:
+            continue
         for index, paragraph in enumerate(entry["paragraphs"]):
             articles.append(
                 Article(
@@ -119,7 +129,9 @@ def load_squad_corpus(squad_dir: str | Path | None = None) -> Corpus:
                     path=str(path),
                 )
             )
-    fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(repr(sorted(titles or ())).encode())
+    fingerprint = digest.hexdigest()
     return Corpus(tuple(articles), (), fingerprint)
 
 

@@ -28,7 +28,7 @@ from .indexing import build_index, stale_reason
 from .pipeline import Assistant
 from .store import load_index
 
-RECALL_AT = (1, 5, 10)
+RECALL_AT = (1, 3, 5, 10)
 BATCH = 256
 LATENCY_SAMPLE = 50
 
@@ -43,9 +43,13 @@ class Report:
         recall: share of answerable questions with a right passage in the top k, by k.
         mrr: mean reciprocal rank of the first right passage within the top 10.
         sentence_accuracy: share whose first passage's highlight holds an answer.
+        source_recall: for questions that several articles answer, the share of
+            those articles with a right passage in the top 5 (None if none).
         abstention: share of unanswerable questions answered ``found=False``.
         false_abstention: share of answerable questions answered ``found=False``.
         latency_ms: median time of one ``ask`` call, in milliseconds.
+        by_kind: per question type, how many questions and the share handled
+            right: a right first passage, or for unanswerable ones, abstaining.
     """
 
     dataset: str
@@ -56,9 +60,11 @@ class Report:
     recall: dict[int, float]
     mrr: float
     sentence_accuracy: float
+    source_recall: float | None
     abstention: float | None
     false_abstention: float
     latency_ms: float
+    by_kind: dict[str, tuple[int, float]]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,13 +109,39 @@ def evaluate(
             for q, a in answerable
         )
         / count,
+        source_recall=_source_recall(answerable),
         abstention=(
             sum(not a.found for a in unanswerable) / len(unanswerable) if unanswerable else None
         ),
         false_abstention=sum(not a.found for _, a in answerable) / count,
         latency_ms=_median_latency(bot, sample),
+        by_kind=_by_kind(questions, answers),
     )
     return report, answers
+
+
+def _by_kind(
+    questions: Sequence[LabelledQuestion], answers: Sequence[Answer]
+) -> dict[str, tuple[int, float]]:
+    groups: dict[str, list[bool]] = {}
+    for question, answer in zip(questions, answers, strict=True):
+        if question.answerable:
+            right = bool(answer.passages) and is_right(answer.passages[0], question)
+        else:
+            right = not answer.found
+        groups.setdefault(question.kind, []).append(right)
+    return {kind: (len(rights), sum(rights) / len(rights)) for kind, rights in groups.items()}
+
+
+def _source_recall(pairs: Sequence[tuple[LabelledQuestion, Answer]]) -> float | None:
+    several = [(q, a) for q, a in pairs if len(q.articles) > 1]
+    if not several:
+        return None
+    shares = []
+    for question, answer in several:
+        found = {p.article_id for p in answer.passages[:5] if is_right(p, question)}
+        shares.append(len(found) / len(question.articles))
+    return sum(shares) / len(shares)
 
 
 def _first_right_rank(answer: Answer, question: LabelledQuestion) -> int | None:
@@ -190,15 +222,24 @@ def format_reports(reports: Sequence[Report]) -> str:
             f"### {dataset} ({first.split} split: {first.answerable} answerable, "
             f"{first.unanswerable} unanswerable questions)",
             "",
-            "| mode | R@1 | R@5 | R@10 | MRR@10 | sentence | abstains | false abst. | ms/query |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| mode | R@1 | R@3 | R@5 | R@10 | MRR@10 | sentence | sources@5 | abstains "
+            "| false abst. | ms/query |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in rows:
             abstention = "n/a" if r.abstention is None else f"{r.abstention:.3f}"
+            sources = "n/a" if r.source_recall is None else f"{r.source_recall:.3f}"
             lines.append(
-                f"| {r.mode} | {r.recall[1]:.3f} | {r.recall[5]:.3f} | {r.recall[10]:.3f} | "
-                f"{r.mrr:.3f} | {r.sentence_accuracy:.3f} | {abstention} | "
+                f"| {r.mode} | {r.recall[1]:.3f} | {r.recall[3]:.3f} | {r.recall[5]:.3f} | "
+                f"{r.recall[10]:.3f} | "
+                f"{r.mrr:.3f} | {r.sentence_accuracy:.3f} | {sources} | {abstention} | "
                 f"{r.false_abstention:.3f} | {r.latency_ms:.1f} |"
             )
+        kinds = ", ".join(
+            f"{kind} {share:.2f} (n={count})"
+            for kind, (count, share) in sorted(first.by_kind.items())
+        )
+        if len(first.by_kind) > 1:
+            lines += ["", f"By question type ({first.mode}; R@1, or abstention): {kinds}"]
         lines.append("")
     return "\n".join(lines)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from . import answerability
 from .answer import Answer, Passage
 from .config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, DEFAULT_K, Settings
 from .corpus import Article, load_corpus
@@ -24,14 +24,6 @@ from .retrieval import Hit, Retriever
 from .store import StoredIndex, load_index, read_manifest
 
 logger = logging.getLogger(__name__)
-
-# Logistic mapping of the first passage's evidence (the higher of its own and
-# its best sentence's cosine similarity) to a 0-1 confidence, 0.5 at
-# ANSWERABLE_COSINE. On our labelled questions the answerable ones score
-# 0.36-0.85 and the off-topic ones 0.00-0.15: the midpoint is 0.25. On-topic
-# questions the articles do not answer still score like answerable ones.
-ANSWERABLE_COSINE = 0.25
-CONFIDENCE_SLOPE = 14.0
 
 
 class Assistant:
@@ -183,7 +175,7 @@ class Assistant:
         answers = []
         for question, (query, notes), vector in zip(questions, prepared, vectors, strict=True):
             hits = self.retriever.search(query, vector, k=k, rows=rows)
-            confidence = answerability(hits[0]) if hits else 0.0
+            confidence = answerability.confidence(hits)
             answers.append(
                 Answer(
                     question=question,
@@ -268,12 +260,6 @@ class Assistant:
             "index": str(self.stored.folder),
             "skipped_files": manifest.get("skipped", []),
         }
-
-
-def answerability(hit: Hit) -> float:
-    """Confidence 0-1 that a passage answers the question, from its best sentence."""
-    evidence = max(hit.sentence_score, hit.dense)
-    return 1.0 / (1.0 + math.exp(-CONFIDENCE_SLOPE * (evidence - ANSWERABLE_COSINE)))
 
 
 _loaded: dict[tuple[str, str], Assistant] = {}

@@ -6,8 +6,9 @@ plus 0.3 x its BM25 score scaled by the best BM25 score, picks a shortlist.
 The shortlist is then scored by a weighted sum of four signals (weights in
 ``Settings``): the passage's cosine similarity, its best sentence's cosine
 similarity, the share of the question's IDF-weighted terms in that sentence,
-and the same share over the whole passage. The best sentence is also the one
-highlighted. On SQuAD dev these signals beat BM25 and cosine alone and their
+the same share over the whole passage, and whether that sentence holds the
+kind of answer the question wants (answer_types.py). The best sentence is
+also the one highlighted. On SQuAD dev these signals beat BM25 and cosine alone and their
 plain fusion (see docs/quality.md): questions are usually answered by one
 sentence, and whether the question's rare words occur says more than BM25's
 length-normalised score.
@@ -115,6 +116,7 @@ class Retriever:
                 row, query_vector, terms, term_weights, wanted
             )
             text = self._texts[self.stored.chunks[row].article_id]
+            typed = holds_type(text[sentence[0] : sentence[1]], wanted)
             lexical_share = lexical.get(row, 0.0) / top_lexical
             if mode == "hybrid":
                 score = _weighted(
@@ -124,6 +126,7 @@ class Retriever:
                     sentence=sentence_score,
                     terms=term_share,
                     coverage=coverage,
+                    typed=float(typed),
                 )
             else:
                 # One search alone: its own score, as the baseline it stands for.
@@ -139,7 +142,7 @@ class Retriever:
                     sentence_score=sentence_score,
                     term_share=term_share,
                     coverage=coverage,
-                    typed=holds_type(text[sentence[0] : sentence[1]], wanted),
+                    typed=typed,
                     source="both" if row in lexical and mode == "hybrid" else mode,
                 )
             )
@@ -174,28 +177,31 @@ class Retriever:
         return dense, lexical
 
     def _diversify(self, hits: list[Hit], k: int) -> list[Hit]:
-        """The k best hits, at most ``per_article`` from one article while others remain.
+        """The k best hits, each article's later passages discounted (greedy, as MMR).
 
-        Passages beyond the cap are not dropped: they fill the list when the
-        other articles run out, so a one-article corpus still returns k.
+        Every passage already taken from an article lowers that article's next
+        passages by ``diversity`` (a share of their score), so that another
+        outlet's nearly-as-good passage comes first, while a clearly better
+        passage from the same article still wins. The hits keep their own
+        scores; only the order changes.
         """
-        cap = self.settings.per_article
-        if cap <= 0:
+        penalty = self.settings.diversity
+        if penalty <= 0:
             return hits[:k]
+        remaining = list(hits)
         chosen: list[Hit] = []
-        held_back: list[Hit] = []
-        counts: dict[str, int] = {}
-        for hit in hits:
-            article = self.stored.chunks[hit.row].article_id
-            if counts.get(article, 0) < cap:
-                counts[article] = counts.get(article, 0) + 1
-                chosen.append(hit)
-            else:
-                held_back.append(hit)
-            if len(chosen) == k:
-                break
-        chosen.extend(held_back[: k - len(chosen)])
-        chosen.sort(key=lambda hit: hit.score, reverse=True)
+        taken: dict[str, int] = {}
+        while remaining and len(chosen) < k:
+
+            def adjusted(hit: Hit) -> float:
+                article = self.stored.chunks[hit.row].article_id
+                return hit.score * (1.0 - penalty * taken.get(article, 0))
+
+            best = max(remaining, key=adjusted)
+            remaining.remove(best)
+            chosen.append(best)
+            article = self.stored.chunks[best.row].article_id
+            taken[article] = taken.get(article, 0) + 1
         return chosen
 
     def _cosine(self, row: int, query_vector: np.ndarray) -> float:
@@ -255,6 +261,7 @@ def _weighted(settings: Settings, **signals: float) -> float:
         "sentence": settings.sentence_weight,
         "terms": settings.term_weight,
         "coverage": settings.coverage_weight,
+        "typed": settings.type_weight,
     }
     total = sum(weights.values()) or 1.0
     return sum(weights[name] * value for name, value in signals.items()) / total

@@ -1,0 +1,132 @@
+"""Fit the answerability model: logistic regression on the first passage's signals.
+
+Run from the repository root (scikit-learn comes with sentence-transformers):
+
+    python scripts/fit_answerability.py
+
+It prints the coefficients to paste into ``assistant/answerability.py`` and,
+as a Markdown table and as the plot ``docs/abstention.png`` (matplotlib, from
+requirements-dev.txt), the trade-off between abstaining on unanswerable
+questions and wrongly abstaining on answerable ones, on the dev split and the
+test split. Only the dev split is used for fitting and for choosing the
+threshold.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from assistant import Assistant, Settings  # noqa: E402
+from assistant.answerability import FEATURES, features  # noqa: E402
+from assistant.datasets import (  # noqa: E402
+    load_own_questions,
+    load_squad_corpus,
+    load_squad_questions,
+    load_squad_unanswerable,
+)
+from assistant.evaluation import open_assistant, select  # noqa: E402
+from assistant.followup import resolve_followup  # noqa: E402
+
+SQUAD_PER_KIND = 1000
+OWN_WEIGHT = 3.0
+FALSE_ABSTENTION_BUDGET = 0.05
+TABLE_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+PLOT = Path("docs") / "abstention.png"
+
+
+def signals(bot: Assistant, questions) -> tuple[np.ndarray, np.ndarray]:
+    queries = [resolve_followup(q.question, q.history) for q in questions]
+    vectors = bot.embedder.encode_queries(queries)
+    rows = []
+    for query, vector in zip(queries, vectors, strict=True):
+        rows.append(features(bot.retriever.search(query, vector, k=2)))
+    return np.array(rows), np.array([q.answerable for q in questions])
+
+
+def main() -> None:
+    settings = Settings()
+    own = Assistant.load("corpus", "index", settings=settings)
+    squad = open_assistant(load_squad_corpus(), Path("index") / "eval-squad-v1.1", settings)
+    squad_questions = load_squad_questions() + load_squad_unanswerable()
+    data = {}
+    for split in ("dev", "test"):
+        own_x, own_y = signals(own, select(load_own_questions(), split=split))
+        squad_x, squad_y = signals(
+            squad, select(squad_questions, split=split, limit=SQUAD_PER_KIND)
+        )
+        data[split] = (own_x, own_y, squad_x, squad_y)
+    own_x, own_y, squad_x, squad_y = data["dev"]
+    # Our own questions are few but are the product's real case: weigh them up
+    # so that they count three times as much as the SQuAD sample.
+    own_weight = OWN_WEIGHT * len(squad_y) / max(len(own_y), 1)
+    weight = np.r_[np.full(len(own_y), own_weight), np.ones(len(squad_y))]
+    model = LogisticRegression(C=1.0, max_iter=1000)
+    model.fit(np.r_[own_x, squad_x], np.r_[own_y, squad_y], sample_weight=weight)
+    print("WEIGHTS = {")
+    for name, value in zip(FEATURES, model.coef_[0], strict=True):
+        print(f'    "{name}": {value:.4f},')
+    print("}")
+    print(f"BIAS = {model.intercept_[0]:.4f}")
+    # The threshold: the highest that keeps false abstention within the budget
+    # on both dev sets.
+    own_p, squad_p = model.predict_proba(own_x)[:, 1], model.predict_proba(squad_x)[:, 1]
+    chosen = max(
+        t
+        for t in np.arange(0.05, 0.951, 0.01)
+        if np.mean(own_p[own_y] < t) <= FALSE_ABSTENTION_BUDGET
+        and np.mean(squad_p[squad_y] < t) <= FALSE_ABSTENTION_BUDGET
+    )
+    print(f"found_threshold = {chosen:.2f}")
+    curves = {}
+    print(
+        "\n| split | threshold | own: abstains | own: false abst. "
+        "| SQuAD: abstains | SQuAD: false abst. |\n|---|---|---|---|---|---|"
+    )
+    for split, (own_x, own_y, squad_x, squad_y) in data.items():
+        own_p = model.predict_proba(own_x)[:, 1]
+        squad_p = model.predict_proba(squad_x)[:, 1]
+        for threshold in sorted({*TABLE_THRESHOLDS, round(chosen, 2)}):
+            print(
+                f"| {split} | {threshold:.2f} | {np.mean(own_p[~own_y] < threshold):.3f} | "
+                f"{np.mean(own_p[own_y] < threshold):.3f} | "
+                f"{np.mean(squad_p[~squad_y] < threshold):.3f} | "
+                f"{np.mean(squad_p[squad_y] < threshold):.3f} |"
+            )
+        grid = np.linspace(0, 1, 101)
+        for name, p, y in (("own", own_p, own_y), ("SQuAD", squad_p, squad_y)):
+            curves[f"{name} {split}"] = (
+                [np.mean(p[y] < t) for t in grid],
+                [np.mean(p[~y] < t) for t in grid],
+            )
+    plot(curves)
+
+
+def plot(curves: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4.5))
+    for label, (false_abstention, abstention) in curves.items():
+        axes.plot(false_abstention, abstention, label=label)
+    axes.axvline(0.05, color="grey", linestyle=":", linewidth=1)
+    axes.set_xlabel("false abstention (answerable questions answered 'not found')")
+    axes.set_ylabel("abstention on unanswerable questions")
+    axes.set_title("Answerability threshold trade-off")
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(PLOT, dpi=100)
+    print(f"\nwrote {PLOT}")
+
+
+if __name__ == "__main__":
+    main()

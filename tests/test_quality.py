@@ -1,0 +1,74 @@
+"""Regression floors for answer quality: a fast slice of each data set.
+
+The floors sit a little under the figures measured by ``python -m assistant
+eval`` (docs/quality.md), so that a change that makes answers worse fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.datasets import (
+    load_own_questions,
+    load_squad_corpus,
+    load_squad_questions,
+    load_squad_unanswerable,
+)
+from assistant.evaluation import evaluate, open_assistant
+
+# Three Wikipedia articles of SQuAD's test split (about 150 paragraphs): large
+# enough that retrieval is not trivial, small enough to index in seconds.
+SQUAD_SLICE = 3
+
+
+@pytest.fixture(scope="module")
+def own_report(bot: Assistant):
+    return evaluate(bot, load_own_questions(), dataset="own")[0]
+
+
+def test_own_questions_retrieval(own_report) -> None:
+    # Measured: R@1 0.833, R@3 0.980, MRR@10 0.905, sentence 0.706, sources@5 0.773.
+    assert own_report.answerable >= 60 and own_report.unanswerable >= 15
+    assert own_report.recall[1] >= 0.80
+    assert own_report.recall[3] >= 0.95
+    assert own_report.mrr >= 0.87
+    assert own_report.sentence_accuracy >= 0.66
+    assert own_report.source_recall >= 0.70
+
+
+def test_own_questions_abstention(own_report) -> None:
+    # Measured: abstains on 0.464 of unanswerable (every off-topic one), wrongly
+    # on 0.029 of answerable.
+    assert own_report.by_kind["unanswerable-off-topic"][1] == 1.0
+    assert own_report.abstention >= 0.40
+    assert own_report.false_abstention <= 0.05
+
+
+def test_hybrid_beats_each_search_alone(bot: Assistant) -> None:
+    questions = load_own_questions()
+    recall = {}
+    for mode in ("hybrid", "dense", "lexical"):
+        alone = Assistant(bot.stored, bot.embedder, Settings(retrieval=mode))
+        recall[mode] = evaluate(alone, questions)[0].recall[1]
+    assert recall["hybrid"] > max(recall["dense"], recall["lexical"])
+
+
+@pytest.fixture(scope="module")
+def squad_slice(tmp_path_factory: pytest.TempPathFactory):
+    answerable = [q for q in load_squad_questions() if q.split == "test"]
+    titles = sorted({q.key for q in answerable})[:SQUAD_SLICE]
+    corpus = load_squad_corpus(titles=titles)
+    questions = [q for q in answerable if q.key in titles]
+    questions += [q for q in load_squad_unanswerable() if q.key in titles]
+    bot = open_assistant(corpus, tmp_path_factory.mktemp("squad"), Settings())
+    return evaluate(bot, questions, dataset="squad-slice")[0]
+
+
+def test_squad_slice_retrieval(squad_slice) -> None:
+    # Measured on this slice (Chloroplast, Civil_disobedience, Construction; 590
+    # questions over 111 paragraphs): R@1 0.842, R@5 0.947, MRR@10 0.889.
+    assert squad_slice.answerable >= 500
+    assert squad_slice.recall[1] >= 0.82
+    assert squad_slice.recall[5] >= 0.93
+    assert squad_slice.mrr >= 0.87
