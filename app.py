@@ -5,6 +5,8 @@ Usage::
     python app.py                      # http://127.0.0.1:7860
     python app.py --port 8080 --index /tmp/index
     GRADIO_SERVER_PORT=8080 python app.py
+    python app.py --mcp                # also an MCP server at /gradio_api/mcp/
+    python app.py --feedback /tmp/feedback.jsonl
 
 The index is built on first start (and rebuilt when the corpus changes).
 """
@@ -12,12 +14,14 @@ The index is built on first start (and rebuilt when the corpus changes).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import sys
 
 from assistant import Assistant, AssistantError
 from assistant.config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR
+from assistant.feedback import DEFAULT_FEEDBACK_FILE, FeedbackLog
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -57,6 +61,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=DEFAULT_INDEX_DIR,
         help=f"folder of the search index, built when missing (default: {DEFAULT_INDEX_DIR})",
     )
+    parser.add_argument(
+        "--feedback",
+        default=DEFAULT_FEEDBACK_FILE,
+        help=f"JSONL file that likes and dislikes go to (default: {DEFAULT_FEEDBACK_FILE})",
+    )
+    parser.add_argument(
+        "--mcp",
+        action="store_true",
+        help="also serve the ask tool over MCP at /gradio_api/mcp/ (needs gradio[mcp])",
+    )
     args = parser.parse_args(argv)
     if args.port is None:
         from_env = os.environ.get(PORT_VARIABLE, "").strip()
@@ -70,6 +84,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Load the assistant and serve the chat until interrupted."""
     args = parse_args(argv)
+    if args.mcp and importlib.util.find_spec("mcp") is None:
+        print("error: --mcp needs the mcp package: pip install 'gradio[mcp]'", file=sys.stderr)
+        return 1
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -81,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     # Imported here so that a bad corpus or index is reported before gradio loads.
     from assistant.ui import build_demo, launch
 
-    launch(build_demo(assistant), host=args.host, port=args.port)
+    demo = build_demo(assistant, feedback=FeedbackLog(args.feedback))
+    launch(demo, host=args.host, port=args.port, mcp=args.mcp)
     return 0
 
 

@@ -1,21 +1,15 @@
-"""Tests of the web chat: formatting, the chat handler, /ask, and the page itself.
+"""Tests of the web chat without a server: HTML formatting, event handlers, app.py.
 
-The formatting tests build Answers by hand; the rest use the real model and the
-real corpus, through a session-scoped assistant and one running ``app.py``.
+The formatting tests build Answers by hand; the handler tests use the real
+model and corpus through the session-scoped ``bot``. The running app, its API
+and the page in a browser are tested in ``test_browser.py``.
 """
 
 from __future__ import annotations
 
 import html
-import os
 import re
-import socket
 import string
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,38 +17,59 @@ import gradio as gr
 import pytest
 
 from assistant.answer import Answer, Passage
-from assistant.errors import QuestionError
+from assistant.corpus import Article
+from assistant.feedback import FeedbackLog
+from assistant.figures import find_discrepancies
+from assistant.filters import Filters
 from assistant.pipeline import Assistant
-from assistant.ui import (
+from assistant.ui import build_demo
+from assistant.ui_chat import (
     EMPTY_QUESTION,
-    NOT_AN_ANSWER,
-    NOT_FOUND,
+    FAILURE,
+    STALE_LINK,
+    answer_pending,
+    answer_turn,
     ask_json,
-    build_demo,
-    escape_text,
-    format_answer,
-    format_reply,
-    format_source,
-    mark_highlight,
-    questions_from_history,
-    reply,
+    filter_status,
+    open_article,
+    record_rating,
+    take_question,
 )
-from tests.conftest import CORPUS, REPO
+from assistant.ui_format import (
+    COPY_CITATION,
+    NOT_AN_ANSWER,
+    NOT_AN_ANSWER_TAG,
+    NOT_FOUND,
+    OPEN_ARTICLE,
+    citation_text,
+    escape_text,
+    format_reply,
+    link_html,
+    mark_highlight,
+    open_ref,
+    parse_open_ref,
+    safe_url,
+)
+from assistant.ui_views import format_article, format_corpus
 
 KUZNETSOV_ARTICLE = "000_a3a1afb14bddd822"
-CHROMIUM = Path("/usr/bin/chromium")
 # A question whose passages hold the Markdown left in The Moscow Times article:
 # "**Valery Sharifulin / TASS**", "[... for AFP](#)" and "# ..." headings.
 MARKDOWN_QUESTION = "Valery Sharifulin TASS"
-
 HOSTILE = "<script>alert(1)</script> **x** [click](#) # Title $$x^2$$ www.example.com"
+OUR_TAGS = re.compile(
+    r"</?(?:div|span|p|a|mark|blockquote|details|summary|br|strong|article|header|h3)\b[^>]*>"
+)
 
 
-def bare_text(markdown: str) -> str:
-    """What is left once character references and our own markup are removed."""
-    for ours in ("<br>", "<mark>", "</mark>", " **[1]**"):
-        markdown = markdown.replace(ours, "")
-    return re.sub(r"&#\d+;", "", markdown)
+def text_of(markup: str) -> str:
+    """What a browser would show as text, roughly: our tags dropped, references undone."""
+    return html.unescape(OUR_TAGS.sub("", markup.replace("<br>", "\n")))
+
+
+def article_markup_left(markup: str) -> set[str]:
+    """Tags that are not ours: none may come from an article."""
+    return set(re.findall(r"<[a-zA-Z!/][^>]*>", OUR_TAGS.sub("", markup)))
 
 
 def make_passage(text: str, highlight: str, **fields: object) -> Passage:
@@ -94,24 +109,24 @@ def make_answer(found: bool, **fields: object) -> Answer:
     return Answer(**{**values, **fields})
 
 
-# -- formatting -----------------------------------------------------------------
+# -- escaping and links -----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     "markup",
-    [HOSTILE, "<img src=x onerror=alert(1)>", "1. list\n- item", "a_b_ `c` ~~d~~ &amp; \\"],
+    [HOSTILE, "<img src=x onerror=alert(1)>", "1. list\n- item", "a_b_ `c` ~~d~~ &amp; \\ \"'"],
 )
 def test_escape_text_leaves_no_markup(markup: str) -> None:
     escaped = escape_text(markup)
-    assert not set(bare_text(escaped)) & set(string.punctuation)
+    bare = re.sub(r"&#\d+;", "", escaped.replace("<br>", ""))
+    assert not set(bare) & set(string.punctuation)  # covers html.escape's <>&"' too
     assert html.unescape(escaped.replace("<br>", "\n")) == markup
 
 
 def test_mark_highlight_marks_the_sentence_and_escapes_the_rest() -> None:
     marked = mark_highlight(HOSTILE_PASSAGE)
     assert f"<mark>{escape_text('The key sentence is here.')}</mark>" in marked
-    assert "<script" not in marked and "**x**" not in marked
-    assert "&#60;script&#62;" in marked and "&#42;&#42;x&#42;&#42;" in marked
+    assert "<script" not in marked and "&#60;script&#62;" in marked
 
 
 def test_mark_highlight_without_a_match_only_escapes() -> None:
@@ -119,125 +134,264 @@ def test_mark_highlight_without_a_match_only_escapes() -> None:
     assert mark_highlight(passage) == escape_text("**Plain** text.")
 
 
-def test_format_reply_quotes_the_best_sentence_with_a_citation() -> None:
+@pytest.mark.parametrize(
+    ("url", "is_link"),
+    [
+        ("https://example.com/a?b=1", True),
+        ("HTTP://example.com/a", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html,<script>", False),
+        ("www.example.com", False),
+        ("https:///no-host", False),
+    ],
+)
+def test_only_http_links_are_clickable(url: str, is_link: bool) -> None:
+    line = link_html(url)
+    assert line.startswith("<a href=") is is_link
+    assert (safe_url(url) is not None) is is_link
+    assert "<script" not in line
+
+
+def test_a_link_cannot_break_out_of_its_attribute() -> None:
+    line = link_html('https://example.com/"><script>x</script>?a=1&b=2')
+    assert line.count('"') == 6  # href, target and rel, each quoted once
+    assert "<script" not in line and "&amp;b=2" in line
+
+
+def test_open_ref_round_trip() -> None:
+    ref = open_ref("003 odd&id", HOSTILE_PASSAGE)
+    assert parse_open_ref(ref) == (
+        "003 odd&id",
+        (HOSTILE_PASSAGE.start, HOSTILE_PASSAGE.end),
+        (HOSTILE_PASSAGE.highlight_start, HOSTILE_PASSAGE.highlight_end),
+    )
+    assert parse_open_ref(open_ref("a")) == ("a", None, None)
+
+
+@pytest.mark.parametrize(
+    "ref", [None, "", "#copy", "#open?", "#open?article=a&passage=9-1", "#open?article=a&passage=x"]
+)
+def test_parse_open_ref_rejects_bad_links(ref: object) -> None:
+    with pytest.raises(ValueError):
+        parse_open_ref(ref)
+
+
+def test_citation_text_is_the_quote_and_the_source_line() -> None:
+    assert citation_text(HOSTILE_PASSAGE) == (
+        f"\u201cThe key sentence is here.\u201d \u2014 {HOSTILE_PASSAGE.citation()}"
+    )
+
+
+# -- replies ---------------------------------------------------------------------
+
+
+def test_reply_quotes_the_best_sentence_then_cards() -> None:
     text = format_reply(make_answer(True))
-    answer_part, passages_part = text.split("<details>")
-    assert f"> {escape_text('The key sentence is here.')} **[1]**" in answer_part
-    assert f"**[1]** {format_source(HOSTILE_PASSAGE)}" in answer_part
-    assert passages_part.startswith("<summary>Sources: 2 passages, best first</summary>")
-    assert "**[1]**" in passages_part and "**[2]**" in passages_part
-    assert text.endswith("</details>")
-    assert "score 0.812" in text
-    assert NOT_FOUND not in text
+    assert "\n\n" not in text  # one HTML block for the Markdown renderer
+    best, cards = text.split('<div class="qa-cards-label">')
+    assert f"\u201c{escape_text('The key sentence is here.')}\u201d" in best
+    assert "[1]</span>" in best and "confidence 90%" in best
+    assert cards.startswith("Sources: 2 passages, best first")
+    assert cards.count('class="qa-card"') == 2
+    assert cards.count(OPEN_ARTICLE) == 2 and cards.count(COPY_CITATION) == 2
+    assert "relevance 0.81" in cards and "2020&#45;10&#45;12" in cards
+    assert '<a href="https://example.com/news?a=1&amp;b=2"' in cards
+    assert NOT_FOUND not in text and NOT_AN_ANSWER_TAG not in text
     # Nothing of the article survives as markup; all of it survives as text.
-    assert "<script" not in text and "**x**" not in text and "[click](#)" not in text
-    assert HOSTILE in html.unescape(text)
+    assert article_markup_left(text) == set()
+    assert HOSTILE in text_of(text)
 
 
-def test_format_reply_not_found_labels_passages_as_no_answer() -> None:
-    text = format_reply(make_answer(False))
-    assert text.startswith(f"**{NOT_FOUND}**")
-    assert f"<summary>{NOT_AN_ANSWER} (2)</summary>" in text and "NOT" in NOT_AN_ANSWER
-    assert "Best match" not in text
+def test_reply_not_found_labels_every_passage_as_no_answer() -> None:
+    text = format_reply(make_answer(False), find_discrepancies(make_answer(False).passages))
+    assert NOT_FOUND in text and "Best match" not in text
+    assert f"{NOT_AN_ANSWER} (2)" in text and "NOT" in NOT_AN_ANSWER
+    assert text.count(NOT_AN_ANSWER_TAG) == 2 and text.count('qa-nearest"') == 2
     assert "<mark>" in text  # the nearest passages are still shown
 
 
-def test_format_reply_not_found_without_passages() -> None:
-    assert format_reply(make_answer(False, passages=())) == f"**{NOT_FOUND}**"
+def test_reply_not_found_without_passages() -> None:
+    text = format_reply(make_answer(False, passages=()))
+    assert NOT_FOUND in text and "qa-card" not in text
 
 
-def test_format_answer_shows_notes_and_the_completed_query() -> None:
+def test_reply_shows_notes_the_completed_query_and_the_filters() -> None:
     answer = make_answer(
         True,
         question="What about <b>Armenia</b>?",
         searched_for="How many soldiers did <b>Armenia</b> lose?",
         notes=("Your question was cut to 1000 characters.",),
     )
-    text = format_answer(answer)
-    assert "*Note:* Your question was cut" in text
-    assert "Searched for:" in text and "<b>" not in text
-    assert "How many soldiers did <b>Armenia</b> lose?" in html.unescape(text)
-    assert "Searched for:" not in format_answer(make_answer(True))
+    text = format_reply(
+        answer, filters=Filters(outlets=("<i>Trend</i>",), published_to="2021-01-01")
+    )
+    assert "Note: Your question was cut" in text_of(text)
+    assert "Searched for: \u201cHow many soldiers did <b>Armenia</b> lose?\u201d" in text_of(text)
+    assert "Filters: outlets <i>Trend</i>; to 2021-01-01" in text_of(text)
+    assert article_markup_left(text) == set()
+    assert "Searched for" not in format_reply(make_answer(True))
+
+
+def test_sources_differ_panel_sits_between_the_answer_and_the_cards() -> None:
+    passages = (
+        make_passage(
+            "Officials said 58 civilians had been killed.", "Officials said", article_id="a"
+        ),
+        make_passage(
+            "By Friday 31 civilians had been killed.",
+            "By Friday",
+            article_id="b",
+            outlet="<b>Other</b>",
+            published="",
+        ),
+    )
+    answer = make_answer(True, passages=passages)
+    text = format_reply(answer, find_discrepancies(passages))
+    assert text.index("Best match") < text.index("Sources differ") < text.index("qa-cards-label")
+    panel = text[text.index('class="qa-differ"') : text.index("qa-cards-label")]
+    assert panel.count('class="qa-figure"') == 2 and "civilians" in panel
+    assert "<mark>58</mark>" in panel and "<mark>31</mark>" in panel
+    assert "[2] \u00b7 <b>Other</b> \u00b7 no date" in text_of(panel)
+    assert article_markup_left(panel) == set()
+
+
+# -- the article view and the corpus tab -----------------------------------------
+
+ARTICLE = Article(
+    id="009_test",
+    title="A <b>title</b>",
+    outlet="Trend",
+    published="2020-10-12",
+    url="javascript:alert(1)",
+    author="",
+    text=f"First.\n\n{HOSTILE}\n\nThe passage starts. The key sentence. It ends.\n\nLast.",
+    path="",
+)
+
+
+def test_article_view_marks_the_passage_and_its_sentence() -> None:
+    start = ARTICLE.text.index("The passage")
+    end = ARTICLE.text.index("Last.") - 2
+    key = ARTICLE.text.index("The key")
+    view = format_article(ARTICLE, (start, end), (key, key + len("The key sentence.")), passages=3)
+    assert '<span class="qa-passage" id="qa-open-passage">' in view
+    assert "<mark>The key sentence&#46;</mark>" in view
+    assert "3 passages" in view and "<a " not in view  # a javascript: URL is not a link
+    assert article_markup_left(view) == set()
+    body = view[view.index('class="qa-article-body">') + len('class="qa-article-body">') :]
+    assert text_of(body) == ARTICLE.text
 
 
 @pytest.mark.parametrize(
-    ("url", "is_link"),
-    [
-        ("https://example.com/a?b=1", True),
-        ("http://example.com/a", True),
-        ("javascript:alert(1)", False),
-        ("data:text/html,<script>", False),
-        ("www.example.com", False),
-    ],
+    ("passage", "highlight"), [((5, 10_000), None), ((10, 5), None), ((0, 10), (8, 20))]
 )
-def test_format_source_links_only_http(url: str, is_link: bool) -> None:
-    line = format_source(make_passage("Text.", "Text.", url=url))
-    assert ("](<" in line) is is_link
-    assert "Trend" in line and "2020&#45;10&#45;12" in line and "score 0.812" in line
-    assert "<script" not in line
+def test_article_view_ignores_spans_that_do_not_fit(passage, highlight) -> None:
+    view = format_article(ARTICLE, passage, highlight)
+    fits = passage[0] <= passage[1] <= len(ARTICLE.text)
+    assert ("qa-open-passage" in view) is fits  # the passage is marked when it fits
+    assert "<mark>" not in view  # a highlight outside its passage never is
 
 
-def test_questions_from_history_reads_both_message_shapes() -> None:
-    history = [
-        {"role": "user", "content": "First?"},
-        {"role": "assistant", "content": "quoted passages"},
-        {"role": "user", "content": [{"type": "text", "text": "Second?"}]},
-        {"role": "user", "content": "   "},
-        "not a message",
-    ]
-    assert questions_from_history(history) == ["First?", "Second?"]
-    assert questions_from_history(None) == []
+def test_corpus_lists_every_article_with_its_passage_count() -> None:
+    other = replace(ARTICLE, id="010_other", title="Other", outlet="", url="https://x.org/a")
+    table = format_corpus([ARTICLE, other], {"009_test": 3})
+    assert table.count('class="qa-corpus-item"') == 2
+    assert "3 passages" in table and "0 passages" in table
+    assert "outlet not stated" in text_of(table) and "x.org \u2197" in text_of(table)
+    assert table.count(">Read</a>") == 2 and parse_open_ref(
+        html.unescape(re.findall(r'href="(#open[^"]+)"', table)[1])
+    ) == ("010_other", None, None)
+    assert article_markup_left(table) == set()
 
 
-# -- the chat handler and /ask, on the real corpus ------------------------------
+# -- the handlers, on the real corpus --------------------------------------------
 
 
-def test_reply_quotes_the_real_answer_verbatim(bot: Assistant) -> None:
-    answer = bot.ask("Who is Oleg Kuznetsov?", k=5)
-    text = reply(bot, "Who is Oleg Kuznetsov?", [])
-    assert answer.found and answer.best is not None
-    assert f"> {escape_text(answer.best.highlight)} **[1]**" in text
-    assert answer.best.highlight in html.unescape(text)
-    assert text.count("<mark>") == len(answer.passages) == 5
-    assert "Trend" in text and NOT_FOUND not in text
+def chat_turn(bot: Assistant, message: str, state: tuple, *filters: object) -> tuple:
+    """What the page does for one question: take it, then answer it."""
+    history, asked, records = state
+    box, history, pending = take_question(message, history)
+    assert box == ""
+    return answer_pending(bot, pending, history, asked, records, *filters)
 
 
-def test_reply_escapes_markdown_from_the_corpus(bot: Assistant) -> None:
-    answer = bot.ask(MARKDOWN_QUESTION, k=5)
-    assert any("**" in passage.text for passage in answer.passages)
-    text = reply(bot, MARKDOWN_QUESTION, [])
-    quoted = [bare_text(line) for line in text.splitlines() if line.startswith(">")]
-    assert len(quoted) == 6  # the best-match quote and five passages
-    for line in quoted:
-        assert not set(line.removeprefix(">")) & set(string.punctuation), line
-    assert "**Valery Sharifulin / TASS**" in html.unescape(text)
+def test_chat_answers_with_cards_and_sources_differ(bot: Assistant) -> None:
+    history, asked, records = chat_turn(bot, "How many soldiers did Azerbaijan lose?", ([], [], {}))
+    assert [message["role"] for message in history] == ["user", "assistant"]
+    reply = history[1]["content"]
+    assert "Best match" in reply and "Sources differ" in reply
+    assert reply.count('class="qa-card"') == 5
+    assert "2,783" in text_of(reply) and "376" in text_of(reply)
+    assert asked == ["How many soldiers did Azerbaijan lose?"] and list(records) == [1]
+    assert len(records[1]["passages"]) == 5
 
 
-def test_reply_off_topic_says_not_found(bot: Assistant) -> None:
-    text = reply(bot, "What is the price of bananas in Peru?", [])
-    assert text.startswith(f"**{NOT_FOUND}**")
-    assert NOT_AN_ANSWER in text
+def test_chat_follow_up_uses_the_earlier_question(bot: Assistant) -> None:
+    state = chat_turn(bot, "How many soldiers did Azerbaijan lose?", ([], [], {}))
+    history, asked, records = chat_turn(bot, "What about Armenia?", state)
+    assert len(history) == 4 and list(records) == [1, 3]
+    assert "Searched for: \u201cHow many soldiers did Armenia lose?\u201d" in text_of(
+        history[3]["content"]
+    )
+    assert records[3]["searched_for"] == "How many soldiers did Armenia lose?"
+    assert "376" in text_of(history[3]["content"])
 
 
-def test_reply_passes_earlier_questions_for_follow_ups(bot: Assistant) -> None:
-    history = [
-        {"role": "user", "content": "How many soldiers did Azerbaijan lose?"},
-        {"role": "assistant", "content": "quoted passages"},
-    ]
-    text = reply(bot, "What about Armenia?", history)
-    assert "Searched for:" in text
-    assert "soldiers" in html.unescape(text.split("\n\n")[0])
+def test_chat_filters_to_one_outlet(bot: Assistant) -> None:
+    history, _, records = chat_turn(
+        bot,
+        "How many soldiers did Azerbaijan lose?",
+        ([], [], {}),
+        ["The Moscow Times"],
+        None,
+        None,
+    )
+    reply = history[1]["content"]
+    outlets = re.findall(r'<span class="qa-outlet">([^<]*)</span>', reply)
+    assert outlets and set(outlets) == {escape_text("The Moscow Times")}
+    assert "Filters: outlets The Moscow Times" in text_of(reply)
+    assert records[1]["filters"]["outlets"] == ["The Moscow Times"]
+
+
+def test_chat_filters_by_date(bot: Assistant) -> None:
+    history, _, _ = chat_turn(bot, "What happened?", ([], [], {}), [], "2020-12-01", "2021-12-31")
+    dates = set(re.findall(r'<span class="qa-date">([^<]*)</span>', history[1]["content"]))
+    assert dates and all(html.unescape(date) >= "2020-12-01" for date in dates)
+
+
+def test_chat_reports_bad_filters_without_searching(bot: Assistant) -> None:
+    history, asked, records = chat_turn(
+        bot, "What happened?", ([], [], {}), [], "2021-01-01", "2020-01-01"
+    )
+    assert "is after published_to" in text_of(history[1]["content"])
+    assert asked == [] and records == {}
+
+
+def test_chat_off_topic_says_not_found(bot: Assistant) -> None:
+    history, _, _ = chat_turn(bot, "What is the price of bananas in Peru?", ([], [], {}))
+    reply = history[1]["content"]
+    assert NOT_FOUND in reply and NOT_AN_ANSWER in reply and "Sources differ" not in reply
+
+
+def test_chat_escapes_markdown_from_the_corpus(bot: Assistant) -> None:
+    history, _, _ = chat_turn(bot, MARKDOWN_QUESTION, ([], [], {}))
+    reply = history[1]["content"]
+    assert "**Valery Sharifulin / TASS**" in text_of(reply)
+    assert "**" not in reply and "](#)" not in reply
+    assert article_markup_left(reply) == set()
 
 
 @pytest.mark.parametrize("message", ["", "   ", None])
-def test_reply_to_an_empty_message(bot: Assistant, message: str) -> None:
-    assert reply(bot, message, []) == EMPTY_QUESTION
+def test_an_empty_question_is_not_asked(bot: Assistant, message: object) -> None:
+    with pytest.warns(UserWarning, match=EMPTY_QUESTION):
+        box, history, pending = take_question(message, [])
+    assert (box, history, pending) == (message, [], None)
+    assert answer_pending(bot, None, [], [], {}) == ([], [], {})
 
 
-def test_reply_shows_a_question_error(bot: Assistant) -> None:
-    with pytest.raises(QuestionError) as raised:
-        bot.ask("?!?")
-    assert reply(bot, "?!?", []) == escape_text(str(raised.value))
+def test_a_question_error_is_shown(bot: Assistant) -> None:
+    reply, record = answer_turn(bot, "?!?", [], Filters())
+    assert "Please ask a question" in text_of(reply) and record is None
 
 
 class Broken:
@@ -247,50 +401,108 @@ class Broken:
         raise RuntimeError("secret internals")
 
 
-def test_reply_survives_unexpected_errors(caplog: pytest.LogCaptureFixture) -> None:
-    text = reply(Broken(), "Who is Oleg Kuznetsov?", [])  # type: ignore[arg-type]
-    assert "RuntimeError" in text and "secret internals" not in text
+def test_unexpected_errors_are_short_messages(caplog: pytest.LogCaptureFixture) -> None:
+    reply, record = answer_turn(Broken(), "Who is Oleg Kuznetsov?", [], Filters())  # type: ignore[arg-type]
+    assert reply == FAILURE.format(name="RuntimeError") and record is None
     assert "secret internals" in caplog.text and "Traceback" in caplog.text
+    with pytest.raises(gr.Error, match="RuntimeError") as raised:
+        ask_json(Broken(), "Who is Oleg Kuznetsov?", None, 5)  # type: ignore[arg-type]
+    assert "secret" not in str(raised.value)
 
 
-def test_ask_json_returns_the_answer_dict(bot: Assistant) -> None:
+def test_ratings_go_to_the_feedback_file(tmp_path: Path) -> None:
+    log = FeedbackLog(tmp_path / "feedback.jsonl")
+    records = {1: {"question": "Q?", "passages": []}}
+    assert record_rating(log, records, 1, True) == "like"
+    assert record_rating(log, records, [1], False) == "dislike"
+    assert record_rating(log, records, (1, 0), "") == "cleared"
+    assert record_rating(log, records, 0, True) is None  # a question, not a reply
+    assert [entry["rating"] for entry in log.read()] == ["like", "dislike", "cleared"]
+    assert log.read()[0]["question"] == "Q?"
+
+
+def test_a_rating_that_cannot_be_saved_is_logged(tmp_path: Path, caplog) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    log = FeedbackLog(blocked / "feedback.jsonl")  # a folder that is a file
+    with pytest.warns(UserWarning, match="could not be saved"):
+        assert record_rating(log, {1: {}}, 1, True) is None
+    assert "Cannot record feedback" in caplog.text
+
+
+def test_open_article_marks_the_passage(bot: Assistant) -> None:
+    passage = bot.ask("Who is Oleg Kuznetsov?", k=1).passages[0]
+    view = open_article(bot, open_ref(passage.article_id, passage))
+    assert "<mark>" in view and 'id="qa-open-passage"' in view
+    assert passage.highlight in text_of(view)
+    assert (
+        f"{len([c for c in bot.stored.chunks if c.article_id == passage.article_id])} passages"
+        in view
+    )
+
+
+@pytest.mark.parametrize("ref", ["#open?article=nope", "#copy", None])
+def test_open_article_with_a_stale_link(bot: Assistant, ref: object) -> None:
+    assert open_article(bot, ref) == STALE_LINK
+
+
+def test_filter_status(bot: Assistant) -> None:
+    total = len(bot.articles)
+    assert filter_status(bot, [], None, None) == f"Searching all {total} articles."
+    assert filter_status(bot, ["Trend"], None, None) == f"Searching 1 of {total} articles."
+    assert "No article matches" in filter_status(bot, ["Trend"], "2030-01-01", None)
+    assert "must be an ISO date" in filter_status(bot, [], "yesterday", None)
+
+
+def test_ask_json_returns_the_answer_dict_with_filters(bot: Assistant) -> None:
     data = ask_json(bot, "Who is Oleg Kuznetsov?", None, 3)
     assert data["found"] is True and len(data["passages"]) == 3
+    filtered = ask_json(bot, "Who is Oleg Kuznetsov?", None, 3, {"outlets": ["Sputnik"]})
+    assert {passage["outlet"] for passage in filtered["passages"]} == {"Sputnik"}
 
 
 @pytest.mark.parametrize(
-    ("question", "history", "k", "message"),
+    ("question", "history", "k", "filters", "message"),
     [
-        ("  ", None, 5, "Please type"),
-        ("?!?", None, 5, "Please ask a question"),
-        ("Who is Oleg Kuznetsov?", None, 0, "k must be"),
-        ("Who is Oleg Kuznetsov?", "not a list", 5, "history"),
+        ("  ", None, 5, None, "Please type"),
+        ("?!?", None, 5, None, "Please ask a question"),
+        ("Who is Oleg Kuznetsov?", None, 0, None, "k must be"),
+        ("Who is Oleg Kuznetsov?", "not a list", 5, None, "history"),
+        ("Who is Oleg Kuznetsov?", None, 5, {"outlet": "Trend"}, "unknown filter"),
+        ("Who is Oleg Kuznetsov?", None, 5, {"published_from": "May"}, "ISO date"),
     ],
 )
 def test_ask_json_turns_bad_input_into_gr_error(
-    bot: Assistant, question: str, history: object, k: int, message: str
+    bot: Assistant, question: str, history: object, k: int, filters: object, message: str
 ) -> None:
     with pytest.raises(gr.Error, match=message):
-        ask_json(bot, question, history, k)  # type: ignore[arg-type]
+        ask_json(bot, question, history, k, filters)  # type: ignore[arg-type]
 
 
-def test_build_demo_declares_the_ask_endpoint(bot: Assistant) -> None:
-    demo = build_demo(bot)
-    api_names = {fn.api_name for fn in demo.fns.values()}
-    assert "ask" in api_names
+def test_build_demo_serves_only_ask_as_an_api(bot: Assistant, tmp_path: Path) -> None:
+    demo = build_demo(bot, feedback=FeedbackLog(tmp_path / "f.jsonl"))
+    info = demo.get_api_info()
+    assert list(info["named_endpoints"]) == ["/ask"] and not info["unnamed_endpoints"]
+    names = [
+        parameter["parameter_name"] for parameter in info["named_endpoints"]["/ask"]["parameters"]
+    ]
+    assert names == ["question", "history", "k", "filters"]
+    chatbot = next(block for block in demo.blocks.values() if isinstance(block, gr.Chatbot))
+    assert chatbot.sanitize_html and chatbot.latex_delimiters == [] and not chatbot.allow_tags
 
 
 # -- app.py ---------------------------------------------------------------------
 
 
-def test_app_port_comes_from_the_flag_then_the_environment(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_app_options(monkeypatch: pytest.MonkeyPatch) -> None:
     import app
 
     monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
     args = app.parse_args([])
     assert (args.host, args.port, args.corpus, args.index) == ("127.0.0.1", 7860, "corpus", "index")
+    assert (args.feedback, args.mcp) == ("feedback/feedback.jsonl", False)
+    args = app.parse_args(["--mcp", "--feedback", "/tmp/f.jsonl"])
+    assert (args.feedback, args.mcp) == ("/tmp/f.jsonl", True)
     monkeypatch.setenv("GRADIO_SERVER_PORT", "8123")
     assert app.parse_args([]).port == 8123
     assert app.parse_args(["--port", "9000", "--host", "0.0.0.0"]).port == 9000
@@ -309,120 +521,11 @@ def test_app_reports_a_missing_index_without_starting(
     assert "error:" in capsys.readouterr().err
 
 
-# -- the running app ------------------------------------------------------------
+def test_app_mcp_without_the_package(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import app
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"app.py exited early:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"app.py did not answer within {timeout} s:\n{log.read_text()}")
-
-
-@pytest.fixture(scope="session")
-def app_url(bot: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``python app.py`` on a free port, sharing the index the ``bot`` fixture built."""
-    index_dir = str(bot.stored.folder.parent)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    log = tmp_path_factory.mktemp("app") / "app.log"
-    command = [
-        sys.executable,
-        "app.py",
-        "--port",
-        str(port),
-        "--corpus",
-        str(CORPUS),
-        "--index",
-        index_dir,
-    ]
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT, env=env
-        )
-        try:
-            wait_until_up(url, process, log, timeout=90)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def test_api_ask_on_the_running_app(app_url: str) -> None:
-    from gradio_client import Client
-
-    client = Client(app_url, verbose=False)
-    assert "/ask" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    data = client.predict("Who is Oleg Kuznetsov?", None, 5, api_name="/ask")
-    assert data["found"] is True
-    assert any(
-        passage["article_id"] == KUZNETSOV_ARTICLE and passage["outlet"] == "Trend"
-        for passage in data["passages"]
-    )
-
-
-def test_api_ask_reports_errors(app_url: str) -> None:
-    from gradio_client import Client
-
-    client = Client(app_url, verbose=False)
-    with pytest.raises(Exception, match="Please type a question"):
-        client.predict("   ", None, 5, api_name="/ask")
-
-
-def test_chat_page_in_a_browser(app_url: str) -> None:
-    """Ask through the page as a user does; article Markdown must show as text."""
-    if os.environ.get("CI"):
-        # CI installs both (.ci/run): there a missing browser is a failure, not a skip.
-        from playwright import sync_api
-
-        assert CHROMIUM.exists(), f"no browser at {CHROMIUM}: apt-get install chromium"
-    else:
-        sync_api = pytest.importorskip("playwright.sync_api")
-        if not CHROMIUM.exists():
-            pytest.skip(f"no browser at {CHROMIUM}: apt-get install chromium")
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        try:
-            page = browser.new_page()
-            page.goto(app_url)
-            page.fill("textarea", MARKDOWN_QUESTION)
-            page.keyboard.press("Enter")
-            page.wait_for_selector("[data-testid=bot] summary", timeout=30_000)
-            message = page.locator("[data-testid=bot]").last
-            message.locator("summary").click()  # unfold the passages
-            shown = message.inner_text()
-            # The passages: blockquotes with a marked sentence (the best-match
-            # quote above them carries our own bold "[1]").
-            quotes = message.locator("blockquote:has(mark)")
-            assert "**Valery Sharifulin / TASS**" in shown
-            assert "By [Aris Messinis and Dmitry Zaks for AFP](#)" in shown
-            assert message.locator("mark").first.is_visible()
-            assert quotes.count() >= 5
-            assert quotes.locator("strong, a, h1, h2, script, img").count() == 0
-        finally:
-            browser.close()
+    monkeypatch.setattr(app.importlib.util, "find_spec", lambda name: None)
+    assert app.main(["--mcp"]) == 1
+    assert "gradio[mcp]" in capsys.readouterr().err

@@ -1,0 +1,204 @@
+"""Tests of "sources differ": figures attached to kinds of things, compared across articles."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer import Passage
+from assistant.figures import figures_in, find_discrepancies, kinds_asked
+from assistant.pipeline import Assistant
+
+LOSSES_ARTICLE = "002_21e136c97901ca85"
+NYT_ARTICLE = "004_27c0f59227408853"
+MOSCOW_TIMES_ARTICLE = "003_42076aacbf9b2f73"
+
+
+def passage(text: str, highlight: str, article_id: str, *, start: int = 0) -> Passage:
+    """A Passage of a made-up article whose body starts with ``text`` at ``start``."""
+    offset = text.index(highlight)
+    return Passage(
+        text=text,
+        highlight=highlight,
+        article_id=article_id,
+        title=f"Title of {article_id}",
+        outlet=f"Outlet {article_id}",
+        published="2020-10-12",
+        url="",
+        author="",
+        start=start,
+        end=start + len(text),
+        highlight_start=start + offset,
+        highlight_end=start + offset + len(highlight),
+        score=0.5,
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Its forces suffered 2,783 losses, with more than 100 missing.",
+            [("military losses", "2,783"), ("missing", "100")],
+        ),
+        ("Armenia reported its human losses in the war as 2,425.", [("military losses", "2,425")]),
+        ("Armenia said on Friday that 376 of its soldiers had died.", [("military losses", "376")]),
+        ("The commission estimated that 58 civilians had been killed.", [("civilians", "58")]),
+        (
+            "Azerbaijan had announced 91 civilian deaths as a result of shelling.",
+            [("civilians", "91")],
+        ),
+        (
+            "Since then 31 civilians have been killed and 178 wounded by artillery fire.",
+            [("civilians", "31"), ("wounded", "178")],
+        ),
+        (
+            "The ministry reported that 1,245 wounded personnel are undergoing treatment.",
+            [("wounded soldiers", "1,245")],
+        ),
+        (
+            "Nearly 500 people including more than 60 civilians, have been killed.",
+            [("people", "500"), ("civilians", "60")],
+        ),
+        (
+            "Officials said 200 civilians were wounded in the strikes.",
+            [("wounded civilians", "200")],
+        ),
+        ("The war resulted in the deaths of about 30,000 people.", [("people", "30,000")]),
+    ],
+)
+def test_figures_in_attaches_numbers_to_what_they_count(
+    sentence: str, expected: list[tuple[str, str]]
+) -> None:
+    found = [(kind, sentence[start:end]) for kind, start, end in figures_in(sentence)]
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "In 2020 soldiers crossed the line.",  # a year
+        "The 1994 ceasefire held for decades.",
+        "After the 44-day war soldiers went home.",  # part of a compound
+        "Covid-19 soldiers were tested.",
+        "One T-72 tank was destroyed.",
+        "Armenian forces occupied 20 percent of the soldiers' land.",  # a share
+        "It occupied 20% of the territory of civilians.",
+        "On November 10, 2020 the fighting stopped.",  # a date
+        "After 11 hours of talks the ministers agreed.",  # not a kind we compare
+        "Peacekeepers neutralized almost 25,000 explosive objects.",
+        "one soldier died and two civilians were hurt",  # words, not digits
+    ],
+)
+def test_figures_in_ignores_dates_shares_and_other_numbers(sentence: str) -> None:
+    assert figures_in(sentence) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("How many soldiers did Azerbaijan lose?", {"military losses"}),
+        ("How many civilians were killed?", {"civilians"}),
+        ("How many civilian casualties were there?", {"civilians"}),
+        ("How many civilians were wounded?", {"wounded civilians"}),
+        ("How many were wounded?", {"wounded", "wounded soldiers", "wounded civilians"}),
+        ("Who is Oleg Kuznetsov?", set()),
+    ],
+)
+def test_kinds_asked(question: str, kinds: set[str]) -> None:
+    assert kinds_asked(question) == kinds
+
+
+def test_two_articles_with_different_figures_differ() -> None:
+    first = passage(
+        "Officials said 58 civilians had been killed. Talks went on.",
+        "Officials said 58 civilians had been killed.",
+        "a",
+    )
+    second = passage(
+        "By Friday 31 civilians had been killed.",
+        "By Friday 31 civilians had been killed.",
+        "b",
+        start=40,
+    )
+    [discrepancy] = find_discrepancies([first, second])
+    assert discrepancy.kind == "civilians"
+    assert [figure.figure for figure in discrepancy.figures] == ["58", "31"]
+    assert discrepancy.article_ids == ["a", "b"]
+    late = discrepancy.figures[1]
+    assert late.passage_number == 2 and late.highlighted
+    assert (late.sentence_start, late.figure_start) == (40, 40 + len("By Friday "))
+    assert late.outlet == "Outlet b" and late.published == "2020-10-12"
+
+
+def test_agreeing_articles_and_a_single_article_do_not_differ() -> None:
+    same = [
+        passage("Officials said 58 civilians had been killed.", "Officials said 58", "a"),
+        passage("The toll: 58 civilians had been killed.", "The toll", "b"),
+    ]
+    assert find_discrepancies(same) == []
+    one_article = [
+        passage("Officials said 58 civilians had been killed.", "Officials said 58", "a"),
+        passage("Later 31 civilians had been killed.", "Later 31", "a", start=100),
+    ]
+    assert find_discrepancies(one_article) == []
+
+
+def test_kinds_the_question_names_win_over_the_highlights() -> None:
+    passages = [
+        passage("Officials said 58 civilians and 12 soldiers were killed.", "Officials", "a"),
+        passage("By Friday 31 civilians and 40 soldiers had been killed.", "By Friday", "b"),
+    ]
+    kinds = {discrepancy.kind for discrepancy in find_discrepancies(passages)}
+    assert kinds == {"civilians", "military losses"}
+    asked = find_discrepancies(passages, "How many soldiers died?")
+    assert [discrepancy.kind for discrepancy in asked] == ["military losses"]
+
+
+def test_figures_outside_the_highlights_count_only_for_a_kind_asked() -> None:
+    passages = [
+        passage("Talks began. Officials said 58 civilians had been killed.", "Talks began.", "a"),
+        passage("Talks ended. By Friday 31 civilians had been killed.", "Talks ended.", "b"),
+    ]
+    assert find_discrepancies(passages) == []
+    assert len(find_discrepancies(passages, "How many civilians were killed?")) == 1
+
+
+# -- the real corpus --------------------------------------------------------------
+
+
+def assert_verbatim(bot: Assistant, discrepancy) -> None:
+    for figure in discrepancy.figures:
+        text = bot.article(figure.article_id).text
+        assert text[figure.sentence_start : figure.sentence_end] == figure.sentence
+        assert text[figure.figure_start : figure.figure_end] == figure.figure
+        assert figure.figure in figure.sentence
+
+
+def test_soldiers_question_shows_the_losses_of_both_articles(bot: Assistant) -> None:
+    answer = bot.ask("How many soldiers did Azerbaijan lose?", k=5)
+    [discrepancy] = find_discrepancies(answer.passages, answer.searched_for)
+    assert discrepancy.kind == "military losses"
+    by_figure = {figure.figure: figure.article_id for figure in discrepancy.figures}
+    assert by_figure["2,783"] == LOSSES_ARTICLE
+    assert by_figure["376"] == NYT_ARTICLE
+    assert set(discrepancy.article_ids) >= {LOSSES_ARTICLE, NYT_ARTICLE}
+    assert_verbatim(bot, discrepancy)
+
+
+def test_civilians_question_shows_the_tolls_of_three_articles(bot: Assistant) -> None:
+    answer = bot.ask("How many civilians were killed?", k=5)
+    [discrepancy] = find_discrepancies(answer.passages, answer.searched_for)
+    assert discrepancy.kind == "civilians"
+    figures = {(figure.figure, figure.article_id) for figure in discrepancy.figures}
+    assert {("58", NYT_ARTICLE), ("60", MOSCOW_TIMES_ARTICLE)} <= figures
+    assert len(discrepancy.article_ids) >= 2
+    assert_verbatim(bot, discrepancy)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who is Oleg Kuznetsov?", "When did the ceasefire start?", "How many people died?"],
+)
+def test_no_panel_without_disagreeing_figures(bot: Assistant, question: str) -> None:
+    answer = bot.ask(question, k=5)
+    assert find_discrepancies(answer.passages, answer.searched_for) == []
