@@ -7,6 +7,10 @@ Usage::
     GRADIO_SERVER_PORT=8080 python app.py
     python app.py --mcp                # also an MCP server at /gradio_api/mcp/
     python app.py --feedback /tmp/feedback.jsonl
+    python app.py --queue-size 8 --concurrency 2   # a smaller queue
+
+It listens on loopback only unless --host says otherwise, and serves no file
+of the corpus, the index, the model or the feedback log.
 
 The index is built on first start (and rebuilt when the corpus changes).
 """
@@ -37,6 +41,17 @@ def port_number(value: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port must be between 1 and 65535, got {port}")
     return port
+
+
+def positive_int(value: str) -> int:
+    """Parse a whole number of at least 1, for argparse."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -71,6 +86,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="also serve the ask tool over MCP at /gradio_api/mcp/ (needs gradio[mcp])",
     )
+    parser.add_argument(
+        "--queue-size",
+        type=positive_int,
+        default=None,
+        help="requests that may wait; one more gets 'Queue is full' (default: 64)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=positive_int,
+        default=None,
+        help="requests answered at the same time (default: 4)",
+    )
     args = parser.parse_args(argv)
     if args.port is None:
         from_env = os.environ.get(PORT_VARIABLE, "").strip()
@@ -99,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.ui import build_demo, launch
 
     demo = build_demo(assistant, feedback=FeedbackLog(args.feedback))
-    launch(demo, host=args.host, port=args.port, mcp=args.mcp)
+    private = [args.corpus, args.index, assistant.embedder.path, args.feedback]
+    queue = {"queue_size": args.queue_size, "concurrency": args.concurrency}
+    queue = {name: value for name, value in queue.items() if value is not None}
+    launch(demo, host=args.host, port=args.port, mcp=args.mcp, private_paths=private, **queue)
     return 0
 
 

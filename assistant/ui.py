@@ -14,10 +14,15 @@ Example:
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Sequence
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from .config import DEFAULT_K
 from .feedback import FeedbackLog
@@ -31,9 +36,12 @@ from .ui_chat import (
     take_question,
 )
 from .ui_views import VIEWER_PLACEHOLDER, format_corpus
+from .web_guard import LOOPBACK, RequestGuard
 
 if TYPE_CHECKING:
     from .pipeline import Assistant
+
+logger = logging.getLogger(__name__)
 
 TITLE = "News Q&A"
 DESCRIPTION = (
@@ -50,6 +58,9 @@ EXAMPLES = [
 # responsive without letting a burst of requests exhaust memory.
 DEFAULT_CONCURRENCY = 4
 MAX_QUEUE = 64
+# Threads for Gradio's synchronous handlers and file serving (Starlette's default is 40).
+MAX_THREADS = 16
+# Loopback names, as --host takes them and as a Host header names them ([::1] -> ::1).
 # The system's own fonts: nothing to download, and the same glyphs in every weight.
 THEME = gr.themes.Default(
     font=("ui-sans-serif", "system-ui", "sans-serif"),
@@ -219,16 +230,39 @@ def build_demo(assistant: Assistant, *, feedback: FeedbackLog | None = None) -> 
 
 
 def launch(
-    demo: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860, mcp: bool = False
+    demo: gr.Blocks,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    mcp: bool = False,
+    private_paths: Sequence[str | Path] = (),
+    queue_size: int = MAX_QUEUE,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> None:
     """Start the queue and serve the app; blocks until stopped.
+
+    Every request goes through the queue (no direct ``/run`` route), the files
+    in ``private_paths`` are never served, cross-origin requests are refused
+    and monitoring is off: see docs/reliability.md.
 
     Args:
         demo: what ``build_demo`` returned.
         host, port: where to listen; loopback by default, never a share link.
         mcp: also serve ``ask`` as an MCP tool at ``/gradio_api/mcp/``.
+        private_paths: files and folders never to serve (corpus, index, model).
+        queue_size: requests that may wait; one more gets "Queue is full" (HTTP 503).
+        concurrency: requests answered at the same time.
     """
-    demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=MAX_QUEUE)
+    if queue_size < 1 or concurrency < 1:
+        raise ValueError(
+            f"queue_size and concurrency must be at least 1, got {queue_size}, {concurrency}"
+        )
+    # api_open=False: /gradio_api/run/ask answers 404, so nothing skips the queue.
+    demo.queue(default_concurrency_limit=concurrency, max_size=queue_size, api_open=False)
+    # Gradio's blocklist takes precedence over GRADIO_ALLOWED_PATHS; keep any set by env.
+    blocked = [str(Path(path).resolve()) for path in private_paths]
+    blocked += [path for path in os.environ.get("GRADIO_BLOCKED_PATHS", "").split(",") if path]
+    guard = Middleware(RequestGuard, loopback=host in LOOPBACK)
     demo.launch(
         server_name=host,
         server_port=port,
@@ -238,4 +272,9 @@ def launch(
         css=CSS,
         theme=THEME,
         show_error=False,
+        blocked_paths=blocked,
+        enable_monitoring=False,
+        strict_cors=True,
+        max_threads=MAX_THREADS,
+        app_kwargs={"middleware": [guard]},
     )
