@@ -13,9 +13,9 @@ from .chunking import chunk_article
 from .config import INDEX_FORMAT_VERSION, Settings
 from .corpus import Corpus
 from .embedding import Embedder
-from .errors import CorpusError
-from .lexical_index import LexicalIndex
-from .store import read_manifest, save_index
+from .errors import CorpusError, IndexMismatchError
+from .lexical_index import LexicalIndex, stems
+from .store import live_manifest, save_index
 from .vector_index import VectorIndex
 
 
@@ -33,8 +33,14 @@ def expected_manifest(corpus: Corpus, settings: Settings, embedder: Embedder) ->
 def stale_reason(
     index_dir: str | Path, corpus: Corpus, settings: Settings, embedder: Embedder
 ) -> str:
-    """Why the index must be (re)built, or '' when it is up to date."""
-    manifest = read_manifest(index_dir)
+    """Why the index must be (re)built, or '' when it is up to date.
+
+    Only the manifest is read here; ``load_index`` checks the files.
+    """
+    try:
+        manifest = live_manifest(index_dir)
+    except IndexMismatchError as error:
+        return f"the index cannot be used ({error})"
     if manifest is None:
         return "no index yet"
     for key, value in expected_manifest(corpus, settings, embedder).items():
@@ -70,6 +76,12 @@ def build_index(
                 article, min_words=settings.min_words, max_words=settings.max_words
             )
         ]
+        # bm25s cannot index a corpus without a single term; say so before embedding.
+        if not any(stems(chunk.text) for chunk in chunks):
+            raise CorpusError(
+                "the articles hold no searchable words (only stop words, numbers or "
+                "one-letter words): add articles with real text"
+            )
         texts = {article.id: article.text for article in articles}
         sentences = [
             texts[chunk.article_id][start:end] for chunk in chunks for start, end in chunk.sentences
@@ -84,6 +96,7 @@ def build_index(
             **expected_manifest(corpus, settings, embedder),
             "settings": settings.to_dict(),
             "dimension": int(vectors.shape[1]),
+            "vector_count": {"passages.faiss": len(chunks), "sentences.npy": len(sentences)},
             "counts": {
                 "articles": len(articles),
                 "passages": len(chunks),

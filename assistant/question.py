@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 
 from .errors import QuestionError
-
-_WORD = re.compile(r"\w", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,18 +20,20 @@ def prepare_question(raw: object, *, max_chars: int) -> Question:
     """Normalise a question, or explain why it cannot be searched.
 
     Unicode is normalised to NFC (so composed and decomposed accents match),
-    control and zero-width characters become spaces, runs of white space
-    collapse, and an overlong question is cut at a word boundary.
+    control, zero-width and lone surrogate characters become spaces, runs of
+    white space collapse, and an overlong question is cut at a word boundary.
+    The work is linear in the length of the question.
 
     Raises:
-        QuestionError: the question is not text or has no letters or digits.
+        QuestionError: the question is not text or has no letters or digits
+            (punctuation, symbols and underscores alone are not a question).
     """
     if not isinstance(raw, str):
         raise QuestionError(f"the question must be text, not {type(raw).__name__}")
     text = unicodedata.normalize("NFC", raw)
     text = "".join(" " if _is_invisible(char) else char for char in text)
     text = " ".join(text.split())
-    if not _WORD.search(text):
+    if not any(char.isalnum() for char in text):
         raise QuestionError("Please ask a question: type a few words about what you want to know.")
     notes: list[str] = []
     if len(text) > max_chars:
@@ -49,5 +48,6 @@ def prepare_question(raw: object, *, max_chars: int) -> Question:
 
 
 def _is_invisible(char: str) -> bool:
-    # Cc: control characters, Cf: format characters such as zero-width space.
-    return unicodedata.category(char) in ("Cc", "Cf")
+    # Cc: control characters, Cf: format characters such as zero-width space,
+    # Cs: lone surrogates, which cannot even be encoded for the tokenizer.
+    return unicodedata.category(char) in ("Cc", "Cf", "Cs")

@@ -1,42 +1,54 @@
-"""Saving and loading a built index: versioned folders behind a pointer file.
+"""Saving and loading a built index, with the promises a database makes for its files.
 
-Layout under the index folder::
+Each build writes a new version folder (``versions.py``)::
 
-    CURRENT                  # name of the live version, replaced atomically
-    v-<time>-<pid>/
-        manifest.json        # format, model, settings, corpus fingerprint, sha256 of files
-        articles.jsonl       # one article a line: metadata and cleaned text
-        chunks.jsonl         # one passage a line: article, span, sentence spans
-        passages.faiss       # passage vectors
-        sentences.npy        # sentence vectors, in the order of chunks.jsonl
-        lexical/             # bm25s files (JSON and .npy, no pickle)
+    manifest.json        # format, model, settings, counts, sha256 and size of every file
+    articles.jsonl       # one article a line: metadata and cleaned text
+    chunks.jsonl         # one passage a line: article, span, sentence spans
+    passages.faiss       # passage vectors
+    sentences.npy        # sentence vectors, in the order of chunks.jsonl
+    lexical/             # bm25s files (JSON and .npy, no pickle)
 
-A build writes a new version folder completely, then switches ``CURRENT`` to
-it with one ``os.replace``, so a reader sees the old index or the new one,
-never half of one. Older versions are removed after the switch.
+The folder is written and fsynced completely, then ``CURRENT`` is switched
+to it with one ``os.replace``, so a reader sees the old index or the new
+one, never half of one, even if the builder is killed. Loading checks the
+manifest, every file's size and sha256, then every count and span, before
+FAISS or bm25s read anything they could misread.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
-import os
-import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from .chunking import Chunk
-from .config import INDEX_FORMAT_VERSION
 from .corpus import Article
-from .errors import IndexMismatchError, IndexNotFoundError
+from .errors import AssistantError, IndexMismatchError, IndexNotFoundError
 from .lexical_index import LexicalIndex
+from .manifest import COUNT_KEYS, read_manifest_file, verify_files, write_manifest
 from .vector_index import VectorIndex
+from .versions import (
+    POINTER,
+    live_version,
+    new_version,
+    pointer_name,
+    remove_stale_versions,
+    switch_to,
+)
 
-POINTER = "CURRENT"
+__all__ = ["POINTER", "StoredIndex", "live_manifest", "load_index", "read_manifest", "save_index"]
+
+_REBUILD = "run `python -m assistant build` to rebuild the index"
+# Reads retried while builds keep switching CURRENT under the reader.
+_ATTEMPTS = 10
+T = TypeVar("T")
+# Errors the readers of a verified file can still raise on content we did not expect.
+_READ_ERRORS = (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RuntimeError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,24 +65,20 @@ class StoredIndex:
 
 
 def read_manifest(index_dir: str | Path) -> dict[str, Any] | None:
-    """The live version's manifest, or None when there is no usable index."""
-    folder = current_folder(index_dir)
-    if folder is None:
-        return None
+    """The live version's manifest if it is intact, else None (files are not hashed)."""
     try:
-        return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return live_manifest(index_dir)
+    except IndexMismatchError:
         return None
 
 
-def current_folder(index_dir: str | Path) -> Path | None:
-    pointer = Path(index_dir) / POINTER
-    try:
-        name = pointer.read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    folder = Path(index_dir) / name
-    return folder if name and folder.is_dir() else None
+def live_manifest(index_dir: str | Path) -> dict[str, Any] | None:
+    """The live version's manifest, checked; None when no index was ever built.
+
+    Raises:
+        IndexMismatchError: the pointer or the manifest is damaged.
+    """
+    return _read_live(index_dir, read_manifest_file)
 
 
 def save_index(
@@ -82,70 +90,110 @@ def save_index(
     sentence_vectors: np.ndarray,
     lexical: LexicalIndex,
 ) -> Path:
-    """Write a new version and make it the live one; returns its folder."""
-    root = Path(index_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-    folder = root / f"v-{stamp}-{os.getpid()}"
-    folder.mkdir()
-    _write_jsonl(folder / "articles.jsonl", (asdict(article) for article in articles))
-    _write_jsonl(folder / "chunks.jsonl", (_chunk_record(chunk) for chunk in chunks))
-    vectors.save(folder / "passages.faiss")
-    np.save(folder / "sentences.npy", sentence_vectors, allow_pickle=False)
-    lexical.save(folder / "lexical")
-    files = {
-        path.relative_to(folder).as_posix(): _sha256(path)
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
-    manifest = {**manifest, "format_version": INDEX_FORMAT_VERSION, "files": files}
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    _fsync_tree(folder)
-    temporary = root / f"{POINTER}.tmp-{os.getpid()}"
-    temporary.write_text(folder.name, encoding="utf-8")
-    _fsync_file(temporary)
-    os.replace(temporary, root / POINTER)
-    _fsync_file(root)
-    _remove_old_versions(root, keep=folder.name)
+    """Write a new version, make it the live one, remove stale ones; returns its folder.
+
+    Raises:
+        AssistantError: the folder cannot be written (no space, no permission);
+            the previous index, if any, is still the live one.
+    """
+    try:
+        with new_version(index_dir) as folder:
+            _write_jsonl(folder / "articles.jsonl", (asdict(article) for article in articles))
+            _write_jsonl(folder / "chunks.jsonl", (_chunk_record(chunk) for chunk in chunks))
+            vectors.save(folder / "passages.faiss")
+            np.save(folder / "sentences.npy", sentence_vectors, allow_pickle=False)
+            lexical.save(folder / "lexical")
+            write_manifest(folder, manifest)
+            switch_to(folder)
+    except (OSError, RuntimeError) as error:  # faiss reports write errors as RuntimeError
+        raise AssistantError(
+            f"could not write the index in {str(index_dir)!r} ({error}): check the free disk "
+            "space and that you may write there, then build again; the previous index is kept"
+        ) from error
+    remove_stale_versions(index_dir)
     return folder
 
 
 def load_index(index_dir: str | Path) -> StoredIndex:
     """Load the live version, checking every file against the manifest first.
 
+    A build that switches ``CURRENT`` (and removes the old version) while
+    this reads is not an error: the new version is read instead.
+
     Raises:
         IndexNotFoundError: no index has been built in this folder.
         IndexMismatchError: a file is missing, damaged or from another build.
     """
-    folder = current_folder(index_dir)
-    if folder is None:
+    stored = _read_live(index_dir, _load_version)
+    if stored is None:
         raise IndexNotFoundError(f"no index in {str(index_dir)!r}: run `python -m assistant build`")
-    manifest = read_manifest(index_dir)
-    if manifest is None or manifest.get("format_version") != INDEX_FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"the index in {str(folder)!r} was written by another version or is damaged: "
-            "run `python -m assistant build` to rebuild it"
-        )
-    for name, expected in manifest.get("files", {}).items():
-        path = folder / name
-        if not path.is_file() or _sha256(path) != expected:
-            raise IndexMismatchError(
-                f"index file {str(path)!r} is missing or damaged: "
-                "run `python -m assistant build` to rebuild the index"
-            )
-    articles = tuple(Article(**record) for record in _read_jsonl(folder / "articles.jsonl"))
-    texts = {article.id: article.text for article in articles}
-    chunks = tuple(_chunk_from(record, texts) for record in _read_jsonl(folder / "chunks.jsonl"))
-    vectors = VectorIndex.load(folder / "passages.faiss")
-    sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False)
-    lexical = LexicalIndex.load(folder / "lexical", size=len(chunks))
-    sentence_count = sum(len(chunk.sentences) for chunk in chunks)
-    if len(vectors) != len(chunks) or len(sentence_vectors) != sentence_count:
-        raise IndexMismatchError(
-            f"the index in {str(folder)!r} holds {len(vectors)} vectors for {len(chunks)} "
-            "passages: run `python -m assistant build` to rebuild it"
-        )
+    return stored
+
+
+def _read_live(index_dir: str | Path, read: Callable[[Path], T]) -> T | None:
+    """``read`` the live version, again if a build switched ``CURRENT`` meanwhile.
+
+    A build removes the version it replaced, so a reader that read the
+    pointer just before a switch can find files vanishing under it.
+    """
+    for attempt in range(_ATTEMPTS):
+        name = pointer_name(index_dir)
+        try:
+            folder = live_version(index_dir)
+            return None if folder is None else read(folder)
+        except IndexMismatchError:
+            if attempt == _ATTEMPTS - 1 or pointer_name(index_dir) == name:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _load_version(folder: Path) -> StoredIndex:
+    manifest = read_manifest_file(folder)
+    verify_files(folder, manifest)
+    counts = manifest["counts"]
+    try:
+        articles = tuple(Article(**record) for record in _read_jsonl(folder / "articles.jsonl"))
+        texts = {article.id: article.text for article in articles}
+        records = _read_jsonl(folder / "chunks.jsonl")
+        chunks = tuple(_chunk_from(row, record, texts) for row, record in enumerate(records))
+    except _READ_ERRORS as error:
+        raise _damaged(folder, f"its metadata is unreadable ({error})") from error
+    found = dict(zip(COUNT_KEYS, (len(articles), len(chunks), _sentences(chunks)), strict=True))
+    if found != {key: counts[key] for key in COUNT_KEYS} or len(texts) != len(articles):
+        raise _damaged(folder, f"it holds {found}, its manifest says {counts}")
+    if any(not isinstance(getattr(a, name), str) for a in articles for name in Article.__slots__):
+        raise _damaged(folder, "an article record is not text")
+    expected = {"passages.faiss": counts["passages"], "sentences.npy": counts["sentences"]}
+    if manifest["vector_count"] != expected:
+        raise _damaged(folder, f"it counts {manifest['vector_count']} vectors for {found}")
+    dimension = manifest["dimension"]
+    try:
+        sentence_vectors = np.load(folder / "sentences.npy", allow_pickle=False)
+        _check_vectors(sentence_vectors, counts["sentences"], dimension, "sentences.npy")
+        vectors = VectorIndex.load(folder / "passages.faiss")
+        if (len(vectors), vectors.dimension) != (counts["passages"], dimension):
+            raise ValueError(f"passages.faiss holds {len(vectors)}x{vectors.dimension} vectors")
+        lexical = LexicalIndex.load(folder / "lexical", size=len(chunks))
+        if int(lexical.model.scores["num_docs"]) != len(chunks):
+            raise ValueError("the BM25 index counts another number of passages")
+    except _READ_ERRORS as error:
+        raise _damaged(folder, f"its vectors do not match its passages ({error})") from error
     return StoredIndex(manifest, articles, chunks, vectors, sentence_vectors, lexical, folder)
+
+
+def _check_vectors(vectors: np.ndarray, count: int, dimension: int, name: str) -> None:
+    if vectors.dtype != np.float32 or vectors.shape != (count, dimension):
+        raise ValueError(f"{name} holds {vectors.shape} {vectors.dtype} for {count}x{dimension}")
+    if not np.isfinite(vectors).all():
+        raise ValueError(f"{name} holds values that are not finite numbers")
+
+
+def _sentences(chunks: tuple[Chunk, ...]) -> int:
+    return sum(len(chunk.sentences) for chunk in chunks)
+
+
+def _damaged(folder: Path, problem: str) -> IndexMismatchError:
+    return IndexMismatchError(f"the index in {str(folder)!r} is damaged: {problem}; {_REBUILD}")
 
 
 def _chunk_record(chunk: Chunk) -> dict[str, Any]:
@@ -156,10 +204,30 @@ def _chunk_record(chunk: Chunk) -> dict[str, Any]:
     return record
 
 
-def _chunk_from(record: dict[str, Any], texts: dict[str, str]) -> Chunk:
-    sentences = tuple((int(start), int(end)) for start, end in record.pop("sentences"))
-    text = texts[record["article_id"]][record["start"] : record["end"]]
-    return Chunk(text=text, sentences=sentences, **record)
+def _chunk_from(row: int, record: dict[str, Any], texts: dict[str, str]) -> Chunk:
+    """A passage back from its record; its spans must lie inside its article."""
+    sentences = tuple((start, end) for start, end in record.pop("sentences"))
+    chunk = Chunk(text="", sentences=sentences, **record)
+    text = texts.get(chunk.article_id) if isinstance(chunk.article_id, str) else None
+    numbers = [chunk.position, chunk.start, chunk.end, *(n for span in sentences for n in span)]
+    if (
+        text is None
+        or not isinstance(chunk.id, str)
+        or any(type(number) is not int for number in numbers)
+        or not 0 <= chunk.start < chunk.end <= len(text)
+        or not sentences
+        or any(not chunk.start <= start < end <= chunk.end for start, end in sentences)
+    ):
+        raise ValueError(f"row {row + 1} of chunks.jsonl does not fit its article")
+    return Chunk(
+        id=chunk.id,
+        article_id=chunk.article_id,
+        position=chunk.position,
+        start=chunk.start,
+        end=chunk.end,
+        text=text[chunk.start : chunk.end],
+        sentences=sentences,
+    )
 
 
 def _write_jsonl(path: Path, records) -> None:
@@ -171,35 +239,3 @@ def _write_jsonl(path: Path, records) -> None:
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fsync_file(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for path in sorted(folder.rglob("*"), reverse=True):
-        _fsync_file(path)
-    _fsync_file(folder)
-
-
-def _remove_old_versions(root: Path, keep: str) -> None:
-    # Only versions older than the new one: a younger folder may be another
-    # process's build still in progress.
-    for path in root.glob("v-*"):
-        if path.is_dir() and path.name < keep:
-            shutil.rmtree(path, ignore_errors=True)
-    for path in root.glob(f"{POINTER}.tmp-*"):
-        path.unlink(missing_ok=True)
