@@ -36,4 +36,4 @@ test: check ## install, lint, then run the whole test suite
 	$(PY) -m pytest
 
 clean: ## remove the virtual environment and the built index
-	rm -rf $(VENV) index/CURRENT index/v-*
+	rm -rf $(VENV) index/CURRENT* index/v-*
