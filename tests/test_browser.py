@@ -12,11 +12,7 @@ import asyncio
 import importlib.util
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +22,8 @@ import pytest
 
 from assistant.pipeline import Assistant
 from assistant.ui_format import citation_text
-from tests.conftest import CORPUS, REPO
+from scripts.load_test import running_app
+from tests.conftest import CORPUS
 
 CHROMIUM = Path("/usr/bin/chromium")
 BROWSER_ARGS = [
@@ -48,51 +45,16 @@ class RunningApp:
     log: Path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"app.py exited early:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"app.py did not answer within {timeout} s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def app(bot: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """``python app.py`` on a free port, sharing the index the ``bot`` fixture built."""
     folder = tmp_path_factory.mktemp("app")
-    port = free_port()
-    running = RunningApp(f"http://127.0.0.1:{port}/", folder / "feedback.jsonl", folder / "app.log")
-    command = [sys.executable, "app.py", "--port", str(port), "--corpus", str(CORPUS)]
-    command += ["--index", str(bot.stored.folder.parent), "--feedback", str(running.feedback)]
+    feedback, log = folder / "feedback.jsonl", folder / "app.log"
+    options = ["--corpus", str(CORPUS), "--feedback", str(feedback)]
     if HAS_MCP:
-        command.append("--mcp")
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    with running.log.open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT, env=env
-        )
-        try:
-            wait_until_up(running.url, process, running.log, timeout=90)
-            yield running
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        options.append("--mcp")
+    with running_app(bot.stored.folder.parent, log=log, options=options) as url:
+        yield RunningApp(url, feedback, log)
 
 
 # -- the API --------------------------------------------------------------------
