@@ -65,7 +65,7 @@ class LexicalIndex:
             mask[np.asarray(rows, dtype=np.int64)] = 1.0
         tokens = tokenize(queries)
         ids, scores = self.model.retrieve(
-            tokens, k=k, show_progress=False, n_threads=1, leave_progress=False, weight_mask=mask
+            tokens, k=k, show_progress=False, n_threads=0, leave_progress=False, weight_mask=mask
         )
         return scores.astype(np.float32), ids.astype(np.int64)
 

