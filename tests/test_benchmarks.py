@@ -1,0 +1,38 @@
+"""The benchmarks still run: each script's --quick mode, as CI's smoke test.
+
+Timings are printed, never asserted (these machines are noisy); what must hold
+is that every script runs to its end and prints its figures with their floors.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+SCRIPTS = sorted(path.name for path in BENCHMARKS.glob("*.py") if path.name != "common.py")
+
+
+def test_every_benchmark_is_smoke_tested():
+    # A new script is picked up by the parametrised test below; this one fails
+    # if the folder is moved or emptied, so the smoke test cannot pass vacuously.
+    assert {"speed.py"} <= set(SCRIPTS), SCRIPTS
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_quick_benchmark_runs(script, tmp_path):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TMPDIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), "--quick"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert "ratio" in result.stdout.lower(), output[-4000:]
