@@ -174,8 +174,11 @@ class Retriever:
             lexical = {
                 r: s for r, s in zip(ids[0].tolist(), scores[0].tolist(), strict=True) if s > 0
             }
-        for row in lexical.keys() - dense.keys():
-            dense[row] = self._cosine(row, query_vector)
+        # BM25-only candidates need their cosine too; one call for all of them.
+        missing = sorted(lexical.keys() - dense.keys())
+        if missing:
+            cosines = self.stored.vectors.cosines(np.array(missing), query_vector)
+            dense.update(zip(missing, cosines.tolist(), strict=True))
         return dense, lexical
 
     def _diversify(self, hits: list[Hit], k: int) -> list[Hit]:
@@ -205,10 +208,6 @@ class Retriever:
             article = self.stored.chunks[best.row].article_id
             taken[article] = taken.get(article, 0) + 1
         return chosen
-
-    def _cosine(self, row: int, query_vector: np.ndarray) -> float:
-        vector = self.stored.vectors.index.reconstruct(int(row))
-        return float(vector @ query_vector)
 
     def _terms_of_sentences(self, row: int) -> dict[str, np.ndarray]:
         """Each stemmed word of a passage, with the indices of the sentences holding it."""
