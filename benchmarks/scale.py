@@ -15,13 +15,14 @@ search. BM25 passages are SQuAD sentences recombined into distinct ~120-word
 passages. Embeddings and cut text are cached under ``--cache`` (default
 /tmp/assistant-scale-cache), keyed by the text and the model.
 
-Timing. One query at a time, as the app asks; FAISS on one OpenMP thread for
-searches (a query is not split across threads either way; the app's
-concurrency comes from its request threads) and on every core for builds.
-Every timing is printed with a ratio against a floor measured in the same
-run: exact flat search for the vector indexes, and a numpy sum over the same
-BM25 score matrix for BM25. Each part runs in its own process, so that one
-part's memory does not blur the next one's RSS figures.
+Timing. One query at a time, as the app asks, with k=50 (Settings.candidates);
+FAISS on one thread for a single query, as VectorIndex.search itself runs it,
+and on every core for builds and the exact truth. Every timing is printed with
+a ratio against a floor measured in the same run: exact flat search for the
+vector indexes, and numpy adding the query's postings of the same BM25 score
+matrix for BM25. Each part runs in its own process, so that one part's memory
+does not blur the next one's RSS figures; "loaded RSS" is measured in a fresh
+process that only loads the saved index.
 """
 
 from __future__ import annotations
