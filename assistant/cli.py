@@ -63,7 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    build = commands.add_parser("build", help="build the index from the corpus")
+    build = commands.add_parser(
+        "build", help="build the index from the corpus, embedding only new and changed articles"
+    )
+    build.add_argument(
+        "--full", action="store_true", help="embed every article again, reusing nothing"
+    )
     build.set_defaults(run=_build)
 
     ask = commands.add_parser("ask", help="ask a question")
@@ -115,13 +120,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args: argparse.Namespace, settings: Settings) -> int:
+    from .indexing import describe_update
     from .pipeline import Assistant
 
-    bot = Assistant.build(args.corpus, args.index, settings=settings, progress=True)
+    bot = Assistant.build(args.corpus, args.index, settings=settings, progress=True, full=args.full)
     info = bot.info()
     print(
         f"built {info['passages']} passages from {info['articles']} articles into {info['index']}"
     )
+    print(describe_update(bot.stored.manifest["update"]))
     for skipped in info["skipped_files"]:
         print(f"skipped {skipped['path']}: {skipped['reason']}")
     return 0

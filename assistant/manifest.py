@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,11 @@ REQUIRED_FILES = (
     "articles.jsonl",
     "chunks.jsonl",
     "passages.faiss",
+    "passages.npy",
     "sentences.npy",
+    "terms/ids.npy",
+    "terms/offsets.npy",
+    "terms/vocabulary.json",
     "lexical/params.index.json",
 )
 # Keys the rest of the package reads from a manifest, with their types.
@@ -33,6 +38,7 @@ REQUIRED_KEYS: dict[str, type | tuple[type, ...]] = {
     "version": str,
     "model": str,
     "model_fingerprint": str,
+    "code_fingerprint": str,
     "corpus_fingerprint": str,
     "index_settings": dict,
     "settings": dict,
@@ -42,6 +48,7 @@ REQUIRED_KEYS: dict[str, type | tuple[type, ...]] = {
     "skipped": list,
     "built_at": str,
     "faiss_version": str,
+    "update": dict,
     "files": dict,
     "manifest_sha256": str,
 }
@@ -130,23 +137,30 @@ def read_manifest_file(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def verify_files(folder: Path, manifest: dict[str, Any]) -> None:
+def verify_files(
+    folder: Path, manifest: dict[str, Any], *, only: Collection[str] | None = None
+) -> None:
     """Check sizes, then checksums, of every file; nothing else may be present.
+
+    Args:
+        folder: the version folder.
+        manifest: its manifest, as ``read_manifest_file`` returned it.
+        only: when given, check only these files (those a reader will open);
+            the others must still be present and listed.
 
     Raises:
         IndexMismatchError: a file is missing, truncated, changed, unlisted,
             or cannot be read (it may be being removed by a newer build).
     """
     try:
-        _verify_files(folder, manifest["files"])
+        _verify_files(folder, manifest["files"], only)
     except OSError as error:
         raise IndexMismatchError(
             f"cannot read the index files in {str(folder)!r} ({error}): {_REBUILD}"
         ) from error
 
 
-def _verify_files(folder: Path, listed: dict[str, Any]) -> None:
-    """Check sizes, then checksums, of every file; nothing else may be present."""
+def _verify_files(folder: Path, listed: dict[str, Any], only: Collection[str] | None) -> None:
     for name in REQUIRED_FILES:
         if name not in listed:
             raise IndexMismatchError(
@@ -166,6 +180,8 @@ def _verify_files(folder: Path, listed: dict[str, Any]) -> None:
         path = folder / name
         if name not in present or not isinstance(entry, dict):
             raise IndexMismatchError(f"index file {str(path)!r} is missing: {_REBUILD}")
+        if only is not None and name not in only:
+            continue
         size = path.stat().st_size
         if size != entry.get("bytes"):
             raise IndexMismatchError(

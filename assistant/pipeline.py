@@ -52,8 +52,13 @@ class Assistant:
         *,
         settings: Settings | None = None,
         progress: bool = False,
+        full: bool = False,
     ) -> Assistant:
-        """Build the index of a corpus from scratch and return a ready assistant.
+        """Build the index of a corpus and return a ready assistant.
+
+        Articles that are unchanged since the current index keep their
+        passages and vectors; only new and changed ones are embedded. With
+        ``full=True`` every article is embedded again.
 
         Raises:
             CorpusError: the folder is missing or holds no readable article.
@@ -61,7 +66,8 @@ class Assistant:
         """
         settings = settings or Settings()
         embedder = Embedder(settings.model)
-        build_index(load_corpus(corpus_dir), index_dir, settings, embedder, progress=progress)
+        corpus = load_corpus(corpus_dir)
+        build_index(corpus, index_dir, settings, embedder, progress=progress, full=full)
         return cls(load_index(index_dir), embedder, settings)
 
     @classmethod
@@ -108,7 +114,8 @@ class Assistant:
             if corpus is None:
                 raise
             logger.warning("rebuilding the index in %s: %s", index_dir, error, exc_info=True)
-            build_index(corpus, index_dir, settings, embedder, progress=progress)
+            # In full: the damaged version must not lend anything to the new one.
+            build_index(corpus, index_dir, settings, embedder, progress=progress, full=True)
             stored = load_index(index_dir)
         return cls(stored, embedder, settings)
 

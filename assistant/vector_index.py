@@ -15,23 +15,21 @@ ranks by cosine. The kinds (``KINDS``):
 ``EXACT_LIMIT`` (50,000) vectors, ``ivf-sq8`` above. Why, measured by
 ``python benchmarks/scale.py --passages 1000000`` on all-MiniLM-L6-v2 vectors
 (real SQuAD text, then vectors clustered around it; real questions; one query
-at a time, k=50, on two shared cores):
+at a time, k=50; ranges are runs on two cores shared with other work):
 
-- flat search reads every vector: median 1.1 ms at 20k passages, 3.2 ms at
-  50k, 6.2 ms at 100k, 59 ms at 1M. Up to 50k it stays within a few ms, and
-  an exact index needs no training and never misses a neighbour;
-- ivf-sq8 answers in 0.2-0.5 ms from 50k to 250k passages and in 1.0 ms at
-  1M, finding 0.98-0.99 of the exact top 10, in 385 MB at 1M (384 bytes of
-  codes a vector, 16 for its id and direct map). Builds take 14 s at 250k
-  and 36 s at 1M;
+- flat search reads every vector: median 1.1 ms at 20k passages, 3.2-3.3 ms
+  at 50k, 6-10 ms at 100k, 60-90 ms at 1M. Up to 50k it stays within a few
+  ms, and an exact index needs no training and never misses a neighbour;
+- ivf-sq8 answers in 0.2-0.6 ms from 50k to 250k passages and in 1.0-1.1 ms
+  at 1M, finding 0.98-0.99 of the exact top 10, in 385 MB at 1M (384 bytes
+  of codes a vector, 16 for its id and direct map); it builds in 14 s at
+  250k and 36-69 s at 1M;
 - the others, at 1M: flat needs 1.5 GB; ivf-fp16 finds 0.992 of the top 10
-  but needs 750 MB, so it would pass 1 GB at ~1.3M passages; ivf-pq (48 bytes
-  a vector) finds only 0.59. At 250k, HNSW finds as much (0.98-0.99) three
-  times faster (0.18 ms), but its graph adds ~260 bytes a vector (0.64 GB for
-  hnsw-sq8 at 1M, 1.7 GB for float hnsw) and takes 75 s to build on one
-  thread against 14 s, and a filtered search walks the graph through rows it
-  must reject. Sub-millisecond either way, so the smaller, faster-built,
-  filter-friendly index wins.
+  but needs 750 MB, so it would pass 1 GB at ~1.3M passages; ivf-pq (48
+  bytes a vector) finds only 0.59. hnsw-sq8 answers in 0.2 ms but finds
+  0.964 (0.978 with ef_search 256), needs 626 MB, takes 5 minutes to build
+  on one thread, and with a 1% filter takes 47 ms (ivf-sq8: 12 ms). Float
+  hnsw would need 1.7 GB.
 
 Rebuilding from the same vectors gives the same index, byte for byte: the
 k-means sample and seed are fixed, and HNSW graphs are built on one thread

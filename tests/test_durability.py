@@ -110,7 +110,11 @@ FILES = [
     "articles.jsonl",
     "chunks.jsonl",
     "passages.faiss",
+    "passages.npy",
     "sentences.npy",
+    "terms/ids.npy",
+    "terms/offsets.npy",
+    "terms/vocabulary.json",
     "lexical/params.index.json",
     "lexical/vocab.index.json",
     "lexical/data.csc.index.npy",
@@ -142,7 +146,7 @@ def damage_file(path: Path, how: str, spare: Path) -> None:
 def test_every_file_is_listed_in_the_manifest(index: Path) -> None:
     assert index_files(index) == sorted(FILES)
     manifest = read_manifest(index)
-    assert manifest["vector_count"] == {"passages.faiss": 6, "sentences.npy": 6}
+    assert manifest["vector_count"] == {"passages.faiss": 6, "passages.npy": 6, "sentences.npy": 6}
     assert manifest["dimension"] == 16 and manifest["faiss_version"]
     assert manifest["model"] and manifest["model_fingerprint"] == "fake-embedder-1"
     assert all(len(entry["sha256"]) == 64 for entry in manifest["files"].values())

@@ -34,7 +34,7 @@ TEXTS = [
 
 @pytest.fixture(scope="session")
 def torch_embedder() -> Embedder:
-    return Embedder()
+    return Embedder(encoder="torch")
 
 
 @pytest.fixture(scope="session")
@@ -148,8 +148,8 @@ def test_fingerprint_names_the_encoder(torch_embedder: Embedder) -> None:
 
 
 def test_the_encoder_is_part_of_the_index_key() -> None:
-    assert Settings().encoder == "torch"
-    assert Settings(encoder="onnx-int8").index_key() != Settings().index_key()
+    assert Settings().encoder == Embedder().encoder == "onnx-int8"
+    assert Settings(encoder="torch").index_key() != Settings().index_key()
     assert Settings(encoder="onnx").index_key()["encoder"] == "onnx"
 
 
