@@ -23,8 +23,8 @@ import logging
 import os
 import sys
 
-from assistant import Assistant, AssistantError
-from assistant.config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR
+from assistant import Assistant, AssistantError, Settings
+from assistant.config import DEFAULT_CORPUS_DIR, DEFAULT_ENCODER, DEFAULT_INDEX_DIR, ENCODERS
 from assistant.feedback import DEFAULT_FEEDBACK_FILE, FeedbackLog
 
 DEFAULT_HOST = "127.0.0.1"
@@ -77,6 +77,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"folder of the search index, built when missing (default: {DEFAULT_INDEX_DIR})",
     )
     parser.add_argument(
+        "--encoder",
+        choices=ENCODERS,
+        default=os.environ.get("ASSISTANT_ENCODER", DEFAULT_ENCODER),
+        help=f"how the model runs (default: $ASSISTANT_ENCODER or {DEFAULT_ENCODER})",
+    )
+    parser.add_argument(
         "--feedback",
         default=DEFAULT_FEEDBACK_FILE,
         help=f"JSONL file that likes and dislikes go to (default: {DEFAULT_FEEDBACK_FILE})",
@@ -118,8 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        assistant = Assistant.load(corpus_dir=args.corpus, index_dir=args.index)
-    except AssistantError as error:
+        settings = Settings(encoder=args.encoder)
+        assistant = Assistant.load(corpus_dir=args.corpus, index_dir=args.index, settings=settings)
+    except (AssistantError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     # Imported here so that a bad corpus or index is reported before gradio loads.

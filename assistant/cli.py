@@ -14,7 +14,14 @@ import textwrap
 from pathlib import Path
 
 from .answer import Answer
-from .config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, DEFAULT_K, Settings
+from .config import (
+    DEFAULT_CORPUS_DIR,
+    DEFAULT_ENCODER,
+    DEFAULT_INDEX_DIR,
+    DEFAULT_K,
+    ENCODERS,
+    Settings,
+)
 from .errors import AssistantError
 
 logger = logging.getLogger("assistant")
@@ -27,8 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    settings = Settings(model=args.model) if args.model else Settings()
     try:
+        settings = Settings(encoder=args.encoder)
+        if args.model:
+            settings = settings.replace(model=args.model)
         return args.run(args, settings)
     except AssistantError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -59,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
         "--model",
         default=os.environ.get("ASSISTANT_MODEL"),
         help="sentence-transformers model folder or packaged name (default: all-MiniLM-L6-v2)",
+    )
+    parser.add_argument(
+        "--encoder",
+        choices=ENCODERS,
+        default=os.environ.get("ASSISTANT_ENCODER", DEFAULT_ENCODER),
+        help="how the model runs (default: %(default)s, or $ASSISTANT_ENCODER)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -214,7 +229,9 @@ def _info(args: argparse.Namespace, settings: Settings) -> int:
         )
     if Path(args.corpus).is_dir():
         corpus = load_corpus(args.corpus)
-        reason = stale_reason(args.index, corpus, settings, Embedder(settings.model))
+        reason = stale_reason(
+            args.index, corpus, settings, Embedder(settings.model, encoder=settings.encoder)
+        )
         report["index_status"] = f"needs a build: {reason}" if reason else "up to date"
         report["files"] = [
             {

@@ -176,7 +176,7 @@ def select(
 
 def open_assistant(corpus: Corpus, index_dir: str | Path, settings: Settings) -> Assistant:
     """An assistant over an in-memory corpus, building its index when stale."""
-    embedder = Embedder(settings.model)
+    embedder = Embedder(settings.model, encoder=settings.encoder)
     if stale_reason(index_dir, corpus, settings, embedder):
         build_index(corpus, index_dir, settings, embedder, progress=True)
     return Assistant(load_index(index_dir), embedder, settings)

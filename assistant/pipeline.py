@@ -65,7 +65,7 @@ class Assistant:
             ModelError: the model cannot be loaded.
         """
         settings = settings or Settings()
-        embedder = Embedder(settings.model)
+        embedder = Embedder(settings.model, encoder=settings.encoder)
         corpus = load_corpus(corpus_dir)
         build_index(corpus, index_dir, settings, embedder, progress=progress, full=full)
         return cls(load_index(index_dir), embedder, settings)
@@ -94,7 +94,7 @@ class Assistant:
         from .store import POINTER
 
         settings = settings or Settings()
-        embedder = Embedder(settings.model)
+        embedder = Embedder(settings.model, encoder=settings.encoder)
         corpus = load_corpus(corpus_dir) if Path(corpus_dir).is_dir() else None
         if corpus is None:
             # A damaged index is reported as damaged by load_index, not as missing.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 
 import pytest
 
@@ -15,11 +16,11 @@ ANSWERABLE = [row for row in ROWS if row["answers"]]
 # Questions the pipeline is known to get wrong, with why; strict, so that a fix
 # shows up as an unexpected pass. The evaluation (test_quality.py) counts them.
 KNOWN_MISSES = {
-    "Which organization supplied the demining figures that Kuznetsov cited?": "low confidence",
     "On what date did the 2020 fighting break out?": "low confidence",
     "Who is the president of Azerbaijan?": "name is 4th: no passage says 'president Aliyev'",
     "And Turkey's?": "completed to 'Who is Turkey's foreign minister?', answer ranked 5th",
     "When did it start?": "low confidence",
+    "Who is the EU's top diplomat?": "low confidence (0.455 against the 0.46 threshold)",
 }
 OFF_TOPIC = [row for row in ROWS if row["type"] == "unanswerable-off-topic"]
 # On-topic questions the articles do not answer ("How many drones did Turkey
@@ -93,10 +94,21 @@ def test_every_shown_text_is_a_verbatim_slice(bot: Assistant) -> None:
 
 
 def test_passages_come_best_first_without_repeats(bot: Assistant) -> None:
+    # Best first once each article's earlier passages discount its later ones
+    # (Settings.diversity); the scores shown stay the passages' own.
     answer = bot.ask("What happened to the Holy Savior Cathedral?", k=5)
-    scores = [p.score for p in answer.passages]
-    assert scores == sorted(scores, reverse=True)
-    assert len({(p.article_id, p.start) for p in answer.passages}) == 5
+    passages = answer.passages
+    taken: Counter[str] = Counter()
+
+    def discounted(passage) -> float:
+        return passage.score * (1 - bot.settings.diversity * taken[passage.article_id])
+
+    for position, passage in enumerate(passages):
+        later = passages[position + 1 :]
+        assert all(discounted(passage) >= discounted(other) - 1e-4 for other in later)
+        taken[passage.article_id] += 1
+    assert passages[0].score == max(p.score for p in passages)
+    assert len({(p.article_id, p.start) for p in passages}) == 5
 
 
 def test_follow_up_uses_the_history(bot: Assistant) -> None:
