@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -203,7 +204,9 @@ class Assistant:
         prepared = prepare_question(question, max_chars=self.settings.max_question_chars)
         query = resolve_followup(prepared.text, history)
         notes = list(prepared.notes)
-        if self.embedder.count_tokens(query) > self.embedder.max_tokens:
+        if _may_exceed(query, self.embedder.max_tokens) and (
+            self.embedder.count_tokens(query) > self.embedder.max_tokens
+        ):
             notes.append(
                 f"Your question is longer than the {self.embedder.max_tokens} tokens the "
                 "language model reads: its meaning was taken from the beginning only, "
@@ -267,6 +270,16 @@ class Assistant:
             "index": str(self.stored.folder),
             "skipped_files": manifest.get("skipped", []),
         }
+
+
+def _may_exceed(text: str, max_tokens: int) -> bool:
+    """Whether a text could take more than ``max_tokens`` model tokens.
+
+    A WordPiece token covers at least one character of the text once its
+    accents are split off (NFD), and two special tokens are added: a shorter
+    text cannot exceed the limit, and most questions skip the tokenizer.
+    """
+    return len(unicodedata.normalize("NFD", text)) + 2 > max_tokens
 
 
 _loaded: dict[tuple[str, str], Assistant] = {}

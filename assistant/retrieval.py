@@ -26,7 +26,7 @@ import numpy as np
 
 from .answer_types import holds_type, wanted_type
 from .config import Settings
-from .lexical_index import stems, tokenize_strings
+from .lexical_index import tokenize_strings
 from .store import StoredIndex
 
 # How much a sentence's share of the question's (IDF-weighted) terms adds to
@@ -78,7 +78,25 @@ class Retriever:
         self.stored = stored
         self.settings = settings
         self._texts = {article.id: article.text for article in stored.articles}
+        # Each passage's article as a number, for the diversity discount.
+        numbers = {article.id: number for number, article in enumerate(stored.articles)}
+        self._article_of_row = np.array(
+            [numbers[chunk.article_id] for chunk in stored.chunks], dtype=np.int64
+        )
         # Where each passage's sentence vectors start in sentence_vectors.
+        # A plain view of the (memory-mapped) sentence vectors: slicing a
+        # np.memmap costs more than the dot product on a few sentences.
+        self._sentence_vectors = np.asarray(stored.sentence_vectors)
+        # The weights of the signals, in the order search() lists them, summing to 1.
+        weights = (
+            settings.dense_weight,
+            settings.lexical_weight,
+            settings.sentence_weight,
+            settings.term_weight,
+            settings.coverage_weight,
+            settings.type_weight,
+        )
+        self._weights = tuple(w / (sum(weights) or 1.0) for w in weights)
         counts = [len(chunk.sentences) for chunk in stored.chunks]
         self._sentence_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         # Per passage, computed on first use and kept for the next questions:
@@ -100,7 +118,8 @@ class Retriever:
             rows: when given, only these passages may be returned (filters).
         """
         settings = self.settings
-        dense, lexical = self._candidates(query, query_vector, rows)
+        tokens = tokenize_strings([query])[0]
+        dense, lexical = self._candidates(tokens, query_vector, rows)
         top_lexical = max(lexical.values(), default=0.0) or 1.0
         mode = settings.retrieval
         shortlist_weight = {"hybrid": SHORTLIST_LEXICAL_WEIGHT, "dense": 0.0, "lexical": 1.0}[mode]
@@ -111,35 +130,41 @@ class Retriever:
         }
         shortlist = sorted(first, key=first.__getitem__, reverse=True)
         shortlist = shortlist[: max(k * 2, settings.rerank_depth)]
-        terms = stems(query)
+        terms = list(dict.fromkeys(tokens))  # distinct, in order, as stems() gives them
         term_weights = self.stored.lexical.idf(terms)
         wanted = wanted_type(query)
-        hits = []
-        for row in shortlist:
-            sentence, sentence_score, term_share, coverage, typed = self._best_sentence(
-                row, query_vector, terms, term_weights, wanted
-            )
-            lexical_share = lexical.get(row, 0.0) / top_lexical
+        best = self._best_sentences(shortlist, query_vector, terms, term_weights, wanted)
+        scores = []
+        for row, (_, sentence_score, term_share, coverage, typed) in zip(
+            shortlist, best, strict=True
+        ):
             if mode == "hybrid":
-                score = _weighted(
-                    settings,
-                    dense=dense[row],
-                    lexical=lexical_share,
-                    sentence=sentence_score,
-                    terms=term_share,
-                    coverage=coverage,
-                    typed=float(typed),
-                )
+                lexical_share = lexical.get(row, 0.0) / top_lexical
+                signals = (dense[row], lexical_share, sentence_score, term_share, coverage, typed)
+                score = sum(w * x for w, x in zip(self._weights, signals, strict=True))
             else:
                 # One search alone: its own score, as the baseline it stands for.
                 score = first[row]
+            scores.append(max(0.0, min(1.0, score)))
+        # Best first (a stable sort: ties keep the shortlist's order), then diversified.
+        order = sorted(range(len(shortlist)), key=scores.__getitem__, reverse=True)
+        chosen = self._diversify(
+            np.array([shortlist[i] for i in order], dtype=np.int64),
+            np.array([scores[i] for i in order]),
+            k,
+        )
+        hits = []
+        for position in chosen:
+            number = order[position]
+            row = shortlist[number]
+            sentence, sentence_score, term_share, coverage, typed = best[number]
             hits.append(
                 Hit(
                     row=row,
-                    score=max(0.0, min(1.0, score)),
+                    score=scores[number],
                     dense=dense[row],
                     lexical=lexical.get(row, 0.0),
-                    lexical_share=lexical_share,
+                    lexical_share=lexical.get(row, 0.0) / top_lexical,
                     sentence=sentence,
                     sentence_score=sentence_score,
                     term_share=term_share,
@@ -148,11 +173,10 @@ class Retriever:
                     source="both" if row in lexical and mode == "hybrid" else mode,
                 )
             )
-        hits.sort(key=lambda hit: hit.score, reverse=True)
-        return self._diversify(hits, k)
+        return hits
 
     def _candidates(
-        self, query: str, query_vector: np.ndarray, rows: np.ndarray | None
+        self, tokens: list[str], query_vector: np.ndarray, rows: np.ndarray | None
     ) -> tuple[dict[int, float], dict[int, float]]:
         """Cosine and BM25 scores of the candidate passages, by row.
 
@@ -170,7 +194,7 @@ class Retriever:
                 r: s for r, s in zip(ids[0].tolist(), scores[0].tolist(), strict=True) if r >= 0
             }
         if settings.retrieval != "dense":
-            scores, ids = self.stored.lexical.search([query], settings.candidates, rows=rows)
+            scores, ids = self.stored.lexical.search_terms([tokens], settings.candidates, rows=rows)
             lexical = {
                 r: s for r, s in zip(ids[0].tolist(), scores[0].tolist(), strict=True) if s > 0
             }
@@ -181,35 +205,33 @@ class Retriever:
             dense.update(zip(missing, cosines.tolist(), strict=True))
         return dense, lexical
 
-    def _diversify(self, hits: list[Hit], k: int) -> list[Hit]:
-        """The k best hits, each article's later passages discounted (greedy, as MMR).
+    def _diversify(self, rows: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
+        """Positions of the k hits to show, in order (greedy, as MMR).
 
-        Every passage already taken from an article lowers that article's next
-        passages by ``diversity`` (a share of their score), so that another
-        outlet's nearly-as-good passage comes first, while a clearly better
-        passage from the same article still wins. The hits keep their own
-        scores; only the order changes.
+        ``rows`` and ``scores`` come best first. Every passage already taken
+        from an article lowers that article's next passages by ``diversity``
+        (a share of their score), so that another outlet's nearly-as-good
+        passage comes first, while a clearly better passage from the same
+        article still wins. The hits keep their own scores; only the order
+        changes.
         """
+        count = min(k, len(rows))
         penalty = self.settings.diversity
         if penalty <= 0:
-            return hits[:k]
-        remaining = list(hits)
-        chosen: list[Hit] = []
-        taken: dict[str, int] = {}
-        while remaining and len(chosen) < k:
-
-            def adjusted(hit: Hit) -> float:
-                article = self.stored.chunks[hit.row].article_id
-                return hit.score * (1.0 - penalty * taken.get(article, 0))
-
-            best = max(remaining, key=adjusted)
-            remaining.remove(best)
+            return list(range(count))
+        articles = self._article_of_row[rows]
+        taken = np.zeros(len(rows))  # passages already shown from each hit's article
+        available = np.ones(len(rows), dtype=bool)
+        chosen = []
+        for _ in range(count):
+            adjusted = np.where(available, scores * (1.0 - penalty * taken), -np.inf)
+            best = int(np.argmax(adjusted))  # the first of equals, as in the plain order
             chosen.append(best)
-            article = self.stored.chunks[best.row].article_id
-            taken[article] = taken.get(article, 0) + 1
+            available[best] = False
+            taken[articles == articles[best]] += 1
         return chosen
 
-    def _terms_of_sentences(self, row: int) -> dict[str, np.ndarray]:
+    def _terms_of_sentences(self, row: int) -> dict[str, tuple[int, ...]]:
         """Each stemmed word of a passage, with the indices of the sentences holding it."""
         chunk = self.stored.chunks[row]
         article = self._texts[chunk.article_id]
@@ -218,7 +240,7 @@ class Retriever:
         for index, words in enumerate(sentences):
             for word in dict.fromkeys(words):
                 where.setdefault(word, []).append(index)
-        return {word: np.array(indices) for word, indices in where.items()}
+        return {word: tuple(indices) for word, indices in where.items()}
 
     def _types_of_sentences(self, row: int, wanted: str) -> np.ndarray:
         """Whether each sentence of a passage holds the wanted kind of answer."""
@@ -226,54 +248,65 @@ class Retriever:
         text = self._texts[chunk.article_id]
         return np.array([holds_type(text[s:e], wanted) for s, e in chunk.sentences])
 
-    def _best_sentence(
+    def _best_sentences(
         self,
-        row: int,
+        rows: list[int],
         query_vector: np.ndarray,
         terms: list[str],
         term_weights: np.ndarray,
         wanted: str | None = None,
-    ) -> tuple[tuple[int, int], float, float, float, bool]:
-        """The passage's best sentence: its span, cosine, term share, the passage's, typed.
+    ) -> list[tuple[tuple[int, int], float, float, float, bool]]:
+        """Each passage's best sentence: its span, cosine, term share, the passage's, typed.
 
         Sentences are chosen by cosine similarity plus a bonus for the share of
-        the question's rarer words they contain: names and numbers matter.
-        Coverage is that share over the whole passage. ``terms`` are distinct.
+        the question's rarer words they contain (names and numbers matter) and
+        for holding the wanted kind of answer. Coverage is that share over the
+        whole passage. ``terms`` are distinct. The sentences of all the rows
+        are scored together, in a few array operations instead of a few per
+        passage: this runs on every question, on every shortlisted passage.
         """
-        chunk = self.stored.chunks[row]
-        first, last = self._sentence_offsets[row], self._sentence_offsets[row + 1]
-        cosines = (self.stored.sentence_vectors[first:last] @ query_vector).astype(np.float64)
+        rows_array = np.asarray(rows, dtype=np.int64)
+        starts = self._sentence_offsets[rows_array]
+        counts = self._sentence_offsets[rows_array + 1] - starts
+        # Where each row's sentences begin among all of them, and which row each is.
+        begins = np.cumsum(counts) - counts
+        segment = np.repeat(np.arange(len(rows)), counts)
+        positions = np.repeat(starts - begins, counts) + np.arange(int(counts.sum()))
+        cosines = (self._sentence_vectors[positions] @ query_vector).astype(np.float64)
+        # Plain lists: a few dozen additions cost less than as many numpy calls.
+        shares_list = [0.0] * len(positions)
+        coverage_list = [0.0] * len(rows)
         total = float(term_weights.sum())
-        shares = np.zeros(len(cosines))
-        coverage = 0.0
         if total > 0:
-            holding = self._sentence_terms(row)
-            for term, weight in zip(terms, term_weights.tolist(), strict=True):
-                sentences = holding.get(term)
-                if sentences is not None:
-                    shares[sentences] += weight
-                    coverage += weight
+            weighted_terms = list(zip(terms, term_weights.tolist(), strict=True))
+            for number, (row, begin) in enumerate(zip(rows, begins.tolist(), strict=True)):
+                holding = self._sentence_terms(row)
+                for term, weight in weighted_terms:
+                    sentences = holding.get(term)
+                    if sentences is not None:
+                        for sentence in sentences:
+                            shares_list[begin + sentence] += weight
+                        coverage_list[number] += weight
+        shares = np.array(shares_list)
+        coverage = np.array(coverage_list)
+        if total > 0:
             shares /= total
             coverage /= total
         scores = cosines + SENTENCE_LEXICAL_WEIGHT * shares
-        typed = None
+        typed = np.ones(len(positions), dtype=bool)
         if wanted is not None:
-            typed = self._sentence_types(row, wanted)
+            typed = np.concatenate([self._sentence_types(row, wanted) for row in rows])
             scores += ANSWER_TYPE_WEIGHT * typed
-        best = int(np.argmax(scores))
-        holds = True if typed is None else bool(typed[best])
-        return chunk.sentences[best], float(cosines[best]), float(shares[best]), coverage, holds
-
-
-def _weighted(settings: Settings, **signals: float) -> float:
-    """The weighted mean of a passage's signals, with the weights of the settings."""
-    weights = {
-        "dense": settings.dense_weight,
-        "lexical": settings.lexical_weight,
-        "sentence": settings.sentence_weight,
-        "terms": settings.term_weight,
-        "coverage": settings.coverage_weight,
-        "typed": settings.type_weight,
-    }
-    total = sum(weights.values()) or 1.0
-    return sum(weights[name] * value for name, value in signals.items()) / total
+        # The first best sentence of each row: sort by row, then by score
+        # descending; the sort is stable, so ties keep reading order.
+        best = np.lexsort((-scores, segment))[begins]
+        return [
+            (
+                self.stored.chunks[row].sentences[int(best[number] - begins[number])],
+                float(cosines[best[number]]),
+                float(shares[best[number]]),
+                float(coverage[number]),
+                bool(typed[best[number]]),
+            )
+            for number, row in enumerate(rows)
+        ]
