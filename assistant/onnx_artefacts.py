@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import inspect
 import json
 import logging
@@ -31,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ModelError
+from .manifest import sha256_file
+from .versions import fsync_path
 
 logger = logging.getLogger(__name__)
 
@@ -154,10 +155,10 @@ def _usable_or_built(folder: Path, name: str, build) -> Path:
                 with tempfile.TemporaryDirectory(dir=folder, prefix=f".{stem}-") as scratch:
                     built = Path(scratch) / "model.onnx"
                     build(built)
-                    _fsync(built)
+                    fsync_path(built)
                     os.replace(built, graph)
                 _write_record(record, graph)
-                _fsync(folder)  # the two renames themselves
+                fsync_path(folder)  # the two renames themselves
     except OSError as error:
         raise ModelError(
             f"could not write the converted model to {folder} ({error}); "
@@ -177,7 +178,7 @@ def damage(graph: Path, record: Path) -> str:
         return f"its record is unreadable ({error})"
     if graph.stat().st_size != size:
         return f"its size is {graph.stat().st_size}, not {size}"
-    if _sha256(graph) != sha256:
+    if sha256_file(graph) != sha256:
         return "its sha256 differs from the one recorded"
     return ""
 
@@ -187,7 +188,7 @@ def _write_record(record: Path, graph: Path) -> None:
 
     fields = {
         "size": graph.stat().st_size,
-        "sha256": _sha256(graph),
+        "sha256": sha256_file(graph),
         "artefact_version": ARTEFACT_VERSION,
         "opset": OPSET,
         "onnxruntime": onnxruntime.__version__,
@@ -299,19 +300,3 @@ def _quiet_quantizer() -> Iterator[None]:
         yield
     finally:
         root.removeFilter(advice)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -107,14 +107,14 @@ def switch_to(folder: Path) -> None:
     """Make a complete, synced version folder the live one, atomically and durably."""
     root = folder.parent
     _fsync_tree(folder)
-    _fsync_path(root)  # the new folder's own entry
+    fsync_path(root)  # the new folder's own entry
     temporary = root / f"{POINTER}.tmp-{folder.name}"
     with temporary.open("w", encoding="ascii") as handle:
         handle.write(folder.name)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, root / POINTER)
-    _fsync_path(root)  # the rename itself
+    fsync_path(root)  # the rename itself
 
 
 def remove_stale_versions(index_dir: str | Path) -> list[str]:
@@ -197,7 +197,8 @@ def _lock(handle: IO[bytes], path: Path, *, wait: bool) -> bool:
     return False
 
 
-def _fsync_path(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file's or a folder's entry to disk (a folder's, to make renames in it durable)."""
     descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)
@@ -208,5 +209,5 @@ def _fsync_path(path: Path) -> None:
 def _fsync_tree(folder: Path) -> None:
     # Files first, then the folders holding them, deepest first.
     for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        _fsync_path(path)
-    _fsync_path(folder)
+        fsync_path(path)
+    fsync_path(folder)
