@@ -48,8 +48,8 @@ def reusable(index_dir: str | Path, expected: dict[str, Any]) -> tuple[PreviousI
             previous = load_previous(index_dir)
             manifest = previous and previous.manifest
     except IndexMismatchError as error:
-        logger.warning("the index is built anew: the current one cannot be reused: %s", error)
-        return None, "the current index is damaged"
+        logger.warning("building the index in full: the current one cannot be reused: %s", error)
+        return None, "the current index cannot be reused"
     if manifest is None:
         return None, "no index yet"
     # Checked again on the version read: a concurrent build may have switched.

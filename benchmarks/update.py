@@ -196,10 +196,11 @@ def real_encode(index_dir: Path, article_id: str) -> tuple[float, float, int]:
     text = {a.id: a.text for a in stored.articles}[article_id]
     chunks = [c for c in stored.chunks if c.article_id == article_id]
     batch = [c.text for c in chunks] + [text[s:e] for c in chunks for s, e in c.sentences]
-    embedder = Embedder()
+    settings = Settings()
+    embedder = Embedder(settings.model, encoder=settings.encoder)
     # Loading the model and a first small batch: paid once per process.
     first, _ = timed(embedder.encode_documents, batch[:4])
-    seconds, _ = timed(embedder.encode_documents, batch, batch_size=Settings().batch_size)
+    seconds, _ = timed(embedder.encode_documents, batch, batch_size=settings.batch_size)
     return first, seconds, len(batch)
 
 
@@ -239,7 +240,8 @@ def report(steps: list[Step], copy: float, size: int, counts: dict, real) -> Non
     change = next(step for step in steps if step.label == "change one article")
     projected = change.seconds - change.encode_seconds + encode
     print(
-        f"\nreal model: the changed article's {texts} texts encoded in {encode:.2f} s "
+        f"\nreal model ({Settings().model}, {Settings().encoder} encoder): the changed "
+        f"article's {texts} texts encoded in {encode:.2f} s "
         f"({texts / encode:.0f} texts/s; loading it and a first batch: {first:.2f} s more)"
     )
     print(

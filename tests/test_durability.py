@@ -96,7 +96,7 @@ def other_build(tmp_path: Path, fake_embedder) -> Path:
 @pytest.fixture
 def fake_load(monkeypatch: pytest.MonkeyPatch, fake_embedder):
     """Assistant.load with the fake embedder, so rebuilds take milliseconds."""
-    monkeypatch.setattr("assistant.pipeline.Embedder", lambda model: fake_embedder)
+    monkeypatch.setattr("assistant.pipeline.Embedder", lambda model, **options: fake_embedder)
     return Assistant.load
 
 

@@ -277,7 +277,7 @@ REUSED = [
 
 @pytest.mark.parametrize("name", REUSED)
 def test_a_damaged_previous_version_is_not_reused(
-    headlines_dir: Path, tmp_path: Path, name: str
+    headlines_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, name: str
 ) -> None:
     index_dir, embedder = tmp_path / "index", FakeEmbedder()
     build_index(load_corpus(headlines_dir), index_dir, Settings(), embedder)
@@ -290,8 +290,9 @@ def test_a_damaged_previous_version_is_not_reused(
     corpus = load_corpus(headlines_dir)
     build_index(corpus, index_dir, Settings(), spy)
     update = load_index(index_dir).manifest["update"]
-    assert (update["base"], update["full_reason"]) == ("", "the current index is damaged")
+    assert (update["base"], update["full_reason"]) == ("", "the current index cannot be reused")
     assert len(spy.texts) == 14  # every article embedded again
+    assert f"{name}' is damaged" in caplog.text or f"{name}' was altered" in caplog.text
     build_index(corpus, tmp_path / "full", Settings(), embedder, full=True)
     assert_same_index(index_dir, tmp_path / "full", embedder, exact=True)
 
@@ -328,7 +329,10 @@ def test_passages_of_an_article_out_of_order_are_refused_even_if_resealed(
         load_previous(index_dir)
     spy = Spy(embedder)
     build_index(load_corpus(headlines_dir), index_dir, Settings(), spy)
-    assert load_index(index_dir).manifest["update"]["full_reason"] == "the current index is damaged"
+    assert (
+        load_index(index_dir).manifest["update"]["full_reason"]
+        == "the current index cannot be reused"
+    )
 
 
 def test_a_crash_at_any_line_of_an_update_keeps_the_previous_index(
