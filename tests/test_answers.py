@@ -20,7 +20,7 @@ KNOWN_MISSES = {
     "Who is the president of Azerbaijan?": "name is 4th: no passage says 'president Aliyev'",
     "And Turkey's?": "completed to 'Who is Turkey's foreign minister?', answer ranked 5th",
     "When did it start?": "low confidence",
-    "Who is the EU's top diplomat?": "low confidence (0.455 against the 0.46 threshold)",
+    "How many days did the war last?": "low confidence (0.458 against the 0.46 threshold)",
 }
 OFF_TOPIC = [row for row in ROWS if row["type"] == "unanswerable-off-topic"]
 # On-topic questions the articles do not answer ("How many drones did Turkey
