@@ -140,8 +140,15 @@ class Retriever:
         ):
             if mode == "hybrid":
                 lexical_share = lexical.get(row, 0.0) / top_lexical
-                signals = (dense[row], lexical_share, sentence_score, term_share, coverage, typed)
-                score = sum(w * x for w, x in zip(self._weights, signals, strict=True))
+                w = self._weights  # written out: this runs for every shortlisted passage
+                score = (
+                    w[0] * dense[row]
+                    + w[1] * lexical_share
+                    + w[2] * sentence_score
+                    + w[3] * term_share
+                    + w[4] * coverage
+                    + w[5] * typed
+                )
             else:
                 # One search alone: its own score, as the baseline it stands for.
                 score = first[row]
