@@ -197,13 +197,7 @@ def query_times(search, queries: np.ndarray) -> np.ndarray:
     """Seconds per call of ``search(query)``, one query at a time, on one FAISS thread."""
     faiss.omp_set_num_threads(1)
     try:
-        search(queries[0])  # warm caches and lazy allocations
-        times = []
-        for query in queries:
-            start = time.perf_counter()
-            search(query)
-            times.append(time.perf_counter() - start)
-        return np.array(times)
+        return _times(search, queries)
     finally:
         faiss.omp_set_num_threads(os.cpu_count() or 1)
 
@@ -453,6 +447,7 @@ def _bm25_load(folder: str, count: int, mmap: bool) -> tuple[float, int]:
 
 
 def _times(call, items) -> np.ndarray:
+    """Seconds per call of ``call(item)``, after one call to warm caches and allocations."""
     call(items[0])
     times = []
     for item in items:

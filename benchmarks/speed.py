@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -283,8 +284,6 @@ def bench_app(index: Path) -> list[Row]:
 
 
 def _start_app(port: int, index: Path, env: dict[str, str], log):
-    import subprocess
-
     command = [sys.executable, "app.py", "--port", str(port), "--index", str(index)]
     return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
 
