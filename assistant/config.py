@@ -56,11 +56,18 @@ class Settings:
         coverage_weight: weight of that share over the whole passage.
         type_weight: weight of whether that sentence holds the kind of answer
             the question wants (a number for "how many", a date for "when").
+        phrase_weight: weight of the share of the question's word pairs
+            ("defence ministry", "humanitarian truce") found, in order, in
+            that sentence.
         lexical_weight: weight of its BM25 score, scaled by the best one
             (0: on SQuAD dev, the coverage signals beat it).
         diversity: each passage already shown from an article lowers the
             score of that article's next passages by this share, so that other
             articles' nearly-as-good passages come first (0: plain ranking).
+        followup_focus: how many times more a follow-up's own words count
+            than the words carried over from the earlier question when
+            matching terms ("How many were wounded?" after "How many soldiers
+            did Azerbaijan lose?" is about the wounded).
         found_threshold: confidence below which an answer is "not found".
         max_question_chars: longer questions are cut to this many characters.
         batch_size: texts per batch when embedding at build time.
@@ -78,8 +85,10 @@ class Settings:
     term_weight: float = 0.3
     coverage_weight: float = 0.6
     type_weight: float = 0.2
+    phrase_weight: float = 0.7
     lexical_weight: float = 0.0
     diversity: float = 0.05
+    followup_focus: float = 3.0
     found_threshold: float = 0.46
     max_question_chars: int = 1000
     batch_size: int = 32
@@ -96,8 +105,11 @@ class Settings:
         if min(self.candidates, self.rerank_depth, self.batch_size) < 1:
             raise ValueError("candidates, rerank_depth and batch_size must be at least 1")
         weights = (self.dense_weight, self.sentence_weight, self.term_weight)
-        if min(*weights, self.coverage_weight, self.type_weight, self.lexical_weight) < 0:
+        weights += (self.coverage_weight, self.type_weight, self.phrase_weight)
+        if min(*weights, self.lexical_weight) < 0:
             raise ValueError("the weights must not be negative")
+        if self.followup_focus < 1.0:
+            raise ValueError(f"followup_focus must be at least 1, got {self.followup_focus}")
         if not 0.0 <= self.diversity < 1.0:
             raise ValueError(f"diversity must be in [0, 1), got {self.diversity}")
         if not 0.0 <= self.found_threshold <= 1.0:

@@ -177,12 +177,14 @@ class Assistant:
             note = "No article matches the filters: widen them to search."
             return [
                 Answer(question, (), False, 0.0, query, (*notes, note))
-                for question, (query, notes) in zip(questions, prepared, strict=True)
+                for question, (query, _, notes) in zip(questions, prepared, strict=True)
             ]
-        vectors = self.embedder.encode_queries([query for query, _ in prepared])
+        vectors = self.embedder.encode_queries([query for query, _, _ in prepared])
         answers = []
-        for question, (query, notes), vector in zip(questions, prepared, vectors, strict=True):
-            hits = self.retriever.search(query, vector, k=k, rows=rows)
+        for question, (query, focus, notes), vector in zip(
+            questions, prepared, vectors, strict=True
+        ):
+            hits = self.retriever.search(query, vector, k=k, rows=rows, focus=focus)
             confidence = answerability.confidence(hits)
             answers.append(
                 Answer(
@@ -196,8 +198,11 @@ class Assistant:
             )
         return answers
 
-    def _prepare(self, question: str, history: Sequence[str] | None) -> tuple[str, tuple[str, ...]]:
-        """The query to search for a question, and notes for the reader."""
+    def _prepare(
+        self, question: str, history: Sequence[str] | None
+    ) -> tuple[str, str | None, tuple[str, ...]]:
+        """The query to search for a question, the user's own words when the
+        query was completed from the history (else None), and notes for the reader."""
         history = [] if history is None else history
         if isinstance(history, str) or not all(isinstance(item, str) for item in history):
             raise ValueError("history must be a list of earlier questions, as strings")
@@ -212,7 +217,8 @@ class Assistant:
                 "language model reads: its meaning was taken from the beginning only, "
                 "while keyword search used all of it."
             )
-        return query, tuple(notes)
+        focus = prepared.text if query != prepared.text else None
+        return query, focus, tuple(notes)
 
     def _rows_allowed(self, filters: Filters) -> np.ndarray | None:
         """Passage rows the filters allow, or None when there is no filter."""

@@ -44,8 +44,10 @@ def signals(bot: Assistant, questions) -> tuple[np.ndarray, np.ndarray]:
     queries = [resolve_followup(q.question, q.history) for q in questions]
     vectors = bot.embedder.encode_queries(queries)
     rows = []
-    for query, vector in zip(queries, vectors, strict=True):
-        rows.append(features(bot.retriever.search(query, vector, k=2)))
+    for question, query, vector in zip(questions, queries, vectors, strict=True):
+        # As Assistant.ask does: a follow-up's own words weigh more.
+        focus = question.question if query != question.question else None
+        rows.append(features(bot.retriever.search(query, vector, k=2, focus=focus)))
     return np.array(rows), np.array([q.answerable for q in questions])
 
 
