@@ -17,14 +17,14 @@ FEATURES = ("sentence", "dense", "terms", "coverage", "typed", "margin")
 
 # Fitted by scripts/fit_answerability.py on the dev splits; see docs/quality.md.
 WEIGHTS = {
-    "sentence": 1.6149,
-    "dense": 2.3185,
-    "terms": 0.9739,
-    "coverage": 0.1120,
-    "typed": 0.5959,
-    "margin": 4.8950,
+    "sentence": 3.2137,
+    "dense": 1.0104,
+    "terms": 1.2331,
+    "coverage": 0.2799,
+    "typed": 0.8342,
+    "margin": 2.2294,
 }
-BIAS = -2.5916
+BIAS = -2.9962
 
 
 def features(hits: Sequence[Hit]) -> list[float]:

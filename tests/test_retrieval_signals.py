@@ -1,0 +1,50 @@
+"""The retriever's signals: word pairs, and a follow-up's own words counting more."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.retrieval import _pairs
+
+
+def test_pairs_are_adjacent_distinct_terms() -> None:
+    assert list(_pairs(["defenc", "ministri", "ministri", "said"])) == [
+        "defenc ministri",
+        "ministri said",
+    ]
+    assert list(_pairs(["alone"])) == []
+
+
+@pytest.mark.parametrize(
+    "changes", [{"phrase_weight": -0.1}, {"followup_focus": 0.5}], ids=lambda c: next(iter(c))
+)
+def test_bad_signal_settings_are_refused(changes: dict) -> None:
+    with pytest.raises(ValueError):
+        Settings(**changes)
+
+
+def test_a_sentence_holding_the_question_words_in_order_scores_its_pairs(bot: Assistant) -> None:
+    hits = bot.retriever.search(
+        "humanitarian ceasefire agreed in Moscow",
+        bot.embedder.encode_queries(["humanitarian ceasefire agreed in Moscow"])[0],
+        k=5,
+    )
+    assert all(0.0 <= hit.phrase <= 1.0 for hit in hits)
+    best = hits[0]
+    article = next(a for a in bot.stored.articles if a.id == bot.stored.chunks[best.row].article_id)
+    sentence = article.text[best.sentence[0] : best.sentence[1]]
+    assert "humanitarian ceasefire" in sentence
+    assert best.phrase > 0
+
+
+def test_a_followups_own_words_choose_the_highlight(bot: Assistant) -> None:
+    history = ["How many soldiers did Azerbaijan lose?"]
+    answer = bot.ask("What about civilians?", history=history)
+    assert "91 civilian deaths" in answer.passages[0].highlight
+    # With the carried-over words ("soldiers", "lose") counting as much as the
+    # reader's own, the sentence about the soldiers' losses is highlighted
+    # instead: the focus is what makes the difference.
+    plain = Assistant(bot.stored, bot.embedder, bot.settings.replace(followup_focus=1.0))
+    highlight = plain.ask("What about civilians?", history=history).passages[0].highlight
+    assert "91 civilian deaths" not in highlight
