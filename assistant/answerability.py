@@ -13,18 +13,19 @@ from collections.abc import Sequence
 
 from .retrieval import Hit
 
-FEATURES = ("sentence", "dense", "terms", "coverage", "typed", "margin")
+FEATURES = ("sentence", "dense", "terms", "coverage", "typed", "margin", "anchored")
 
 # Fitted by scripts/fit_answerability.py on the dev splits; see docs/quality.md.
 WEIGHTS = {
-    "sentence": 3.2137,
-    "dense": 1.0104,
-    "terms": 1.2331,
-    "coverage": 0.2799,
-    "typed": 0.8342,
-    "margin": 2.2294,
+    "sentence": 2.5594,
+    "dense": 1.7196,
+    "terms": 1.3003,
+    "coverage": -0.3743,
+    "typed": -0.3827,
+    "margin": 2.7702,
+    "anchored": 1.4063,
 }
-BIAS = -2.9962
+BIAS = -2.7356
 
 
 def features(hits: Sequence[Hit]) -> list[float]:
@@ -40,6 +41,7 @@ def features(hits: Sequence[Hit]) -> list[float]:
         best.coverage,
         float(best.typed),
         best.score - runner_up,
+        float(best.anchored),
     ]
 
 

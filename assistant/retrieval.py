@@ -27,7 +27,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from .answer_types import holds_type, wanted_type
+from .answer_types import anchored, holds_type, wanted_type
 from .config import Settings
 from .lexical_index import tokenize_strings
 from .store import StoredIndex
@@ -60,6 +60,9 @@ class Hit:
             wants (a number for "how many"; always True when unclear).
         phrase: share of the question's word pairs (adjacent terms, stop
             words left out) that occur, adjacent, in that sentence.
+        anchored: whether that sentence holds the wanted kind of answer next
+            to one of the question's terms (answer_types.anchored; always
+            True when the kind is unclear). Computed for the returned hits.
         source: "vector", "lexical" or "both": which search proposed it.
     """
 
@@ -74,6 +77,7 @@ class Hit:
     coverage: float
     typed: bool
     phrase: float
+    anchored: bool
     source: str
 
 
@@ -189,6 +193,7 @@ class Retriever:
             number = order[position]
             row = shortlist[number]
             sentence, sentence_score, term_share, coverage, typed, phrase = best[number]
+            article = self._texts[self.stored.chunks[row].article_id]
             hits.append(
                 Hit(
                     row=row,
@@ -202,6 +207,7 @@ class Retriever:
                     coverage=coverage,
                     typed=typed,
                     phrase=phrase,
+                    anchored=anchored(article[slice(*sentence)], wanted, query, terms),
                     source="both" if row in lexical and mode == "hybrid" else mode,
                 )
             )

@@ -15,13 +15,24 @@ ROWS = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").split
 ANSWERABLE = [row for row in ROWS if row["answers"]]
 # Questions the pipeline is known to get wrong, with why; strict, so that a fix
 # shows up as an unexpected pass. The evaluation (test_quality.py) counts them.
+# Keyed by the question and, for follow-ups, the question before it.
 KNOWN_MISSES = {
-    "On what date did the 2020 fighting break out?": "low confidence",
-    "Who is the president of Azerbaijan?": "name is 4th: no passage says 'president Aliyev'",
-    "And Turkey's?": "completed to 'Who is Turkey's foreign minister?', answer ranked 5th",
-    "When did it start?": "low confidence",
-    "How many days did the war last?": "low confidence (0.458 against the 0.46 threshold)",
+    ("Who is the president of Azerbaijan?",): "name is 4th: no passage says 'president Aliyev'",
+    # Refused: the count in the answering sentence is not next to a question
+    # word (answer_types.anchored), so the confidence falls under 0.49.
+    ("How many soldiers did Azerbaijan lose?",): "'2,783 losses': 'lose' and 'losses' stem apart",
+    ("How many buildings have the deminers made safe?",): "'buildings' is not in the sentence",
+    ("How many emergency workers were hurt by the mine?",): "'hurt' is 'injured' there",
+    ("How many were wounded?", "How many soldiers did Azerbaijan lose?"): (
+        "the sentence about the losses is highlighted, not '1,245 wounded'"
+    ),
 }
+
+
+def miss_key(row: dict) -> tuple[str, ...]:
+    return (row["question"], *row["history"][-1:])
+
+
 OFF_TOPIC = [row for row in ROWS if row["type"] == "unanswerable-off-topic"]
 # On-topic questions the articles do not answer ("How many drones did Turkey
 # sell?") are in the data set too; telling them apart is measured by the
@@ -42,8 +53,8 @@ def test_the_labelled_set_is_big_enough() -> None:
         pytest.param(
             row,
             id=row["question"],
-            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[row["question"]])]
-            if row["question"] in KNOWN_MISSES
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[miss_key(row)])]
+            if miss_key(row) in KNOWN_MISSES
             else [],
         )
         for row in ANSWERABLE

@@ -1,0 +1,59 @@
+"""Answer kinds: what a question wants, and whether a sentence holds it by the question."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer_types import DATE, NAME, NUMBER, anchored, holds_type, wanted_type
+from assistant.lexical_index import stems
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How many soldiers died?", NUMBER),
+        ("And how long did the talks last?", NUMBER),
+        ("When did the war start?", DATE),
+        ("In what year was the cathedral built?", DATE),
+        ("Who is Oleg Kuznetsov?", NAME),
+        ("Why did the talks fail?", None),
+        ("What about Armenia?", None),
+    ],
+)
+def test_wanted_type(question: str, kind: str | None) -> None:
+    assert wanted_type(question) == kind
+
+
+def test_holds_type() -> None:
+    assert holds_type("It lost 2,783 soldiers.", NUMBER)
+    assert holds_type("Hundreds of thousands fled.", NUMBER)
+    assert holds_type("The war began on September 27.", DATE)
+    assert not holds_type("The war began in the autumn.", NUMBER)
+    assert holds_type("anything", None)
+
+
+QUESTION = "How many drones did Turkey sell to Azerbaijan?"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Turkey sold Azerbaijan 12 drones last year.", True),
+        # A number, but nowhere near the question's words.
+        ("Turkey openly backed Azerbaijan in a war that lasted 44 days.", False),
+        # No number at all.
+        ("Turkey openly backed Azerbaijan with drones.", False),
+    ],
+)
+def test_anchored_wants_the_answer_next_to_a_question_word(sentence: str, expected: bool) -> None:
+    assert anchored(sentence, NUMBER, QUESTION, stems(QUESTION)) is expected
+
+
+def test_anchored_skips_what_the_question_already_says() -> None:
+    question = "What happened to the drones in 2020?"
+    assert not anchored("The drones of 2020 were new.", DATE, question, stems(question))
+    assert anchored("The drones arrived in 2021.", DATE, question, stems(question))
+
+
+def test_anchored_is_true_when_no_kind_is_wanted() -> None:
+    assert anchored("Nothing here.", None, "Why?", [])
