@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection
 
 from .lexical_index import tokenize_strings
+from .variants import canonical
 
 NUMBER, DATE, NAME = "number", "date", "name"
 # How many terms on either side of a candidate answer are searched for one of
@@ -67,7 +68,8 @@ def anchored(sentence: str, kind: str | None, question: str, terms: Collection[s
     "How many drones did Turkey sell?" is answered by "... sold 12 drones ...",
     not by a sentence that mentions Turkey and, elsewhere, "44 days": a number
     (date, name) that the question does not already hold, with one of the
-    question's terms (stemmed, as BM25 has them) among the ``ANCHOR_WINDOW``
+    question's terms (stemmed, as BM25 has them, with variants.py's groups
+    joined) among the ``ANCHOR_WINDOW``
     terms on either side. Always True when the kind is None.
     """
     if kind is None:
@@ -80,6 +82,6 @@ def anchored(sentence: str, kind: str | None, question: str, terms: Collection[s
         before, after = tokenize_strings(
             [sentence[max(0, start - _WINDOW_CHARS) : start], sentence[end : end + _WINDOW_CHARS]]
         )
-        if not set(terms).isdisjoint(before[-ANCHOR_WINDOW:] + after[:ANCHOR_WINDOW]):
+        if not set(terms).isdisjoint(canonical(before[-ANCHOR_WINDOW:] + after[:ANCHOR_WINDOW])):
             return True
     return False

@@ -17,15 +17,15 @@ FEATURES = ("sentence", "dense", "terms", "coverage", "typed", "margin", "anchor
 
 # Fitted by scripts/fit_answerability.py on the dev splits; see docs/quality.md.
 WEIGHTS = {
-    "sentence": 2.5594,
-    "dense": 1.7196,
-    "terms": 1.3003,
-    "coverage": -0.3743,
-    "typed": -0.3827,
-    "margin": 2.7702,
-    "anchored": 1.4063,
+    "sentence": 1.8261,
+    "dense": 1.4007,
+    "terms": 1.1716,
+    "coverage": 0.1081,
+    "typed": -0.1246,
+    "margin": 0.7815,
+    "anchored": 0.9865,
 }
-BIAS = -2.7356
+BIAS = -2.1474
 
 
 def features(hits: Sequence[Hit]) -> list[float]:

@@ -48,3 +48,15 @@ def test_a_followups_own_words_choose_the_highlight(bot: Assistant) -> None:
     plain = Assistant(bot.stored, bot.embedder, bot.settings.replace(followup_focus=1.0))
     highlight = plain.ask("What about civilians?", history=history).passages[0].highlight
     assert "91 civilian deaths" not in highlight
+
+
+def test_bm25_alone_with_no_matching_word_finds_nothing(bot: Assistant) -> None:
+    lexical = Assistant(bot.stored, bot.embedder, bot.settings.replace(retrieval="lexical"))
+    answer = lexical.ask("Who painted the Mona Lisa?")
+    assert answer.passages == () and not answer.found
+
+
+def test_question_words_and_demonyms_do_not_split_a_match(bot: Assistant) -> None:
+    # "Who" is not a content word, and "Russia's" is "Russian" in the article.
+    answer = bot.ask("Who is Russia's foreign minister?")
+    assert "Russian Foreign Minister Sergei Lavrov" in answer.passages[0].highlight
