@@ -12,7 +12,7 @@ import re
 from collections.abc import Collection
 
 from .lexical_index import tokenize_strings
-from .variants import canonical
+from .variants import canonical, is_country_word
 
 NUMBER, DATE, NAME = "number", "date", "name"
 # How many terms on either side of a candidate answer are searched for one of
@@ -22,7 +22,17 @@ ANCHOR_WINDOW = 2
 _WINDOW_CHARS = 80
 
 _WANTS = (
-    (NUMBER, re.compile(r"^(how (many|much|long|far|old)|what (number|percentage|share))\b")),
+    (
+        NUMBER,
+        re.compile(
+            r"^(how (many|much|long|far|old)"
+            # "What is the population of ...?", "What was Armenia's GDP ...?",
+            # "What total death toll did ... report?"
+            r"|(what|which) ((is|was|are|were) )?(the |its |their )?([\w'’-]+ ){0,2}"
+            r"(population|number|death toll|toll|cost|price|size|area|budget|gdp|percentage"
+            r"|share|amount|total|rate|count))\b"
+        ),
+    ),
     (
         DATE,
         re.compile(r"^((since|until) when|when|(in|on)? ?(what|which) (year|date|day|month))\b"),
@@ -47,6 +57,13 @@ _HOLDS = {
 }
 
 
+# Candidate answers, for anchored(): whole numbers ("2,783", not its digits).
+_CANDIDATES = {
+    **_HOLDS,
+    NUMBER: re.compile(rf"\d[\d,.]*\d|\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
+}
+
+
 def wanted_type(question: str) -> str | None:
     """The kind of answer a question asks for, or None when it is not clear."""
     words = question.strip().lower()
@@ -67,7 +84,8 @@ def anchored(sentence: str, kind: str | None, question: str, terms: Collection[s
 
     "How many drones did Turkey sell?" is answered by "... sold 12 drones ...",
     not by a sentence that mentions Turkey and, elsewhere, "44 days": a number
-    (date, name) that the question does not already hold, with one of the
+    (date, name) that the question does not already hold (a name that is not
+    a country or its people's word: "Azeri president" names no one), with one of the
     question's terms (stemmed, as BM25 has them, with variants.py's groups
     joined) among the ``ANCHOR_WINDOW``
     terms on either side. Always True when the kind is None.
@@ -75,8 +93,9 @@ def anchored(sentence: str, kind: str | None, question: str, terms: Collection[s
     if kind is None:
         return True
     asked = question.lower()
-    for match in _HOLDS[kind].finditer(sentence):
-        if match.group().lower() in asked:
+    for match in _CANDIDATES[kind].finditer(sentence):
+        found = match.group().lower()
+        if found in asked or (kind == NAME and is_country_word(found)):
             continue
         start, end = match.span()
         before, after = tokenize_strings(

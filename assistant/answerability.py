@@ -11,25 +11,33 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from .answer_types import wanted_type
 from .retrieval import Hit
 
-FEATURES = ("sentence", "dense", "terms", "coverage", "typed", "margin", "anchored")
+FEATURES = ("sentence", "dense", "terms", "coverage", "typed", "margin", "anchored", "asks_kind")
 
 # Fitted by scripts/fit_answerability.py on the dev splits; see docs/quality.md.
 WEIGHTS = {
-    "sentence": 1.8261,
-    "dense": 1.4007,
-    "terms": 1.1716,
-    "coverage": 0.1081,
-    "typed": -0.1246,
-    "margin": 0.7815,
-    "anchored": 0.9865,
+    "sentence": 2.7516,
+    "dense": 1.4958,
+    "terms": 1.3675,
+    "coverage": -0.6519,
+    "typed": -0.0707,
+    "margin": 1.2678,
+    "anchored": 2.2275,
+    "asks_kind": 1.0485,
 }
-BIAS = -2.1474
+BIAS = -3.8782
 
 
-def features(hits: Sequence[Hit]) -> list[float]:
-    """The signals of a ranking that tell answerable questions from others."""
+def features(hits: Sequence[Hit], query: str) -> list[float]:
+    """The signals of a ranking that tell answerable questions from others.
+
+    ``asks_kind`` tells the model whether "typed" and "anchored" mean
+    anything: both are True for a question that wants no particular kind of
+    answer, and without it an off-topic "What is ...?" question would be
+    scored like one whose number sits right by its words.
+    """
     if not hits:
         return [0.0] * len(FEATURES)
     best = hits[0]
@@ -42,12 +50,14 @@ def features(hits: Sequence[Hit]) -> list[float]:
         float(best.typed),
         best.score - runner_up,
         float(best.anchored),
+        float(wanted_type(query) is not None),
     ]
 
 
-def confidence(hits: Sequence[Hit]) -> float:
-    """0-1: the modelled probability that the first hit answers the question."""
+def confidence(hits: Sequence[Hit], query: str) -> float:
+    """0-1: the modelled probability that the first hit answers the query."""
     if not hits:
         return 0.0
-    value = BIAS + sum(WEIGHTS[n] * x for n, x in zip(FEATURES, features(hits), strict=True))
+    signals = features(hits, query)
+    value = BIAS + sum(WEIGHTS[n] * x for n, x in zip(FEATURES, signals, strict=True))
     return 1.0 / (1.0 + math.exp(-value))

@@ -185,7 +185,7 @@ class Assistant:
             questions, prepared, vectors, strict=True
         ):
             hits = self.retriever.search(query, vector, k=k, rows=rows, focus=focus)
-            confidence = answerability.confidence(hits)
+            confidence = answerability.confidence(hits, query)
             answers.append(
                 Answer(
                     question=question,

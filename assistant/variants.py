@@ -41,3 +41,15 @@ def canonical(terms: Iterable[str]) -> list[str]:
     """The terms with every variant replaced by its group's term."""
     table = canonical_terms()
     return [table.get(term, term) for term in terms]
+
+
+def is_country_word(word: str) -> bool:
+    """True for a country's name or the word for its people ("Azeri", "Russia")."""
+    terms = tokenize_strings([word])[0]
+    table = canonical_terms()
+    return len(terms) == 1 and (terms[0] in table or terms[0] in _heads())
+
+
+@lru_cache(maxsize=1)
+def _heads() -> frozenset[str]:
+    return frozenset(canonical_terms().values())

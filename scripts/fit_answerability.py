@@ -49,7 +49,7 @@ def signals(bot: Assistant, questions) -> tuple[np.ndarray, np.ndarray]:
     for question, query, vector in zip(questions, queries, vectors, strict=True):
         # As Assistant.ask does: a follow-up's own words weigh more.
         focus = question.question if query != question.question else None
-        rows.append(features(bot.retriever.search(query, vector, k=2, focus=focus)))
+        rows.append(features(bot.retriever.search(query, vector, k=2, focus=focus), query))
     return np.array(rows), np.array([q.answerable for q in questions])
 
 
