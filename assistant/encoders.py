@@ -188,15 +188,17 @@ class OnnxEncoder:
     def encode(
         self, texts: list[str], *, query: bool, batch_size: int, progress: bool
     ) -> np.ndarray:
-        from tqdm.auto import tqdm
-
         # Longest first, so each batch pads to nearly its own length.
         if self.one_at_a_time:
             batch_size = 1
         order = np.argsort([-len(text) for text in texts], kind="stable")
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
         starts = range(0, len(texts), batch_size)
-        for start in tqdm(starts, desc="Batches", disable=not progress):
+        if progress:  # a disabled tqdm still costs 0.07 ms, a fifth of a question's search
+            from tqdm.auto import tqdm
+
+            starts = tqdm(starts, desc="Batches")
+        for start in starts:
             rows = order[start : start + batch_size]
             vectors[rows] = self._encode_batch([texts[row] for row in rows])
         return vectors

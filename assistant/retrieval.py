@@ -69,7 +69,8 @@ class Hit:
             words left out) that occur, adjacent, in that sentence.
         anchored: whether that sentence holds the wanted kind of answer next
             to one of the question's terms (answer_types.anchored; always
-            True when the kind is unclear). Computed for the returned hits.
+            True when the kind is unclear). Only the first hit's is worked
+            out, for the confidence; None for the others.
         source: "vector", "lexical" or "both": which search proposed it.
     """
 
@@ -84,7 +85,7 @@ class Hit:
     coverage: float
     typed: bool
     phrase: float
-    anchored: bool
+    anchored: bool | None
     source: str
 
 
@@ -206,7 +207,10 @@ class Retriever:
             number = order[position]
             row = shortlist[number]
             sentence, sentence_score, term_share, coverage, typed, phrase = best[number]
-            article = self._texts[self.stored.chunks[row].article_id]
+            is_anchored = None
+            if not hits:  # the first hit: the confidence reads its anchoring, and no other's
+                article = self._texts[self.stored.chunks[row].article_id]
+                is_anchored = anchored(article[slice(*sentence)], wanted, query, terms)
             hits.append(
                 Hit(
                     row=row,
@@ -220,7 +224,7 @@ class Retriever:
                     coverage=coverage,
                     typed=typed,
                     phrase=phrase,
-                    anchored=anchored(article[slice(*sentence)], wanted, query, terms),
+                    anchored=is_anchored,
                     source="both" if row in lexical and mode == "hybrid" else mode,
                 )
             )
