@@ -18,16 +18,16 @@ FEATURES = ("sentence", "dense", "terms", "coverage", "typed", "margin", "anchor
 
 # Fitted by scripts/fit_answerability.py on the dev splits; see docs/quality.md.
 WEIGHTS = {
-    "sentence": 2.7516,
-    "dense": 1.4958,
-    "terms": 1.3675,
-    "coverage": -0.6519,
-    "typed": -0.0707,
-    "margin": 1.2678,
-    "anchored": 2.2275,
-    "asks_kind": 1.0485,
+    "sentence": 2.7676,
+    "dense": 1.5037,
+    "terms": 1.3295,
+    "coverage": -0.6437,
+    "typed": -0.0772,
+    "margin": 1.2200,
+    "anchored": 2.2336,
+    "asks_kind": 1.0493,
 }
-BIAS = -3.8782
+BIAS = -3.8703
 
 
 def features(hits: Sequence[Hit], query: str) -> list[float]:
