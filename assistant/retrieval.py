@@ -8,8 +8,8 @@ The shortlist is then scored by a weighted sum of signals (weights in
 similarity, the share of the question's IDF-weighted terms in that sentence,
 the same share over the whole passage, whether that sentence holds the
 kind of answer the question wants (answer_types.py), and the share of the
-question's word pairs it holds in the same order. The best sentence is
-also the one highlighted. On SQuAD dev these signals beat BM25 and cosine alone and their
+question's word pairs it holds in the same order (the sentence signals come
+from sentences.py). The best sentence is also the one highlighted. On SQuAD dev these signals beat BM25 and cosine alone and their
 plain fusion (see docs/quality.md): questions are usually answered by one
 sentence, and whether the question's rare words occur says more than BM25's
 length-normalised score.
@@ -20,25 +20,17 @@ for comparison in ``python -m assistant eval``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import pairwise
 
 import numpy as np
 
-from .answer_types import anchored, holds_type, wanted_type
+from .answer_types import anchored, wanted_type
 from .config import Settings
 from .lexical_index import tokenize_strings
+from .sentences import SentenceScorer, word_pairs
 from .store import StoredIndex
 from .variants import canonical
 
-# How much a sentence's share of the question's (IDF-weighted) terms adds to
-# its cosine similarity when choosing the sentence to highlight.
-SENTENCE_LEXICAL_WEIGHT = 0.3
-# Added to a sentence's score when it holds the kind of answer the question
-# wants (a number for "how many", a date for "when"); see answer_types.py.
-ANSWER_TYPE_WEIGHT = 0.1
 # Weight of the BM25 share beside the cosine in the first, shortlisting stage.
 SHORTLIST_LEXICAL_WEIGHT = 0.3
 # Question words that BM25's short stop-word list keeps, though they say what
@@ -101,10 +93,7 @@ class Retriever:
         self._article_of_row = np.array(
             [numbers[chunk.article_id] for chunk in stored.chunks], dtype=np.int64
         )
-        # Where each passage's sentence vectors start in sentence_vectors.
-        # A plain view of the (memory-mapped) sentence vectors: slicing a
-        # np.memmap costs more than the dot product on a few sentences.
-        self._sentence_vectors = np.asarray(stored.sentence_vectors)
+        self._sentences = SentenceScorer(stored, self._texts)
         # The weights of the signals, in the order search() lists them, summing to 1.
         weights = (
             settings.dense_weight,
@@ -116,14 +105,6 @@ class Retriever:
             settings.phrase_weight,
         )
         self._weights = tuple(w / (sum(weights) or 1.0) for w in weights)
-        counts = [len(chunk.sentences) for chunk in stored.chunks]
-        self._sentence_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        # Per passage, computed on first use and kept for the next questions:
-        # which of its sentences hold each stemmed word and word pair, and
-        # which hold each kind of answer. Questions share most passages, so this saves
-        # tokenising and pattern matching on every question.
-        self._sentence_terms = lru_cache(maxsize=20_000)(self._terms_of_sentences)
-        self._sentence_types = lru_cache(maxsize=20_000)(self._types_of_sentences)
 
     def search(
         self,
@@ -172,24 +153,22 @@ class Retriever:
                 [settings.followup_focus if term in own else 1.0 for term in terms]
             )
         # Adjacent terms, as the sentence-term cache keys them.
-        pairs = list(dict.fromkeys(_pairs(matched)))
+        pairs = list(dict.fromkeys(word_pairs(matched)))
         wanted = wanted_type(query)
-        best = self._best_sentences(shortlist, query_vector, terms, term_weights, pairs, wanted)
+        best = self._sentences.best(shortlist, query_vector, terms, term_weights, pairs, wanted)
         scores = []
-        for row, (_, sentence_score, term_share, coverage, typed, phrase) in zip(
-            shortlist, best, strict=True
-        ):
+        for row, sentence in zip(shortlist, best, strict=True):
             if mode == "hybrid":
                 lexical_share = lexical.get(row, 0.0) / top_lexical
                 w = self._weights  # written out: this runs for every shortlisted passage
                 score = (
                     w[0] * dense[row]
                     + w[1] * lexical_share
-                    + w[2] * sentence_score
-                    + w[3] * term_share
-                    + w[4] * coverage
-                    + w[5] * typed
-                    + w[6] * phrase
+                    + w[2] * sentence.cosine
+                    + w[3] * sentence.term_share
+                    + w[4] * sentence.coverage
+                    + w[5] * sentence.typed
+                    + w[6] * sentence.phrase
                 )
             else:
                 # One search alone: its own score, as the baseline it stands for.
@@ -206,11 +185,11 @@ class Retriever:
         for position in chosen:
             number = order[position]
             row = shortlist[number]
-            sentence, sentence_score, term_share, coverage, typed, phrase = best[number]
+            sentence = best[number]
             is_anchored = None
             if not hits:  # the first hit: the confidence reads its anchoring, and no other's
                 article = self._texts[self.stored.chunks[row].article_id]
-                is_anchored = anchored(article[slice(*sentence)], wanted, query, terms)
+                is_anchored = anchored(article[slice(*sentence.span)], wanted, query, terms)
             hits.append(
                 Hit(
                     row=row,
@@ -218,12 +197,12 @@ class Retriever:
                     dense=dense[row],
                     lexical=lexical.get(row, 0.0),
                     lexical_share=lexical.get(row, 0.0) / top_lexical,
-                    sentence=sentence,
-                    sentence_score=sentence_score,
-                    term_share=term_share,
-                    coverage=coverage,
-                    typed=typed,
-                    phrase=phrase,
+                    sentence=sentence.span,
+                    sentence_score=sentence.cosine,
+                    term_share=sentence.term_share,
+                    coverage=sentence.coverage,
+                    typed=sentence.typed,
+                    phrase=sentence.phrase,
                     anchored=is_anchored,
                     source="both" if row in lexical and mode == "hybrid" else mode,
                 )
@@ -285,104 +264,3 @@ class Retriever:
             available[best] = False
             taken[articles == articles[best]] += 1
         return chosen
-
-    def _terms_of_sentences(self, row: int) -> dict[str, tuple[int, ...]]:
-        """Each stemmed word and word pair of a passage, with the sentences holding it.
-
-        A pair is two adjacent terms (stop words are not terms), keyed "a b".
-        """
-        chunk = self.stored.chunks[row]
-        article = self._texts[chunk.article_id]
-        sentences = map(
-            canonical, tokenize_strings([article[start:end] for start, end in chunk.sentences])
-        )
-        where: dict[str, list[int]] = {}
-        for index, words in enumerate(sentences):
-            for word in dict.fromkeys(words):
-                where.setdefault(word, []).append(index)
-            for pair in dict.fromkeys(_pairs(words)):
-                where.setdefault(pair, []).append(index)
-        return {word: tuple(indices) for word, indices in where.items()}
-
-    def _types_of_sentences(self, row: int, wanted: str) -> np.ndarray:
-        """Whether each sentence of a passage holds the wanted kind of answer."""
-        chunk = self.stored.chunks[row]
-        text = self._texts[chunk.article_id]
-        return np.array([holds_type(text[s:e], wanted) for s, e in chunk.sentences])
-
-    def _best_sentences(
-        self,
-        rows: list[int],
-        query_vector: np.ndarray,
-        terms: list[str],
-        term_weights: np.ndarray,
-        pairs: list[str],
-        wanted: str | None = None,
-    ) -> list[tuple[tuple[int, int], float, float, float, bool, float]]:
-        """Each passage's best sentence: span, cosine, term share, the passage's, typed, pairs.
-
-        Sentences are chosen by cosine similarity plus a bonus for the share of
-        the question's rarer words they contain (names and numbers matter) and
-        for holding the wanted kind of answer. Coverage is that share over the
-        whole passage. ``terms`` and ``pairs`` are distinct. The sentences of all the rows
-        are scored together, in a few array operations instead of a few per
-        passage: this runs on every question, on every shortlisted passage.
-        """
-        rows_array = np.asarray(rows, dtype=np.int64)
-        starts = self._sentence_offsets[rows_array]
-        counts = self._sentence_offsets[rows_array + 1] - starts
-        # Where each row's sentences begin among all of them, and which row each is.
-        begins = np.cumsum(counts) - counts
-        segment = np.repeat(np.arange(len(rows)), counts)
-        positions = np.repeat(starts - begins, counts) + np.arange(int(counts.sum()))
-        cosines = (self._sentence_vectors[positions] @ query_vector).astype(np.float64)
-        # Plain lists: a few dozen additions cost less than as many numpy calls.
-        shares_list = [0.0] * len(positions)
-        coverage_list = [0.0] * len(rows)
-        pairs_list = [0.0] * len(positions)
-        total = float(term_weights.sum())
-        if total > 0:
-            weighted_terms = list(zip(terms, term_weights.tolist(), strict=True))
-            for number, (row, begin) in enumerate(zip(rows, begins.tolist(), strict=True)):
-                holding = self._sentence_terms(row)
-                for term, weight in weighted_terms:
-                    sentences = holding.get(term)
-                    if sentences is not None:
-                        for sentence in sentences:
-                            shares_list[begin + sentence] += weight
-                        coverage_list[number] += weight
-                for pair in pairs:
-                    for sentence in holding.get(pair, ()):
-                        pairs_list[begin + sentence] += 1.0
-        shares = np.array(shares_list)
-        coverage = np.array(coverage_list)
-        if total > 0:
-            shares /= total
-            coverage /= total
-        # Pairs count in the passage's score, not in choosing its sentence
-        # (measured: no better highlights on SQuAD dev or our own questions).
-        phrase = np.array(pairs_list) / max(len(pairs), 1)
-        scores = cosines + SENTENCE_LEXICAL_WEIGHT * shares
-        typed = np.ones(len(positions), dtype=bool)
-        if wanted is not None:
-            typed = np.concatenate([self._sentence_types(row, wanted) for row in rows])
-            scores += ANSWER_TYPE_WEIGHT * typed
-        # The first best sentence of each row: sort by row, then by score
-        # descending; the sort is stable, so ties keep reading order.
-        best = np.lexsort((-scores, segment))[begins]
-        return [
-            (
-                self.stored.chunks[row].sentences[int(best[number] - begins[number])],
-                float(cosines[best[number]]),
-                float(shares[best[number]]),
-                float(coverage[number]),
-                bool(typed[best[number]]),
-                float(phrase[best[number]]),
-            )
-            for number, row in enumerate(rows)
-        ]
-
-
-def _pairs(terms: list[str]) -> Iterator[str]:
-    """Adjacent terms as "a b", the key under which sentences are looked up."""
-    return (f"{a} {b}" for a, b in pairwise(terms) if a != b)

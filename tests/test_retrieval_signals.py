@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.retrieval import _pairs
+from assistant.sentences import word_pairs
 
 
 def test_pairs_are_adjacent_distinct_terms() -> None:
-    assert list(_pairs(["defenc", "ministri", "ministri", "said"])) == [
+    assert list(word_pairs(["defenc", "ministri", "ministri", "said"])) == [
         "defenc ministri",
         "ministri said",
     ]
-    assert list(_pairs(["alone"])) == []
+    assert list(word_pairs(["alone"])) == []
 
 
 @pytest.mark.parametrize(
