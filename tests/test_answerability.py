@@ -1,0 +1,41 @@
+"""The confidence model's inputs and its direction, on hand-made hits (no model)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from assistant.answerability import FEATURES, confidence, features
+from assistant.retrieval import Hit
+
+HIT = Hit(
+    row=0,
+    score=0.6,
+    dense=0.5,
+    lexical=3.0,
+    lexical_share=1.0,
+    sentence=(0, 10),
+    sentence_score=0.6,
+    term_share=0.5,
+    coverage=0.6,
+    typed=True,
+    phrase=0.2,
+    anchored=True,
+    source="both",
+)
+
+
+def test_features_follow_the_names() -> None:
+    signals = dict(zip(FEATURES, features([HIT], "How many soldiers died?"), strict=True))
+    assert signals["sentence"] == 0.6 and signals["margin"] == 0.6
+    assert signals["asks_kind"] == 1.0
+    assert features([HIT], "Why did the talks fail?")[FEATURES.index("asks_kind")] == 0.0
+
+
+def test_an_answer_next_to_the_question_words_is_more_likely_to_answer() -> None:
+    question = "How many drones did Turkey sell?"
+    assert confidence([HIT], question) > confidence([replace(HIT, anchored=False)], question)
+
+
+def test_no_hits_means_no_confidence() -> None:
+    assert confidence([], "How many?") == 0.0
+    assert features([], "How many?") == [0.0] * len(FEATURES)
