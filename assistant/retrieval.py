@@ -9,8 +9,9 @@ similarity, the share of the question's IDF-weighted terms in that sentence,
 the same share over the whole passage, whether that sentence holds the
 kind of answer the question wants (answer_types.py), and the share of the
 question's word pairs it holds in the same order (the sentence signals come
-from sentences.py). The best sentence is also the one highlighted. On SQuAD dev these signals beat BM25 and cosine alone and their
-plain fusion (see docs/quality.md): questions are usually answered by one
+from sentences.py). The best sentence is also the one highlighted. On SQuAD
+dev these signals beat BM25 and cosine alone and their plain fusion (see
+docs/quality.md): questions are usually answered by one
 sentence, and whether the question's rare words occur says more than BM25's
 length-normalised score.
 
