@@ -83,12 +83,12 @@ def anchored(sentence: str, kind: str | None, question: str, terms: Collection[s
     """True when the sentence holds an answer of that kind next to a question term.
 
     "How many drones did Turkey sell?" is answered by "... sold 12 drones ...",
-    not by a sentence that mentions Turkey and, elsewhere, "44 days": a number
-    (date, name) that the question does not already hold (a name that is not
-    a country or its people's word: "Azeri president" names no one), with one of the
-    question's terms (stemmed, as BM25 has them, with variants.py's groups
-    joined) among the ``ANCHOR_WINDOW``
-    terms on either side. Always True when the kind is None.
+    not by a sentence that mentions Turkey and, elsewhere, "44 days". Wanted: a
+    number (date, name) that the question does not already hold, with one of
+    the question's terms (stemmed as BM25 stems them, variants.py's groups
+    joined) among the ``ANCHOR_WINDOW`` terms on either side. A country, its
+    people's word or its capital is no name: "the Azeri president" names no
+    one. Always True when the kind is None.
     """
     if kind is None:
         return True

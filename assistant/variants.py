@@ -1,11 +1,12 @@
-"""Words that name the same thing: a country and the words for its people.
+"""Words that name the same thing: a country, the words for its people, its capital.
 
 "Who is Russia's foreign minister?" is answered by "Russian Foreign Minister
 Sergei Lavrov", and "Who is the president of Azerbaijan?" by "the Azeri
 president, Ilham Aliyev": the stemmer keeps "russia" and "russian" apart, and
-no stemmer joins "azerbaijan" and "azeri". The groups in data/demonyms.txt are
-joined here into one term each, for matching a question's words to a
-passage's sentences (retrieval.py); BM25 keeps the words as they are.
+no stemmer joins "azerbaijan" and "azeri". In news a capital stands for its
+government ("Baku said"). The groups in data/demonyms.txt are joined here into
+one term each, for matching a question's words to a passage's sentences
+(sentences.py, answer_types.anchored); BM25 keeps the words as they are.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def canonical(terms: Iterable[str]) -> list[str]:
 
 
 def is_country_word(word: str) -> bool:
-    """True for a country's name or the word for its people ("Azeri", "Russia")."""
+    """True for a country's name, its people's word or its capital ("Azeri", "Baku")."""
     terms = tokenize_strings([word])[0]
     table = canonical_terms()
     return len(terms) == 1 and (terms[0] in table or terms[0] in _heads())
