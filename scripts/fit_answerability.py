@@ -32,7 +32,6 @@ from assistant.datasets import (  # noqa: E402
     load_squad_unanswerable,
 )
 from assistant.evaluation import open_assistant, select  # noqa: E402
-from assistant.followup import resolve_followup  # noqa: E402
 
 SQUAD_PER_KIND = 1000
 OWN_WEIGHT = 3.0
@@ -43,12 +42,11 @@ PLOT = Path("docs") / "abstention.png"
 
 
 def signals(bot: Assistant, questions) -> tuple[np.ndarray, np.ndarray]:
-    queries = [resolve_followup(q.question, q.history) for q in questions]
-    vectors = bot.embedder.encode_queries(queries)
+    # The query and the follow-up's own words exactly as Assistant.ask prepares them.
+    prepared = [bot._prepare(q.question, q.history) for q in questions]
+    vectors = bot.embedder.encode_queries([query for query, _, _ in prepared])
     rows = []
-    for question, query, vector in zip(questions, queries, vectors, strict=True):
-        # As Assistant.ask does: a follow-up's own words weigh more.
-        focus = question.question if query != question.question else None
+    for (query, focus, _), vector in zip(prepared, vectors, strict=True):
         rows.append(features(bot.retriever.search(query, vector, k=2, focus=focus), query))
     return np.array(rows), np.array([q.answerable for q in questions])
 
