@@ -31,7 +31,8 @@ def prepare_question(raw: object, *, max_chars: int) -> Question:
     if not isinstance(raw, str):
         raise QuestionError(f"the question must be text, not {type(raw).__name__}")
     text = unicodedata.normalize("NFC", raw)
-    text = "".join(" " if _is_invisible(char) else char for char in text)
+    if not text.isprintable():  # printable text holds no control or format characters
+        text = "".join(" " if _is_invisible(char) else char for char in text)
     text = " ".join(text.split())
     if not any(char.isalnum() for char in text):
         raise QuestionError("Please ask a question: type a few words about what you want to know.")

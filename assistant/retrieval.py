@@ -254,14 +254,18 @@ class Retriever:
         penalty = self.settings.diversity
         if penalty <= 0:
             return list(range(count))
-        articles = self._article_of_row[rows]
-        taken = np.zeros(len(rows))  # passages already shown from each hit's article
-        available = np.ones(len(rows), dtype=bool)
-        chosen = []
+        # Plain Python: a few dozen hits cost less than as many numpy calls.
+        articles = self._article_of_row[rows].tolist()
+        values = scores.tolist()
+        taken: dict[int, int] = {}  # passages already shown from each article
+        chosen: list[int] = []
         for _ in range(count):
-            adjusted = np.where(available, scores * (1.0 - penalty * taken), -np.inf)
-            best = int(np.argmax(adjusted))  # the first of equals, as in the plain order
+            best, best_value = -1, -np.inf
+            for position, (article, score) in enumerate(zip(articles, values, strict=True)):
+                value = score * (1.0 - penalty * taken.get(article, 0))
+                # The first of equals, as in the plain order; each hit once.
+                if value > best_value and position not in chosen:
+                    best, best_value = position, value
             chosen.append(best)
-            available[best] = False
-            taken[articles == articles[best]] += 1
+            taken[articles[best]] = taken.get(articles[best], 0) + 1
         return chosen

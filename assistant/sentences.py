@@ -127,16 +127,21 @@ class SentenceScorer:
         # The first best sentence of each row: sort by row, then by score
         # descending; the sort is stable, so ties keep reading order.
         best = np.lexsort((-scores, segment))[begins]
+        # Gathered, then as Python lists: indexing numpy scalars one by one
+        # cost more than the rest of the scoring.
+        columns = zip(
+            rows,
+            (best - begins).tolist(),
+            cosines[best].tolist(),
+            shares[best].tolist(),
+            coverage.tolist(),
+            typed[best].tolist(),
+            phrase[best].tolist(),
+            strict=True,
+        )
         return [
-            BestSentence(
-                span=self.stored.chunks[row].sentences[int(best[number] - begins[number])],
-                cosine=float(cosines[best[number]]),
-                term_share=float(shares[best[number]]),
-                coverage=float(coverage[number]),
-                typed=bool(typed[best[number]]),
-                phrase=float(phrase[best[number]]),
-            )
-            for number, row in enumerate(rows)
+            BestSentence(self.stored.chunks[row].sentences[index], *signals)
+            for row, index, *signals in columns
         ]
 
     def _terms_of_sentences(self, row: int) -> dict[str, tuple[int, ...]]:
