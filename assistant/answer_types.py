@@ -93,6 +93,7 @@ def anchored(sentence: str, kind: str | None, question: str, terms: Collection[s
     if kind is None:
         return True
     asked = question.lower()
+    wanted_terms = set(terms)
     for match in _CANDIDATES[kind].finditer(sentence):
         found = match.group().lower()
         if found in asked or (kind == NAME and is_country_word(found)):
@@ -101,6 +102,6 @@ def anchored(sentence: str, kind: str | None, question: str, terms: Collection[s
         before, after = tokenize_strings(
             [sentence[max(0, start - _WINDOW_CHARS) : start], sentence[end : end + _WINDOW_CHARS]]
         )
-        if not set(terms).isdisjoint(canonical(before[-ANCHOR_WINDOW:] + after[:ANCHOR_WINDOW])):
+        if not wanted_terms.isdisjoint(canonical(before[-ANCHOR_WINDOW:] + after[:ANCHOR_WINDOW])):
             return True
     return False
