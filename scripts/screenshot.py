@@ -32,7 +32,7 @@ BROWSER_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-QUESTION = "How many soldiers did Azerbaijan lose?"
+QUESTION = "How many soldiers did Azerbaijan lose in the war?"
 
 
 def free_port() -> int:

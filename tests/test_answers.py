@@ -24,12 +24,23 @@ KNOWN_MISSES = {
     ("How many emergency workers were hurt by the mine?",): (
         "refused: 'hurt' is 'injured' in the article (answer_types.anchored)"
     ),
-    ("Who reported the mine explosion near Madagiz?",): (
-        "refused (0.35): the answer, 'Russia’s Defence Ministry', is a country's "
-        "ministry, and no person's name sits by the question's words"
+    ("How many soldiers did Azerbaijan lose?",): (
+        "refused (0.41): the article's words are 'forces' and 'losses' (the stemmer keeps "
+        "'lose' and 'loss' apart), so none of the question's rarer words is in the "
+        "answering sentence; '... lose in the war?' is found (0.73)"
     ),
-    ("Where did the literature teacher flee with her grandchildren?",): (
-        "refused (0.43): the passage is right, its signals are weak"
+    ("How long did the foreign ministers talk in Moscow?",): (
+        "the first passage is the New York Times' 'Mr. Putin invited both countries' "
+        "foreign ministers to the talks in Moscow.', without the 11 hours, and it is "
+        "refused (0.39)"
+    ),
+    ("How long were Armenian forces present in the territory, according to Kuznetsov?",): (
+        "the first passage is Trend's account of the September 27 attack; Kuznetsov's "
+        "'over the thirty years of the Armenian presence' ranks lower, and it is refused (0.40)"
+    ),
+    ("When did the Karabakh conflict first emerge, according to Sputnik?",): (
+        "refused (0.41): 'Sputnik', the question's rarest word, is only in the credit "
+        "line, not in the answering sentence"
     ),
     ("And Turkey's?", "Who is Russia's foreign minister?"): (
         "'Turkish counterpart Mevlut Cavusoglu' ranks 4th ('counterpart' is not 'minister'), "

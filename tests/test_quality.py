@@ -28,21 +28,21 @@ def own_report(bot: Assistant):
 
 
 def test_own_questions_retrieval(own_report) -> None:
-    # Measured: R@1 0.873, R@3 0.990, MRR@10 0.931, sentence 0.735, sources@5 0.773.
-    assert own_report.answerable >= 60 and own_report.unanswerable >= 15
-    assert own_report.recall[1] >= 0.83
-    assert own_report.recall[3] >= 0.97
-    assert own_report.mrr >= 0.90
-    assert own_report.sentence_accuracy >= 0.70
-    assert own_report.source_recall >= 0.75
+    # Measured: R@1 0.899, R@3 0.994, MRR@10 0.944, sentence 0.774, sources@5 0.800.
+    assert own_report.answerable >= 160 and own_report.unanswerable >= 50
+    assert own_report.recall[1] >= 0.87
+    assert own_report.recall[3] >= 0.98
+    assert own_report.mrr >= 0.92
+    assert own_report.sentence_accuracy >= 0.75
+    assert own_report.source_recall >= 0.77
 
 
 def test_own_questions_abstention(own_report) -> None:
-    # Measured: abstains on 0.786 of unanswerable (every off-topic one, 0.65 of the
-    # on-topic ones), wrongly on 0.049 of answerable (the target is 0.05).
+    # Measured: abstains on 0.706 of unanswerable (every off-topic one, 0.56 of the
+    # on-topic ones), wrongly on 0.042 of answerable (the target is 0.05).
     assert own_report.by_kind["unanswerable-off-topic"][1] == 1.0
-    assert own_report.by_kind["unanswerable-on-topic"][1] >= 0.55
-    assert own_report.abstention >= 0.70
+    assert own_report.by_kind["unanswerable-on-topic"][1] >= 0.50
+    assert own_report.abstention >= 0.66
     assert own_report.false_abstention <= 0.05
 
 
