@@ -18,16 +18,16 @@ FEATURES = ("sentence", "dense", "terms", "coverage", "typed", "margin", "anchor
 
 # Fitted by scripts/fit_answerability.py on the dev splits; see docs/quality.md.
 WEIGHTS = {
-    "sentence": 0.8965,
-    "dense": 0.6098,
-    "terms": 0.5375,
-    "coverage": 0.6902,
-    "typed": 0.5024,
-    "margin": 0.9017,
-    "anchored": 1.9950,
-    "asks_kind": 0.2071,
+    "sentence": 0.8929,
+    "dense": 0.6064,
+    "terms": 0.5576,
+    "coverage": 0.6986,
+    "typed": 0.5077,
+    "margin": 0.8874,
+    "anchored": 1.9815,
+    "asks_kind": 0.2056,
 }
-BIAS = -2.1536
+BIAS = -2.1621
 
 
 def features(hits: Sequence[Hit], query: str) -> list[float]:

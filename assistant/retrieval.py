@@ -6,7 +6,8 @@ plus 0.3 x its BM25 score scaled by the best BM25 score, picks a shortlist.
 The shortlist is then scored by a weighted sum of signals (weights in
 ``Settings``): the passage's cosine similarity, its best sentence's cosine
 similarity, the share of the question's IDF-weighted terms in that sentence,
-the same share over the whole passage, whether that sentence holds the
+the same share over the whole passage with each term weighted as well by the
+share of the shortlist that lacks it, whether that sentence holds the
 kind of answer the question wants (answer_types.py), and the share of the
 question's word pairs it holds in the same order (the sentence signals come
 from sentences.py). The best sentence is also the one highlighted. On SQuAD
@@ -56,6 +57,9 @@ class Hit:
         sentence_score: cosine similarity of that sentence and the query.
         term_share: IDF-weighted share of the query's terms found in that sentence.
         coverage: IDF-weighted share of the query's terms found in the passage.
+        contrast: the same share with each term weighted as well by the share
+            of the shortlisted passages that lack it (sentences.py); this one
+            is in the score.
         typed: whether that sentence holds the kind of answer the question
             wants (a number for "how many"; always True when unclear).
         phrase: share of the question's word pairs (adjacent terms, stop
@@ -76,6 +80,7 @@ class Hit:
     sentence_score: float
     term_share: float
     coverage: float
+    contrast: float
     typed: bool
     phrase: float
     anchored: bool | None
@@ -167,7 +172,7 @@ class Retriever:
                     + w[1] * lexical_share
                     + w[2] * sentence.cosine
                     + w[3] * sentence.term_share
-                    + w[4] * sentence.coverage
+                    + w[4] * sentence.contrast
                     + w[5] * sentence.typed
                     + w[6] * sentence.phrase
                 )
@@ -202,6 +207,7 @@ class Retriever:
                     sentence_score=sentence.cosine,
                     term_share=sentence.term_share,
                     coverage=sentence.coverage,
+                    contrast=sentence.contrast,
                     typed=sentence.typed,
                     phrase=sentence.phrase,
                     anchored=is_anchored,

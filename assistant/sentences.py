@@ -7,6 +7,12 @@ IDF-weighted terms it holds, and whether it holds the kind of answer the
 question wants (answer_types.py); the best is the highlight, and its signals,
 with the passage's share of the terms and the sentence's share of the
 question's word pairs, score the passage (retrieval.py).
+
+The passage's share of the terms that scores it weighs each term as well by
+how many of the shortlisted passages lack it ("contrast"): a term that every
+candidate holds tells them apart no better than a stop word. SQuAD's
+questions are mostly confused with other paragraphs of the same Wikipedia
+article, which all hold its name; our articles all hold "Karabakh".
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ class BestSentence:
     cosine: float
     term_share: float
     coverage: float
+    contrast: float
     typed: bool
     phrase: float
 
@@ -96,26 +103,35 @@ class SentenceScorer:
         # Plain lists: a few dozen additions cost less than as many numpy calls.
         shares_list = [0.0] * len(positions)
         coverage_list = [0.0] * len(rows)
+        contrast_list = [0.0] * len(rows)
         pairs_list = [0.0] * len(positions)
         total = float(term_weights.sum())
         if total > 0:
-            weighted_terms = list(zip(terms, term_weights.tolist(), strict=True))
-            for number, (row, begin) in enumerate(zip(rows, begins.tolist(), strict=True)):
+            weights = term_weights.tolist()
+            held = [0] * len(terms)  # how many of the rows hold each term
+            present: list[list[int]] = []  # which terms each row holds
+            for row, begin in zip(rows, begins.tolist(), strict=True):
                 holding = self._terms(row)
-                for term, weight in weighted_terms:
+                found = []
+                for number, term in enumerate(terms):
                     sentences = holding.get(term)
                     if sentences is not None:
                         for sentence in sentences:
-                            shares_list[begin + sentence] += weight
-                        coverage_list[number] += weight
+                            shares_list[begin + sentence] += weights[number]
+                        found.append(number)
+                        held[number] += 1
+                present.append(found)
                 for pair in pairs:
                     for sentence in holding.get(pair, ()):
                         pairs_list[begin + sentence] += 1.0
+            contrasts = [w * (1.0 - h / len(rows)) for w, h in zip(weights, held, strict=True)]
+            contrast_total = sum(contrasts) or 1.0  # 0 when every row holds every term
+            for number, found in enumerate(present):
+                coverage_list[number] = sum(weights[t] for t in found) / total
+                contrast_list[number] = sum(contrasts[t] for t in found) / contrast_total
         shares = np.array(shares_list)
-        coverage = np.array(coverage_list)
         if total > 0:
             shares /= total
-            coverage /= total
         # Pairs count in the passage's score, not in choosing its sentence
         # (measured: no better highlights on SQuAD dev or our own questions).
         phrase = np.array(pairs_list) / max(len(pairs), 1)
@@ -134,7 +150,8 @@ class SentenceScorer:
             (best - begins).tolist(),
             cosines[best].tolist(),
             shares[best].tolist(),
-            coverage.tolist(),
+            coverage_list,
+            contrast_list,
             typed[best].tolist(),
             phrase[best].tolist(),
             strict=True,

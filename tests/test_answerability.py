@@ -17,6 +17,7 @@ HIT = Hit(
     sentence_score=0.6,
     term_share=0.5,
     coverage=0.6,
+    contrast=0.4,
     typed=True,
     phrase=0.2,
     anchored=True,
@@ -27,6 +28,8 @@ HIT = Hit(
 def test_features_follow_the_names() -> None:
     signals = dict(zip(FEATURES, features([HIT], "How many soldiers died?"), strict=True))
     assert signals["sentence"] == 0.6 and signals["margin"] == 0.6
+    # Anchoring counts as much as the sentence is about the question.
+    assert signals["anchored"] == 0.6 and signals["coverage"] == 0.6
     assert signals["asks_kind"] == 1.0
     assert features([HIT], "Why did the talks fail?")[FEATURES.index("asks_kind")] == 0.0
 

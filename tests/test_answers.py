@@ -42,6 +42,14 @@ KNOWN_MISSES = {
         "refused (0.41): 'Sputnik', the question's rarest word, is only in the credit "
         "line, not in the answering sentence"
     ),
+    ("Which country negotiated the November truce that ended the war?",): (
+        "passages on the 1994 truce and Putin's limited truce rank first; the article's "
+        "'ceasefire mediated by Russia on November 10' says 'mediated', not 'negotiated'"
+    ),
+    ("Who did he talk to?", "Who is Oleg Kuznetsov?"): (
+        "refused (0.41): the right sentence ('... Oleg Kuznetsov told Trend') is highlighted, "
+        "but 'talk' is 'told' in it and its signals are weak"
+    ),
     ("And Turkey's?", "Who is Russia's foreign minister?"): (
         "'Turkish counterpart Mevlut Cavusoglu' ranks 4th ('counterpart' is not 'minister'), "
         "and the wrong first passage is refused (0.24)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant import Assistant, Settings
@@ -60,3 +61,17 @@ def test_question_words_and_demonyms_do_not_split_a_match(bot: Assistant) -> Non
     # "Who" is not a content word, and "Russia's" is "Russian" in the article.
     answer = bot.ask("Who is Russia's foreign minister?")
     assert "Russian Foreign Minister Sergei Lavrov" in answer.passages[0].highlight
+
+
+def test_a_term_every_candidate_holds_adds_no_contrast(bot: Assistant) -> None:
+    scorer = bot.retriever._sentences
+    chunks = bot.stored.chunks
+    rows = [row for row, chunk in enumerate(chunks) if "Karabakh" in chunk.text][:8]
+    lachin = [row for row in rows if "Lachin" in chunks[row].text]
+    assert len(rows) == 8 and 0 < len(lachin) < len(rows)
+    vector = bot.embedder.encode_queries(["Lachin Karabakh"])[0]
+    best = scorer.best(rows, vector, ["lachin", "karabakh"], np.array([1.0, 1.0]), [])
+    for row, sentence in zip(rows, best, strict=True):
+        # Plain coverage counts "karabakh" for every row; the contrast only "lachin".
+        assert sentence.coverage == (1.0 if row in lachin else 0.5)
+        assert sentence.contrast == (1.0 if row in lachin else 0.0)

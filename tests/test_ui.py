@@ -316,13 +316,14 @@ def chat_turn(bot: Assistant, message: str, state: tuple, *filters: object) -> t
 
 
 def test_chat_answers_with_cards_and_sources_differ(bot: Assistant) -> None:
-    history, asked, records = chat_turn(bot, "How many soldiers did Azerbaijan lose?", ([], [], {}))
+    question = "How many soldiers did Azerbaijan lose in the war?"
+    history, asked, records = chat_turn(bot, question, ([], [], {}))
     assert [message["role"] for message in history] == ["user", "assistant"]
     reply = history[1]["content"]
     assert "Best match" in reply and "Sources differ" in reply
     assert reply.count('class="qa-card"') == 5
     assert "2,783" in text_of(reply) and "376" in text_of(reply)
-    assert asked == ["How many soldiers did Azerbaijan lose?"] and list(records) == [1]
+    assert asked == [question] and list(records) == [1]
     assert len(records[1]["passages"]) == 5
 
 
