@@ -18,16 +18,16 @@ FEATURES = ("sentence", "dense", "terms", "coverage", "typed", "margin", "anchor
 
 # Fitted by scripts/fit_answerability.py on the dev splits; see docs/quality.md.
 WEIGHTS = {
-    "sentence": 0.8929,
-    "dense": 0.6064,
-    "terms": 0.5576,
-    "coverage": 0.6986,
-    "typed": 0.5077,
-    "margin": 0.8874,
-    "anchored": 1.9815,
-    "asks_kind": 0.2056,
+    "sentence": 0.8248,
+    "dense": 0.5686,
+    "terms": 0.7949,
+    "coverage": 0.5579,
+    "typed": 0.4578,
+    "margin": 0.8971,
+    "anchored": 2.0975,
+    "asks_kind": 0.2008,
 }
-BIAS = -2.1621
+BIAS = -2.1503
 
 
 def features(hits: Sequence[Hit], query: str) -> list[float]:

@@ -1,13 +1,26 @@
-"""Filters: restrict a search to some outlets and a range of publication dates."""
+"""Filters: restrict a search to some outlets and a range of publication dates.
+
+A question may name its source itself: "When did the conflict first emerge,
+according to Sputnik?" asks what Sputnik reported, so ``outlet_asked`` finds
+that outlet and the question without those words.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from .corpus import Article
+
+# "..., according to Sputnik?", "According to the Moscow Times, ..." (the name
+# runs to the next punctuation mark; it must be an outlet's whole name).
+_ACCORDING = re.compile(
+    r"(?:^|,?\s+)according to (?:the\s+)?(?P<name>[^,.;:?!]+?)\s*(?=[,.;:?!]|$),?\s*",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +106,33 @@ class Filters:
         data = asdict(self)
         data["outlets"] = list(self.outlets)
         return data
+
+
+def outlet_asked(question: str, outlets: Iterable[str]) -> tuple[str, str] | None:
+    """The outlet a question asks about, and the question without those words.
+
+    Only "according to <outlet>", with one of ``outlets``' whole names (case
+    and a leading "the" aside): "according to Kuznetsov" or "according to the
+    AFP tally" name no outlet and leave the question as it is.
+
+    Example:
+        >>> outlet_asked("When did it start, according to Sputnik?", ["Sputnik", "Trend"])
+        ('Sputnik', 'When did it start?')
+    """
+    names = {_without_the(outlet): outlet for outlet in outlets if outlet.strip()}
+    for match in _ACCORDING.finditer(question):
+        outlet = names.get(_without_the(match.group("name")))
+        if outlet is not None:
+            rest = question[: match.start()] + " " + question[match.end() :]
+            rest = re.sub(r"\s+([?.!])", r"\1", " ".join(rest.split()))
+            if not any(character.isalnum() for character in rest):
+                return None  # "According to Sputnik?" alone: nothing else to search for
+            if rest[:1].islower() and match.start() == 0:
+                rest = rest[0].upper() + rest[1:]
+            return outlet, rest
+    return None
+
+
+def _without_the(name: str) -> str:
+    name = " ".join(name.split()).casefold()
+    return name[4:] if name.startswith("the ") else name

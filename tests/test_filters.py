@@ -4,6 +4,7 @@ import pytest
 
 from assistant import Assistant, Filters
 from assistant.corpus import Article
+from assistant.filters import outlet_asked
 
 
 def article(outlet: str = "", published: str = "") -> Article:
@@ -65,3 +66,44 @@ def test_filters_that_match_nothing_say_so(bot: Assistant) -> None:
     answer = bot.ask("Who is Oleg Kuznetsov?", filters={"outlets": ["Nobody"]})
     assert not answer.found and not answer.passages
     assert "No article matches the filters" in answer.notes[0]
+
+
+OUTLETS = ["Sputnik", "Trend", "The Moscow Times", ""]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "When did the conflict first emerge, according to Sputnik?",
+            ("Sputnik", "When did the conflict first emerge?"),
+        ),
+        (
+            "According to the Moscow Times, how many people died?",
+            ("The Moscow Times", "How many people died?"),
+        ),
+        ("What did they use according to TREND?", ("Trend", "What did they use?")),
+        # A person, a news agency that is not an outlet here, no other words.
+        ("How long were they there, according to Kuznetsov?", None),
+        ("How many were killed, according to the AFP tally?", None),
+        ("According to Sputnik?", None),
+        ("What is the trend, according to experts?", None),
+    ],
+)
+def test_a_question_may_name_its_outlet(question: str, expected: tuple | None) -> None:
+    assert outlet_asked(question, OUTLETS) == expected
+
+
+def test_according_to_an_outlet_searches_that_outlet_only(bot: Assistant) -> None:
+    answer = bot.ask("When did the Karabakh conflict first emerge, according to Sputnik?")
+    assert answer.searched_for == "When did the Karabakh conflict first emerge?"
+    assert {passage.outlet for passage in answer.passages} == {"Sputnik"}
+    assert "late 1980s" in answer.best.highlight
+    assert any("articles of Sputnik" in note for note in answer.notes)
+    # Within the reader's own filters: another outlet only leaves nothing to search.
+    refused = bot.ask(
+        "When did the conflict first emerge, according to Sputnik?",
+        filters={"outlets": ["Trend"]},
+    )
+    assert not refused.found and refused.passages == ()
+    assert any("No article of Sputnik" in note for note in refused.notes)
