@@ -25,25 +25,25 @@ KNOWN_MISSES = {
         "refused: 'hurt' is 'injured' in the article (answer_types.anchored)"
     ),
     ("How many soldiers did Azerbaijan lose?",): (
-        "refused (0.41): the article's words are 'forces' and 'losses' (the stemmer keeps "
+        "refused: the article's words are 'forces' and 'losses' (the stemmer keeps "
         "'lose' and 'loss' apart), so none of the question's rarer words is in the "
-        "answering sentence; '... lose in the war?' is found (0.73)"
+        "answering sentence; '... lose in the war?' is found"
     ),
     ("How long did the foreign ministers talk in Moscow?",): (
         "the first passage is the New York Times' 'Mr. Putin invited both countries' "
         "foreign ministers to the talks in Moscow.', without the 11 hours, and it is "
-        "refused (0.39)"
+        "refused"
     ),
     ("How long were Armenian forces present in the territory, according to Kuznetsov?",): (
         "the first passage is Trend's account of the September 27 attack; Kuznetsov's "
-        "'over the thirty years of the Armenian presence' ranks lower, and it is refused (0.40)"
+        "'over the thirty years of the Armenian presence' ranks lower, and it is refused"
     ),
     ("How many were wounded?", "How many soldiers did Azerbaijan lose?"): (
-        "refused (0.40): the passage is right, but its highlight is the sentence of the "
+        "refused: the passage is right, but its highlight is the sentence of the "
         "2,783 losses, not the next one's '1,245 wounded personnel'"
     ),
     ("Who ran Nagorno-Karabakh from the 1990s?",): (
-        "refused (0.41): the New York Times' 'has simmered for decades' ranks first; the "
+        "refused: the New York Times' 'has simmered for decades' ranks first; the "
         "Post's 'run by Armenian separatists since the 1990s' (second) says 'run', not 'ran'"
     ),
     ("Which country negotiated the November truce that ended the war?",): (
@@ -51,12 +51,12 @@ KNOWN_MISSES = {
         "'ceasefire mediated by Russia on November 10' says 'mediated', not 'negotiated'"
     ),
     ("Who did he talk to?", "Who is Oleg Kuznetsov?"): (
-        "refused (0.41): the right sentence ('... Oleg Kuznetsov told Trend') is highlighted, "
+        "refused: the right sentence ('... Oleg Kuznetsov told Trend') is highlighted, "
         "but 'talk' is 'told' in it and its signals are weak"
     ),
     ("And Turkey's?", "Who is Russia's foreign minister?"): (
         "'Turkish counterpart Mevlut Cavusoglu' ranks 4th ('counterpart' is not 'minister'), "
-        "and the wrong first passage is refused (0.24)"
+        "and the wrong first passage is refused"
     ),
 }
 
