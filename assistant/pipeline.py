@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,34 +16,13 @@ from .config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, DEFAULT_K, Settings
 from .corpus import Article, load_corpus
 from .embedding import Embedder
 from .errors import AssistantError, IndexNotFoundError
-from .filters import Filters, outlet_asked
-from .followup import resolve_followup
+from .filters import Filters
 from .indexing import build_index, stale_reason
-from .question import prepare_question
+from .question import Query, read_question
 from .retrieval import Hit, Retriever
 from .store import StoredIndex, load_index, read_manifest
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A question made ready to search.
-
-    Attributes:
-        query: what is searched for: the question tidied, completed from the
-            history when it is a follow-up, without "according to <outlet>".
-        focus: the user's own words when the query was completed from the
-            history, else None (they count more: ``Settings.followup_focus``).
-        notes: what the reader should know about how the question was read.
-        outlet: the outlet the question asks about ("according to Sputnik"):
-            only its articles are searched. None when it names none.
-    """
-
-    query: str
-    focus: str | None
-    notes: tuple[str, ...]
-    outlet: str | None = None
 
 
 class Assistant:
@@ -198,60 +175,43 @@ class Assistant:
         if rows is not None and len(rows) == 0:
             note = "No article matches the filters: widen them to search."
             return [
-                Answer(question, (), False, 0.0, p.query, (*p.notes, note))
+                Answer(question, (), False, 0.0, p.text, (*p.notes, note))
                 for question, p in zip(questions, prepared, strict=True)
             ]
-        vectors = self.embedder.encode_queries([p.query for p in prepared])
+        vectors = self.embedder.encode_queries([p.text for p in prepared])
         answers = []
         for question, p, vector in zip(questions, prepared, vectors, strict=True):
             allowed = self._rows_for(p, rows)
             if allowed is not None and len(allowed) == 0:
                 note = f"No article of {p.outlet} matches the filters: widen them to search."
-                answers.append(Answer(question, (), False, 0.0, p.query, (*p.notes, note)))
+                answers.append(Answer(question, (), False, 0.0, p.text, (*p.notes, note)))
                 continue
-            hits = self.retriever.search(p.query, vector, k=k, rows=allowed, focus=p.focus)
-            confidence = answerability.confidence(hits, p.query)
+            hits = self.retriever.search(p.text, vector, k=k, rows=allowed, focus=p.focus)
+            confidence = answerability.confidence(hits, p.text)
             answers.append(
                 Answer(
                     question=question,
                     passages=tuple(self._passage(hit) for hit in hits),
                     found=confidence >= self.settings.found_threshold,
                     confidence=round(confidence, 4),
-                    searched_for=p.query,
+                    searched_for=p.text,
                     notes=p.notes,
                 )
             )
         return answers
 
-    def _prepare(self, question: str, history: Sequence[str] | None) -> Prepared:
-        """The query to search for a question, and how it was read (see ``Prepared``)."""
-        history = [] if history is None else history
-        if isinstance(history, str) or not all(isinstance(item, str) for item in history):
-            raise ValueError("history must be a list of earlier questions, as strings")
-        prepared = prepare_question(question, max_chars=self.settings.max_question_chars)
-        notes = list(prepared.notes)
-        # "..., according to Sputnik?" names a source, not something to find in
-        # the text: only that outlet's articles are searched, without those words.
-        asked = outlet_asked(prepared.text, self._outlets)
-        text = asked[1] if asked else prepared.text
-        query = resolve_followup(text, history)
-        focus = text if query != text else None
-        if asked is None and (asked := outlet_asked(query, self._outlets)):
-            query = asked[1]  # carried over from the earlier question
-        outlet = asked[0] if asked else None
-        if outlet is not None:
-            notes.append(f"Searched only the articles of {outlet}, as the question asks.")
-        if _may_exceed(query, self.embedder.max_tokens) and (
-            self.embedder.count_tokens(query) > self.embedder.max_tokens
-        ):
-            notes.append(
-                f"Your question is longer than the {self.embedder.max_tokens} tokens the "
-                "language model reads: its meaning was taken from the beginning only, "
-                "while keyword search used all of it."
-            )
-        return Prepared(query, focus, tuple(notes), outlet)
+    def _prepare(self, question: str, history: Sequence[str] | None) -> Query:
+        """The query to search for a question, and how it was read (question.py)."""
+        return read_question(
+            question,
+            history,
+            outlets=self._outlets,
+            max_chars=self.settings.max_question_chars,
+            max_tokens=self.embedder.max_tokens,
+            count_tokens=self.embedder.count_tokens,
+        )
 
-    def _rows_for(self, prepared: Prepared, rows: np.ndarray | None) -> np.ndarray | None:
+    def _rows_for(self, prepared: Query, rows: np.ndarray | None) -> np.ndarray | None:
         """The rows a question may search: the filters' (None: all), within its outlet's."""
         if prepared.outlet is None:
             return rows
@@ -314,16 +274,6 @@ class Assistant:
             "index": str(self.stored.folder),
             "skipped_files": manifest.get("skipped", []),
         }
-
-
-def _may_exceed(text: str, max_tokens: int) -> bool:
-    """Whether a text could take more than ``max_tokens`` model tokens.
-
-    A WordPiece token covers at least one character of the text once its
-    accents are split off (NFD), and two special tokens are added: a shorter
-    text cannot exceed the limit, and most questions skip the tokenizer.
-    """
-    return len(unicodedata.normalize("NFD", text)) + 2 > max_tokens
 
 
 _loaded: dict[tuple[str, str], Assistant] = {}

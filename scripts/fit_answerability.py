@@ -47,12 +47,12 @@ PLOT = Path("docs") / "abstention.png"
 def signals(bot: Assistant, questions) -> tuple[np.ndarray, np.ndarray]:
     # The query and the follow-up's own words exactly as Assistant.ask prepares them.
     prepared = [bot._prepare(q.question, q.history) for q in questions]
-    vectors = bot.embedder.encode_queries([p.query for p in prepared])
+    vectors = bot.embedder.encode_queries([p.text for p in prepared])
     rows = []
     for p, vector in zip(prepared, vectors, strict=True):
         allowed = bot._rows_for(p, None)
-        hits = bot.retriever.search(p.query, vector, k=2, rows=allowed, focus=p.focus)
-        rows.append(features(hits, p.query))
+        hits = bot.retriever.search(p.text, vector, k=2, rows=allowed, focus=p.focus)
+        rows.append(features(hits, p.text))
     return np.array(rows), np.array([q.answerable for q in questions])
 
 
