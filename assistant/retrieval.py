@@ -265,13 +265,18 @@ class Retriever:
         values = scores.tolist()
         taken: dict[int, int] = {}  # passages already shown from each article
         chosen: list[int] = []
+        picked: set[int] = set()
         for _ in range(count):
             best, best_value = -1, -np.inf
             for position, (article, score) in enumerate(zip(articles, values, strict=True)):
+                if score <= best_value:
+                    # Scores come best first and a discount only lowers them: no
+                    # later passage can do better (the first of equals wins).
+                    break
                 value = score * (1.0 - penalty * taken.get(article, 0))
-                # The first of equals, as in the plain order; each hit once.
-                if value > best_value and position not in chosen:
+                if value > best_value and position not in picked:
                     best, best_value = position, value
             chosen.append(best)
+            picked.add(best)
             taken[articles[best]] = taken.get(articles[best], 0) + 1
         return chosen
