@@ -18,16 +18,16 @@ FEATURES = ("sentence", "dense", "terms", "coverage", "typed", "margin", "anchor
 
 # Fitted by scripts/fit_answerability.py on the dev splits; see docs/quality.md.
 WEIGHTS = {
-    "sentence": 0.8248,
-    "dense": 0.5686,
-    "terms": 0.7949,
-    "coverage": 0.5579,
-    "typed": 0.4578,
-    "margin": 0.8971,
-    "anchored": 2.0975,
-    "asks_kind": 0.2008,
+    "sentence": 0.6967,
+    "dense": 0.5986,
+    "terms": 0.6352,
+    "coverage": 0.5255,
+    "typed": 0.6246,
+    "margin": 0.2783,
+    "anchored": 1.5648,
+    "asks_kind": -0.1407,
 }
-BIAS = -2.1503
+BIAS = -2.0970
 
 
 def features(hits: Sequence[Hit], query: str) -> list[float]:

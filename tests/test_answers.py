@@ -58,6 +58,36 @@ KNOWN_MISSES = {
         "'Turkish counterpart Mevlut Cavusoglu' ranks 4th ('counterpart' is not 'minister'), "
         "and the wrong first passage is refused"
     ),
+    ("When did it happen?", "What happened to the Holy Savior Cathedral?"): (
+        "refused: the right sentence ('Rocket artillery on Thursday hit the roof ...') is "
+        "highlighted, but none of the follow-up's own words is in it"
+    ),
+    ("Who made the accusation?", "Which fighters has Ankara been accused of sending to Azerbaijan?"): (
+        "the heading 'Mutual accusations' ranks first and is refused; the sentence naming "
+        "Paris and Moscow ('accused by Paris and Moscow') is third"
+    ),
+    ("How long will Russian troops keep watch over the remaining part of Karabakh?",): (
+        "refused: the Post's 'guarded by Russian peacekeeper troops until a final resolution' "
+        "ranks third ('keep watch' is 'guarded', 'remaining part' is 'the rest')"
+    ),
+    ("Who makes up most of the population of the disputed region?",): (
+        "refused: the right sentence ('the mostly ethnic Armenian-populated region') is "
+        "highlighted, but a people's word is not a name, so a 'who' question finds no "
+        "answer in it (answer_types.anchored)"
+    ),
+    ("In what year was the truce that ended the first Karabakh war agreed?",): (
+        "refused: the right sentence is highlighted ('... since the 1994 ceasefire "
+        "agreement'), but the year stands by 'ceasefire', not by 'truce'"
+    ),
+    ("How long before the Friday interview had the literature teacher left Nagorno-Karabakh?",): (
+        "refused: the right sentence is highlighted, but 'a week ago' is no number or date "
+        "that answer_types knows, so nothing answers 'how long' in it"
+    ),
+    ("What does he say Armenia won't share?", "Who is Oleg Kuznetsov?"): (
+        "'he' is not read as Kuznetsov: the question names Armenia, so it is not taken as "
+        "elliptical and nothing is carried over; the Post's 'Armenia has never shown genuine "
+        "interest ...' ranks first"
+    ),
 }
 
 
@@ -112,8 +142,8 @@ def test_highlighted_sentences_answer_most_questions(bot: Assistant) -> None:
         contains_answer(bot.ask(row["question"], k=1, history=row["history"]).best.highlight, row)
         for row in ANSWERABLE
     )
-    # Measured 72/102 (0.706); the floor sits a little under it.
-    assert right / len(ANSWERABLE) >= 0.66
+    # Measured 146/191 (0.764); the floor sits a little under it.
+    assert right / len(ANSWERABLE) >= 0.74
 
 
 def test_who_is_oleg_kuznetsov_comes_from_trend_with_metadata(bot: Assistant) -> None:
