@@ -18,16 +18,16 @@ FEATURES = ("sentence", "dense", "terms", "coverage", "typed", "margin", "anchor
 
 # Fitted by scripts/fit_answerability.py on the dev splits; see docs/quality.md.
 WEIGHTS = {
-    "sentence": 0.6967,
-    "dense": 0.5986,
-    "terms": 0.6352,
-    "coverage": 0.5255,
-    "typed": 0.6246,
-    "margin": 0.2783,
-    "anchored": 1.5648,
-    "asks_kind": -0.1407,
+    "sentence": 0.6898,
+    "dense": 0.6247,
+    "terms": 0.6440,
+    "coverage": 0.5287,
+    "typed": 0.6258,
+    "margin": 0.2813,
+    "anchored": 1.5626,
+    "asks_kind": -0.1386,
 }
-BIAS = -2.0970
+BIAS = -2.1141
 
 
 def features(hits: Sequence[Hit], query: str) -> list[float]:

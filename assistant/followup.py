@@ -2,9 +2,11 @@
 
 "How many soldiers did Azerbaijan lose?" followed by "What about Armenia?"
 means "How many soldiers did Armenia lose?". A question is a follow-up when
-it opens with a connective ("and", "what about", "how about"), or is short
-and either leans on a pronoun ("Had it been damaged before?") or names
-almost nothing ("How many were wounded?", "Since when?"). It is completed from
+it opens with a connective ("and", "what about", "how about"), leans on a
+personal pronoun however long it is ("What does he say Armenia won't
+share?"), or is short and either leans on another pronoun ("Had it been
+damaged before?") or names almost nothing ("How many were wounded?", "Since
+when?"). It is completed from
 the previous question, itself completed the same way, so chains of
 follow-ups keep their subject.
 """
@@ -21,9 +23,11 @@ _CONNECTIVE = re.compile(
 )
 _NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 _WORD = re.compile(r"[\w'’-]+")
-_PRONOUNS = frozenset(
-    "it its they them their theirs he him his she her hers this that these those there".split()
-)
+# A person the chat has named: in a question of any length, these point back.
+_PERSONAL_PRONOUNS = frozenset("they them their theirs he him his she her hers".split())
+# These do too in a short question; in a long one "it", "that" and "there" are
+# as often grammar ("Is it true that ...?", "Was there ...?").
+_PRONOUNS = _PERSONAL_PRONOUNS | frozenset("it its this that these those there".split())
 # Words that carry no subject of their own: question words, auxiliaries,
 # articles, prepositions, pronouns and quantity words.
 _FUNCTION_WORDS = _PRONOUNS | frozenset(
@@ -45,6 +49,8 @@ def is_followup(question: str) -> bool:
     if _CONNECTIVE.match(question):
         return True
     words = _WORD.findall(question.lower())
+    if _PERSONAL_PRONOUNS.intersection(words):
+        return True
     if len(words) > SHORT_FOLLOWUP_WORDS:
         return False
     return bool(_PRONOUNS.intersection(words)) or len(content_words(question)) <= 1

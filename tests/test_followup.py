@@ -26,6 +26,18 @@ def test_pronoun_followups_carry_the_previous_question() -> None:
     assert "Holy Savior Cathedral" in query and "damaged before" in query
 
 
+def test_a_personal_pronoun_makes_a_follow_up_of_any_length() -> None:
+    # Seven words and a name of its own, but "he" is the person asked about before.
+    question = "What does he say Armenia won't share?"
+    assert is_followup(question)
+    query = resolve_followup(question, ["Who is Oleg Kuznetsov?"])
+    assert "Oleg Kuznetsov" in query and "won't share" in query
+
+
+def test_it_and_that_in_a_long_question_are_grammar() -> None:
+    assert not is_followup("Is it true that Armenia refused to hand over the minefield maps?")
+
+
 @pytest.mark.parametrize(
     "question", ["Who is Oleg Kuznetsov?", "When was Shusha recaptured by Azerbaijani forces?"]
 )
