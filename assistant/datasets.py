@@ -75,6 +75,9 @@ def load_own_questions(path: str | Path = OWN_QUESTIONS) -> list[LabelledQuestio
                     answers=tuple(row["answers"]),
                     articles=tuple(row["articles"]),
                     kind=row["type"],
+                    # The line number tells apart the same words asked after different
+                    # histories; so a line removed or inserted moves the later questions'
+                    # splits: add questions at the end, and drop lines only from the end.
                     key=f"own-{number}-{row['question']}",
                 )
             )

@@ -115,22 +115,8 @@ def build_demo(assistant: Assistant, *, feedback: FeedbackLog | None = None) -> 
                                 min_width=200,
                                 elem_id="qa-outlets",
                             )
-                            date_from = gr.DateTime(
-                                include_time=False,
-                                type="string",
-                                label="Published from",
-                                scale=1,
-                                min_width=170,
-                                elem_id="qa-from",
-                            )
-                            date_to = gr.DateTime(
-                                include_time=False,
-                                type="string",
-                                label="Published to",
-                                scale=1,
-                                min_width=170,
-                                elem_id="qa-to",
-                            )
+                            date_from = _date_box("Published from", "qa-from")
+                            date_to = _date_box("Published to", "qa-to")
                         status = gr.Markdown(
                             filter_status(assistant, [], None, None), elem_id="qa-status"
                         )
@@ -227,6 +213,18 @@ def build_demo(assistant: Assistant, *, feedback: FeedbackLog | None = None) -> 
 
         gr.api(ask, api_name="ask")
     return demo
+
+
+def _date_box(label: str, elem_id: str) -> gr.DateTime:
+    """A day picker (no time of day) for one end of the publication-date filter."""
+    return gr.DateTime(
+        include_time=False,
+        type="string",
+        label=label,
+        scale=1,
+        min_width=170,
+        elem_id=elem_id,
+    )
 
 
 def launch(
