@@ -6,9 +6,8 @@ it opens with a connective ("and", "what about", "how about"), leans on a
 personal pronoun however long it is ("What does he say Armenia won't
 share?"), or is short and either leans on another pronoun ("Had it been
 damaged before?") or names almost nothing ("How many were wounded?", "Since
-when?"). It is completed from
-the previous question, itself completed the same way, so chains of
-follow-ups keep their subject.
+when?"). It is completed from the previous question, itself completed the
+same way, so chains of follow-ups keep their subject.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ _CONNECTIVE = re.compile(
 )
 _NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 _WORD = re.compile(r"[\w'’-]+")
-# A person the chat has named: in a question of any length, these point back.
+# Someone the chat has named (a person, a side): in a question of any length, these point back.
 _PERSONAL_PRONOUNS = frozenset("they them their theirs he him his she her hers".split())
 # These do too in a short question; in a long one "it", "that" and "there" are
 # as often grammar ("Is it true that ...?", "Was there ...?").

@@ -76,12 +76,13 @@ KNOWN_MISSES = {
     ),
     ("Who makes up most of the population of the disputed region?",): (
         "refused: the right sentence ('the mostly ethnic Armenian-populated region') is "
-        "highlighted, but a people's word is not a name, so a 'who' question finds no "
-        "answer in it (answer_types.anchored)"
+        "highlighted, but its answer is a people's word, which answer_types does not count "
+        "as a name, so nothing answers 'who' next to the question's words"
     ),
     ("In what year was the truce that ended the first Karabakh war agreed?",): (
         "refused: the right sentence is highlighted ('... since the 1994 ceasefire "
-        "agreement'), but the year stands by 'ceasefire', not by 'truce'"
+        "agreement'), but the year stands by 'ceasefire agreement', not by 'truce' or "
+        "'agreed' (the stemmer keeps 'agreed' and 'agreement' apart)"
     ),
     ("How long before the Friday interview had the literature teacher left Nagorno-Karabakh?",): (
         "refused: the right sentence is highlighted, but 'a week ago' is no number or date "
