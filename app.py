@@ -25,7 +25,7 @@ import sys
 
 from assistant import Assistant, AssistantError, Settings
 from assistant.config import DEFAULT_CORPUS_DIR, DEFAULT_ENCODER, DEFAULT_INDEX_DIR, ENCODERS
-from assistant.feedback import DEFAULT_FEEDBACK_FILE, FeedbackLog
+from assistant.web.feedback import DEFAULT_FEEDBACK_FILE, FeedbackLog
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     # Imported here so that a bad corpus or index is reported before gradio loads.
-    from assistant.ui import build_demo, launch
+    from assistant.web.page import build_demo, launch
 
     demo = build_demo(assistant, feedback=FeedbackLog(args.feedback))
     private = [args.corpus, args.index, assistant.embedder.path, args.feedback]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .answer import Answer, Passage
 from .config import DEFAULT_K, DEFAULT_MODEL, Settings
-from .corpus import Article, load_corpus
+from .corpus.loading import Article, load_corpus
 from .errors import (
     AssistantError,
     CorpusError,
@@ -20,8 +20,8 @@ from .errors import (
     ModelError,
     QuestionError,
 )
-from .filters import Filters
 from .pipeline import Assistant, retrieve
+from .search.filters import Filters
 
 __version__ = "0.1.0"
 

@@ -135,8 +135,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args: argparse.Namespace, settings: Settings) -> int:
-    from .indexing import describe_update
     from .pipeline import Assistant
+    from .store.build import describe_update
 
     bot = Assistant.build(args.corpus, args.index, settings=settings, progress=True, full=args.full)
     info = bot.info()
@@ -192,7 +192,7 @@ def format_answer(answer: Answer, width: int = 88) -> str:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluation import format_reports, run
+    from .evaluation.runner import format_reports, run
 
     datasets = ("own", "squad") if args.dataset == "all" else (args.dataset,)
     modes = tuple(mode.strip() for mode in args.modes.split(",") if mode.strip())
@@ -214,10 +214,10 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _info(args: argparse.Namespace, settings: Settings) -> int:
-    from .corpus import load_corpus
-    from .embedding import Embedder
-    from .indexing import stale_reason
-    from .store import read_manifest
+    from .corpus.loading import load_corpus
+    from .encoding.embedder import Embedder
+    from .store.build import stale_reason
+    from .store.storage import read_manifest
 
     report: dict = {"corpus": str(args.corpus), "index": str(args.index)}
     manifest = read_manifest(args.index)

@@ -16,7 +16,7 @@ INDEX_FORMAT_VERSION = 3
 
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
 
-# How the embedding model runs (assistant/encoders.py); benchmarks/encoder.py compares them.
+# How the embedding model runs (encoding/runtimes.py); benchmarks/encoder.py compares them.
 # onnx-int8 is the default: 4x torch's passages/s and 25x faster questions on 2 cores, for
 # SQuAD dev R@5 0.964 against 0.965.
 ENCODERS = ("torch", "torch-int8", "onnx", "onnx-int8")
@@ -40,7 +40,7 @@ class Settings:
         encoder: how the model runs: "onnx-int8" (the default) or "onnx"
             (ONNX Runtime, the model converted once on this machine and
             cached), "torch" (sentence-transformers as shipped) or
-            "torch-int8"; see ``assistant/encoders.py``.
+            "torch-int8"; see ``assistant/encoding/runtimes.py``.
         min_words: passages shorter than this are merged with a neighbour.
         max_words: passages longer than this are split at sentence boundaries.
         retrieval: "hybrid" (the default), or "dense" or "lexical" to use one

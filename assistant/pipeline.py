@@ -10,17 +10,17 @@ from typing import Any
 
 import numpy as np
 
-from . import answerability
 from .answer import Answer, Passage
 from .config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, DEFAULT_K, Settings
-from .corpus import Article, load_corpus
-from .embedding import Embedder
+from .corpus.loading import Article, load_corpus
+from .encoding.embedder import Embedder
 from .errors import AssistantError, IndexNotFoundError
-from .filters import Filters
-from .indexing import build_index, stale_reason
-from .question import Query, read_question
-from .retrieval import Hit, Retriever
-from .store import StoredIndex, load_index, read_manifest
+from .search import answerability
+from .search.filters import Filters
+from .search.question import Query, read_question
+from .search.retrieval import Hit, Retriever
+from .store.build import build_index, stale_reason
+from .store.storage import StoredIndex, load_index, read_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class Assistant:
                 to rebuild it from.
             CorpusError, ModelError: building was needed and failed.
         """
-        from .store import POINTER
+        from .store.storage import POINTER
 
         settings = settings or Settings()
         embedder = Embedder(settings.model, encoder=settings.encoder)

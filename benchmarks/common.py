@@ -101,7 +101,7 @@ def peak_rss_kib(pid: int) -> int:
 
 def write_squad_corpus(folder: Path, paragraphs: int) -> Path:
     """The first ``paragraphs`` SQuAD v1.1 dev paragraphs as Markdown articles."""
-    from assistant.datasets import load_squad_corpus
+    from assistant.evaluation.datasets import load_squad_corpus
 
     folder.mkdir(parents=True, exist_ok=True)
     for number, article in enumerate(load_squad_corpus().articles[:paragraphs]):

@@ -6,7 +6,7 @@ Usage::
     python benchmarks/encoder.py --quick          # a smoke run on a small slice (under a minute)
     python benchmarks/encoder.py --encoders torch,onnx-int8
 
-For each encoder (``assistant/encoders.py``), in one process:
+For each encoder (``assistant/encoding/runtimes.py``), in one process:
 
 - passages/s: SQuAD v1.1 dev paragraphs embedded in batches of 32, as a build
   embeds them; the best of ``--rounds`` rounds, the encoders taking turns in
@@ -43,9 +43,9 @@ if str(REPO) not in sys.path:  # run as `python benchmarks/encoder.py` from anyw
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from assistant.config import ENCODERS, Settings  # noqa: E402
-from assistant.corpus import Corpus  # noqa: E402
-from assistant.datasets import load_squad_corpus, load_squad_questions  # noqa: E402
-from assistant.embedding import Embedder  # noqa: E402
+from assistant.corpus.loading import Corpus  # noqa: E402
+from assistant.encoding.embedder import Embedder  # noqa: E402
+from assistant.evaluation.datasets import load_squad_corpus, load_squad_questions  # noqa: E402
 
 QUICK_TITLE = "Normans"
 QUICK_PARAGRAPHS = 12  # and their 28 questions
@@ -186,10 +186,10 @@ def _cosines(embedders: dict[str, Embedder], texts: list[str]) -> dict[str, floa
 
 def _quality(embedder: Embedder, corpus: Corpus, questions, index_dir: Path) -> tuple:
     """(R@1, R@5, MRR@10, build seconds, ask ms) of the hybrid pipeline with this encoder."""
-    from assistant.evaluation import evaluate
-    from assistant.indexing import build_index, stale_reason
+    from assistant.evaluation.runner import evaluate
     from assistant.pipeline import Assistant
-    from assistant.store import load_index
+    from assistant.store.build import build_index, stale_reason
+    from assistant.store.storage import load_index
 
     kind = embedder.encoder
     settings = Settings(encoder=kind)

@@ -45,7 +45,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.vector_index import KINDS, VectorIndex, choose_kind  # noqa: E402
+from assistant.store.vectors import KINDS, VectorIndex, choose_kind  # noqa: E402
 
 DEFAULT_CACHE = Path("/tmp/assistant-scale-cache")
 PARTS = ("threshold", "vectors", "bm25", "sentences")
@@ -69,7 +69,7 @@ class Squad:
 
 def load_squad(cache: Path, *, quick: bool, embed: bool = True) -> Squad:
     """SQuAD dev passages, sentences and questions; --quick takes one title's."""
-    from assistant.datasets import SQUAD_V1, squad_path
+    from assistant.evaluation.datasets import SQUAD_V1, squad_path
 
     titles = ["Super_Bowl_50"] if quick else None
     # Every 4th question of the slice in quick mode (~200), else every 5th (~2,100).
@@ -95,8 +95,8 @@ def load_squad(cache: Path, *, quick: bool, embed: bool = True) -> Squad:
 
 
 def _cut_squad(titles: list[str] | None, stride: int) -> dict:
-    from assistant.chunking import chunk_article
-    from assistant.datasets import load_squad_corpus, load_squad_questions
+    from assistant.corpus.chunking import chunk_article
+    from assistant.evaluation.datasets import load_squad_corpus, load_squad_questions
 
     passages, sentences, offsets = [], [], [0]
     for article in load_squad_corpus(titles=titles).articles:
@@ -120,7 +120,7 @@ def _cut_squad(titles: list[str] | None, stride: int) -> dict:
 
 def _embedded(texts: dict, cache: Path) -> dict[str, np.ndarray]:
     """Embeddings of each list of texts, from the cache when the texts and model match."""
-    from assistant.embedding import Embedder
+    from assistant.encoding.embedder import Embedder
 
     embedder = Embedder()
     result = {}
@@ -205,7 +205,7 @@ def query_times(search, queries: np.ndarray) -> np.ndarray:
 def loaded_rss(path: Path) -> int:
     """Bytes of resident memory that loading the saved index adds, in a fresh process."""
     code = (
-        f"import sys; from assistant.vector_index import VectorIndex; {_RSS}; before = rss(); "
+        f"import sys; from assistant.store.vectors import VectorIndex; {_RSS}; before = rss(); "
         "index = VectorIndex.load(sys.argv[1]); print(rss() - before)"
     )
     done = subprocess.run(
@@ -358,7 +358,7 @@ def recombined_passages(sentences: list[str], count: int, seed: int = SEED) -> l
 
 
 def bm25_part(args, squad: Squad) -> None:
-    from assistant.lexical_index import LexicalIndex, tokenize, tokenize_strings
+    from assistant.store.lexical import LexicalIndex, tokenize, tokenize_strings
 
     count = args.passages
     texts = recombined_passages(squad.sentences, count)

@@ -68,13 +68,13 @@ model.encode_document(texts, batch_size=int(sys.argv[2]), normalize_embeddings=T
 # so that the overhead of everything around the model shows whatever runs it.
 SAME_ENCODER_QUESTION = """
 import sys
-from assistant.embedding import Embedder
+from assistant.encoding.embedder import Embedder
 Embedder(encoder=sys.argv[2]).encode_queries([sys.argv[1]])
 """
 
 SAME_ENCODER_ENCODE = """
 import json, sys
-from assistant.embedding import Embedder
+from assistant.encoding.embedder import Embedder
 texts = json.loads(open(sys.argv[1], encoding="utf-8").read())
 Embedder(encoder=sys.argv[3]).encode_documents(texts, batch_size=int(sys.argv[2]))
 """
@@ -166,7 +166,7 @@ def bench_cli(index: Path, repeat: int) -> list[Row]:
 def bench_build(paragraphs: int, repeat: int) -> list[Row]:
     """A full CLI build against bare encodes of the same texts, both as fresh processes."""
     from assistant import Settings, load_corpus
-    from assistant.chunking import chunk_article
+    from assistant.corpus.chunking import chunk_article
 
     settings = Settings()
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}

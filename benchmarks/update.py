@@ -43,12 +43,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 
-from assistant import indexing, terms, updating  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.corpus import load_corpus  # noqa: E402
-from assistant.datasets import SQUAD_V1, squad_path  # noqa: E402
-from assistant.indexing import build_index, describe_update  # noqa: E402
-from assistant.store import load_index  # noqa: E402
+from assistant.corpus.loading import load_corpus  # noqa: E402
+from assistant.evaluation.datasets import SQUAD_V1, squad_path  # noqa: E402
+from assistant.store import build as indexing  # noqa: E402
+from assistant.store import terms  # noqa: E402
+from assistant.store import update as updating  # noqa: E402
+from assistant.store.build import build_index, describe_update  # noqa: E402
+from assistant.store.storage import load_index  # noqa: E402
 
 PARAGRAPHS_PER_ARTICLE = 15
 PASSAGES_PER_ARTICLE = 16.2  # measured: 15 SQuAD paragraphs cut into passages
@@ -190,7 +192,7 @@ def build(label: str, corpus_dir: Path, index_dir: Path, embedder, phases: Phase
 
 def real_encode(index_dir: Path, article_id: str) -> tuple[float, float, int]:
     """The real model on one article's texts: first-call seconds, encode seconds, texts."""
-    from assistant.embedding import Embedder
+    from assistant.encoding.embedder import Embedder
 
     stored = load_index(index_dir)
     text = {a.id: a.text for a in stored.articles}[article_id]

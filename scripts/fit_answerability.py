@@ -4,7 +4,7 @@ Run from the repository root (scikit-learn comes with sentence-transformers):
 
     python scripts/fit_answerability.py
 
-It prints the coefficients to paste into ``assistant/answerability.py`` and,
+It prints the coefficients to paste into ``assistant/search/answerability.py`` and,
 as a Markdown table and as the plot ``docs/abstention.png`` (matplotlib, from
 requirements-dev.txt), the trade-off between abstaining on unanswerable
 questions and wrongly abstaining on answerable ones, on the dev split and the
@@ -24,14 +24,14 @@ from sklearn.model_selection import StratifiedKFold
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant import Assistant, Settings  # noqa: E402
-from assistant.answerability import FEATURES, features  # noqa: E402
-from assistant.datasets import (  # noqa: E402
+from assistant.evaluation.datasets import (  # noqa: E402
     load_own_questions,
     load_squad_corpus,
     load_squad_questions,
     load_squad_unanswerable,
 )
-from assistant.evaluation import open_assistant, select  # noqa: E402
+from assistant.evaluation.runner import open_assistant, select  # noqa: E402
+from assistant.search.answerability import FEATURES, features  # noqa: E402
 
 SQUAD_PER_KIND = 1000
 OWN_WEIGHT = 3.0

@@ -58,7 +58,7 @@ def capture(url: str, out: Path, question: str, width: int, height: int) -> None
     """Ask ``question`` on the page at ``url``, open the first passage, save a screenshot."""
     from playwright.sync_api import sync_playwright
 
-    from assistant.ui_assets import SCROLL_TO_REPLY_JS
+    from assistant.web.assets import SCROLL_TO_REPLY_JS
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)

@@ -33,8 +33,8 @@ tqdm.tqdm.monitor_interval = 0
 tqdm.tqdm.set_lock(threading.RLock())
 
 from assistant.config import Settings  # noqa: E402
-from assistant.corpus import load_corpus  # noqa: E402
-from assistant.indexing import build_index  # noqa: E402
+from assistant.corpus.loading import load_corpus  # noqa: E402
+from assistant.store.build import build_index  # noqa: E402
 from tests.conftest import FakeEmbedder  # noqa: E402
 
 

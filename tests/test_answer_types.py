@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer_types import DATE, NAME, NUMBER, anchored, holds_type, wanted_type
-from assistant.lexical_index import stems
+from assistant.search.answer_types import DATE, NAME, NUMBER, anchored, holds_type, wanted_type
+from assistant.store.lexical import stems
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.answerability import FEATURES, confidence, features
-from assistant.retrieval import Hit
+from assistant.search.answerability import FEATURES, confidence, features
+from assistant.search.retrieval import Hit
 
 HIT = Hit(
     row=0,

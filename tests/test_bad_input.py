@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant import Assistant, CorpusError, QuestionError, Settings
-from assistant.corpus import MAX_ARTICLE_BYTES, load_corpus, parse_article
-from assistant.indexing import build_index
-from assistant.store import load_index
+from assistant.corpus.loading import MAX_ARTICLE_BYTES, load_corpus, parse_article
+from assistant.store.build import build_index
+from assistant.store.storage import load_index
 from tests.conftest import REPO
 
 # -- questions, through Assistant.ask on the real model and index -------------

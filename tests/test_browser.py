@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from assistant.pipeline import Assistant
-from assistant.ui_format import citation_text
+from assistant.web.format import citation_text
 from scripts.load_test import running_app
 from tests.conftest import CORPUS
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_article, paragraph_spans, word_count
-from assistant.corpus import Article, load_corpus
+from assistant.corpus.chunking import chunk_article, paragraph_spans, word_count
+from assistant.corpus.loading import Article, load_corpus
 from tests.conftest import CORPUS
 
 ARTICLES = load_corpus(CORPUS).articles

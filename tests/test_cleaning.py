@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.cleaning import clean_body, is_furniture
-from assistant.corpus import load_corpus
+from assistant.corpus.cleaning import clean_body, is_furniture
+from assistant.corpus.loading import load_corpus
 from tests.conftest import CORPUS
 
 

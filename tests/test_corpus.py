@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from assistant import CorpusError, load_corpus
-from assistant.corpus import parse_article
+from assistant.corpus.loading import parse_article
 from tests.conftest import CORPUS
 
 

@@ -32,15 +32,15 @@ from assistant import (
     IndexMismatchError,
     IndexNotFoundError,
     Settings,
-    store,
 )
-from assistant import manifest as manifest_module
-from assistant import versions as versions_module
-from assistant.corpus import load_corpus
-from assistant.indexing import build_index, stale_reason
-from assistant.manifest import MANIFEST, manifest_checksum, write_manifest
-from assistant.store import POINTER, load_index, read_manifest
-from assistant.versions import new_version, remove_stale_versions
+from assistant.corpus.loading import load_corpus
+from assistant.store import manifest as manifest_module
+from assistant.store import storage as store
+from assistant.store import versions as versions_module
+from assistant.store.build import build_index, stale_reason
+from assistant.store.manifest import MANIFEST, manifest_checksum, write_manifest
+from assistant.store.storage import POINTER, load_index, read_manifest
+from assistant.store.versions import new_version, remove_stale_versions
 from tests.conftest import CORPUS, HEADLINES, REPO, FakeEmbedder
 
 FIX = "python -m assistant build"
@@ -375,7 +375,8 @@ def test_concurrent_builders_never_remove_each_others_work(
 ) -> None:
     code = (
         "import sys; from assistant.config import Settings; "
-        "from assistant.corpus import load_corpus; from assistant.indexing import build_index; "
+        "from assistant.corpus.loading import load_corpus; "
+        "from assistant.store.build import build_index; "
         "from tests.conftest import FakeEmbedder; corpus = load_corpus(sys.argv[1]); "
         "[build_index(corpus, sys.argv[2], Settings(), FakeEmbedder()) "
         "for _ in range(int(sys.argv[3]))]"

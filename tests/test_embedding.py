@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import onnx_artefacts
 from assistant.config import ENCODERS, Settings
-from assistant.embedding import Embedder
+from assistant.encoding import artefacts as onnx_artefacts
+from assistant.encoding.artefacts import ARTEFACT_VERSION, damage, read_layout
+from assistant.encoding.embedder import Embedder
 from assistant.errors import ModelError
-from assistant.onnx_artefacts import ARTEFACT_VERSION, damage, read_layout
 
 LONG = " ".join(["The ceasefire held in Stepanakert while peacekeepers cleared mines."] * 40)
 TEXTS = [

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from assistant.answer import Answer, Passage
-from assistant.feedback import DEFAULT_FEEDBACK_FILE, FeedbackLog, answer_record
-from assistant.filters import Filters
+from assistant.search.filters import Filters
+from assistant.web.feedback import DEFAULT_FEEDBACK_FILE, FeedbackLog, answer_record
 
 PASSAGE = Passage(
     text="Armenia said on Friday that 376 of its soldiers had died.",

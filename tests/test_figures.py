@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import Passage
-from assistant.figures import figures_in, find_discrepancies, kinds_asked
 from assistant.pipeline import Assistant
+from assistant.search.figures import figures_in, find_discrepancies, kinds_asked
 
 LOSSES_ARTICLE = "002_21e136c97901ca85"
 NYT_ARTICLE = "004_27c0f59227408853"

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from assistant import Assistant, Filters
-from assistant.corpus import Article
-from assistant.filters import outlet_asked
+from assistant.corpus.loading import Article
+from assistant.search.filters import outlet_asked
 
 
 def article(outlet: str = "", published: str = "") -> Article:

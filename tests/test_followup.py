@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.followup import is_followup, resolve_followup
+from assistant.search.followup import is_followup, resolve_followup
 
 FIRST = "How many soldiers did Azerbaijan lose?"
 

@@ -15,16 +15,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import Assistant, IndexMismatchError, Settings, indexing
-from assistant.chunking import chunk_article
+from assistant import Assistant, IndexMismatchError, Settings
 from assistant.cli import main
-from assistant.corpus import load_corpus
-from assistant.embedding import Embedder
-from assistant.indexing import build_index
-from assistant.lexical_index import LexicalIndex
-from assistant.manifest import MANIFEST
-from assistant.store import POINTER, load_index, load_previous
-from assistant.versions import remove_stale_versions
+from assistant.corpus.chunking import chunk_article
+from assistant.corpus.loading import load_corpus
+from assistant.encoding.embedder import Embedder
+from assistant.store import build as indexing
+from assistant.store.build import build_index
+from assistant.store.lexical import LexicalIndex
+from assistant.store.manifest import MANIFEST
+from assistant.store.storage import POINTER, load_index, load_previous
+from assistant.store.versions import remove_stale_versions
 from tests.conftest import CORPUS, FakeEmbedder
 from tests.test_durability import SimulatedCrash, crash_at_line, reseal
 

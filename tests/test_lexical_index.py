@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.lexical_index import LexicalIndex, _stemmer, stems, tokenize_strings
+from assistant.store.lexical import LexicalIndex, _stemmer, stems, tokenize_strings
 from tests.conftest import QUESTIONS
 
 

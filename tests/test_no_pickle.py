@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.corpus import load_corpus
-from assistant.indexing import build_index
-from assistant.store import POINTER
-from assistant.versions import is_version_name
+from assistant.corpus.loading import load_corpus
+from assistant.store.build import build_index
+from assistant.store.storage import POINTER
+from assistant.store.versions import is_version_name
 from tests.conftest import REPO
 
 PACKAGE = REPO / "assistant"
@@ -31,7 +31,9 @@ def calls(tree: ast.AST):
             yield (owner.id if isinstance(owner, ast.Name) else ""), node.func.attr, node
 
 
-@pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.relative_to(PACKAGE).as_posix()
+)
 def test_the_package_never_pickles(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
@@ -59,7 +61,7 @@ def test_the_package_never_pickles(path: Path) -> None:
 
 
 def test_bm25s_is_saved_and_loaded_without_pickle() -> None:
-    source = (PACKAGE / "lexical_index.py").read_text(encoding="utf-8")
+    source = (PACKAGE / "store/lexical.py").read_text(encoding="utf-8")
     assert source.count("allow_pickle=False") == 2  # save and load
 
 

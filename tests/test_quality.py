@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.datasets import (
+from assistant.evaluation.datasets import (
     load_own_questions,
     load_squad_corpus,
     load_squad_questions,
     load_squad_unanswerable,
 )
-from assistant.evaluation import evaluate, open_assistant
+from assistant.evaluation.runner import evaluate, open_assistant
 
 # Three Wikipedia articles of SQuAD's test split (about 150 paragraphs): large
 # enough that retrieval is not trivial, small enough to index in seconds.

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import QuestionError
-from assistant.question import Query, prepare_question, read_question
+from assistant.search.question import Query, prepare_question, read_question
 
 
 @pytest.mark.parametrize("raw", ["", "   ", "\u200b\u200b", "\x00\x07\n", "?!...", "\t"])

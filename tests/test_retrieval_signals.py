@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.sentences import word_pairs
+from assistant.search.sentences import word_pairs
 
 
 def test_pairs_are_adjacent_distinct_terms() -> None:

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, IndexMismatchError, IndexNotFoundError, Settings
-from assistant.corpus import load_corpus
-from assistant.indexing import build_index, stale_reason
-from assistant.store import POINTER, load_index
+from assistant.corpus.loading import load_corpus
+from assistant.store.build import build_index, stale_reason
+from assistant.store.storage import POINTER, load_index
 
 
 def build(corpus_dir: Path, index_dir: Path, embedder, settings: Settings | None = None) -> Path:

@@ -17,13 +17,11 @@ import gradio as gr
 import pytest
 
 from assistant.answer import Answer, Passage
-from assistant.corpus import Article
-from assistant.feedback import FeedbackLog
-from assistant.figures import find_discrepancies
-from assistant.filters import Filters
+from assistant.corpus.loading import Article
 from assistant.pipeline import Assistant
-from assistant.ui import build_demo
-from assistant.ui_chat import (
+from assistant.search.figures import find_discrepancies
+from assistant.search.filters import Filters
+from assistant.web.chat import (
     EMPTY_QUESTION,
     FAILURE,
     STALE_LINK,
@@ -35,7 +33,8 @@ from assistant.ui_chat import (
     record_rating,
     take_question,
 )
-from assistant.ui_format import (
+from assistant.web.feedback import FeedbackLog
+from assistant.web.format import (
     COPY_CITATION,
     NOT_AN_ANSWER,
     NOT_AN_ANSWER_TAG,
@@ -50,7 +49,8 @@ from assistant.ui_format import (
     parse_open_ref,
     safe_url,
 )
-from assistant.ui_views import format_article, format_corpus
+from assistant.web.page import build_demo
+from assistant.web.views import format_article, format_corpus
 
 KUZNETSOV_ARTICLE = "000_a3a1afb14bddd822"
 # A question whose passages hold the Markdown left in The Moscow Times article:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.lexical_index import tokenize_strings
-from assistant.variants import DEMONYMS, canonical, canonical_terms
+from assistant.search.variants import DEMONYMS, canonical, canonical_terms
+from assistant.store.lexical import tokenize_strings
 
 
 def test_a_country_and_its_people_share_a_term() -> None:

@@ -4,8 +4,8 @@ import faiss
 import numpy as np
 import pytest
 
-from assistant import vector_index
-from assistant.vector_index import (
+from assistant.store import vectors as vector_index
+from assistant.store.vectors import (
     KINDS,
     VectorIndex,
     choose_kind,

@@ -155,7 +155,7 @@ def test_private_files_are_not_served(app: App, prefix: str) -> None:
         "/proc/self/environ",
         "/proc/self/cmdline",
         "app.py",
-        "assistant/ui.py",
+        "assistant/web/page.py",
         "http://127.0.0.1:1/",
         "https://example.com/",
     ],

@@ -1,0 +1,138 @@
+"""Cut articles into paragraph-aware passages with exact character spans.
+
+A passage is a run of whole paragraphs of roughly ``min_words`` to
+``max_words`` words: short paragraphs are merged with their neighbours, long
+ones are split between sentences. Spans are offsets into ``Article.text``, so
+``article.text[chunk.start:chunk.end] == chunk.text`` by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .loading import Article
+
+Span = tuple[int, int]
+
+_PARAGRAPH = re.compile(r"\S(?:.*?\S)??(?=\s*\n[^\S\n]*\n|\s*$)", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A passage of an article: its span, its text and its sentences' spans."""
+
+    id: str
+    article_id: str
+    position: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Span, ...]
+
+
+def paragraph_spans(text: str) -> list[Span]:
+    """Spans of the blank-line separated paragraphs, without outer whitespace."""
+    return [match.span() for match in _PARAGRAPH.finditer(text)]
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd
+
+    # clean=False keeps the text untouched, so the character spans stay exact.
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[Span]:
+    """Spans of the sentences of ``text[start:end]``, without outer whitespace."""
+    spans: list[Span] = []
+    for sentence in _segmenter().segment(text[start:end]):
+        piece = sentence.sent
+        left = len(piece) - len(piece.lstrip())
+        right = len(piece.rstrip())
+        if right > left:
+            spans.append((start + sentence.start + left, start + sentence.start + right))
+    return spans or [(start, end)]
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+def chunk_article(article: Article, *, min_words: int = 40, max_words: int = 150) -> list[Chunk]:
+    """Cut one article into passages.
+
+    Args:
+        article: the article to cut.
+        min_words: a passage shorter than this is merged with a neighbour when
+            the result stays under about 1.25 x ``max_words``.
+        max_words: a passage grows paragraph by paragraph up to this size; a
+            longer paragraph is split between sentences.
+
+    Returns:
+        The passages in reading order.
+    """
+    text = article.text
+    # Units are whole paragraphs, or runs of sentences of an overlong one.
+    units: list[list[Span]] = []
+    for start, end in paragraph_spans(text):
+        sentences = sentence_spans(text, start, end)
+        if word_count(text[start:end]) <= max_words:
+            units.append(sentences)
+        else:
+            units.extend(_pack(text, [[span] for span in sentences], max_words))
+    groups = _merge_short(text, _pack(text, units, max_words), min_words, max_words)
+    chunks = []
+    for position, sentences in enumerate(groups):
+        start, end = sentences[0][0], sentences[-1][1]
+        chunks.append(
+            Chunk(
+                id=f"{article.id}#{position}",
+                article_id=article.id,
+                position=position,
+                start=start,
+                end=end,
+                text=text[start:end],
+                sentences=tuple(sentences),
+            )
+        )
+    return chunks
+
+
+def _words(text: str, group: list[Span]) -> int:
+    return word_count(text[group[0][0] : group[-1][1]])
+
+
+def _pack(text: str, units: list[list[Span]], max_words: int) -> list[list[Span]]:
+    """Greedily join consecutive units while the result stays within max_words."""
+    groups: list[list[Span]] = []
+    for unit in units:
+        if groups and _words(text, groups[-1] + unit) <= max_words:
+            groups[-1] = groups[-1] + unit
+        else:
+            groups.append(list(unit))
+    return groups
+
+
+def _merge_short(
+    text: str, groups: list[list[Span]], min_words: int, max_words: int
+) -> list[list[Span]]:
+    """Merge each too-short group into its smaller neighbour when that fits."""
+    limit = int(max_words * 1.25)
+    merged = list(groups)
+    index = 0
+    while index < len(merged):
+        group = merged[index]
+        if len(merged) > 1 and _words(text, group) < min_words:
+            neighbours = [n for n in (index - 1, index + 1) if 0 <= n < len(merged)]
+            best = min(neighbours, key=lambda n: _words(text, merged[n]))
+            first, second = sorted((index, best))
+            joined = merged[first] + merged[second]
+            if _words(text, joined) <= limit:
+                merged[first : second + 1] = [joined]
+                index = first
+                continue
+        index += 1
+    return merged

@@ -1,0 +1,107 @@
+"""What kind of answer a question wants, and whether a sentence holds one.
+
+"How many soldiers ...?" wants a number, "When ...?" a date, "Who ...?" a
+name. A sentence that holds no answer of the wanted kind is unlikely to be the
+answering one: this helps choose the sentence to highlight and judge whether
+the articles answer at all. Plain patterns, no model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from ..store.lexical import tokenize_strings
+from .variants import canonical, is_country_word
+
+NUMBER, DATE, NAME = "number", "date", "name"
+# How many terms on either side of a candidate answer are searched for one of
+# the question's terms (chosen on the dev splits: 2 beat 3, 5 and 8).
+ANCHOR_WINDOW = 2
+# Characters of text on either side that surely hold that many terms.
+_WINDOW_CHARS = 80
+
+_WANTS = (
+    (
+        NUMBER,
+        re.compile(
+            r"^(how (many|much|long|far|old)"
+            # "What is the population of ...?", "What was Armenia's GDP ...?",
+            # "What total death toll did ... report?"
+            r"|(what|which) ((is|was|are|were) )?(the |its |their )?([\w'’-]+ ){0,2}"
+            r"(population|number|death toll|toll|cost|price|size|area|budget|gdp|percentage"
+            r"|share|amount|total|rate|count))\b"
+        ),
+    ),
+    (
+        DATE,
+        re.compile(r"^((since|until) when|when|(in|on)? ?(what|which) (year|date|day|month))\b"),
+    ),
+    (NAME, re.compile(r"^(who|whom|whose)\b")),
+)
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
+    "hundreds?|thousands?|millions?|billions?|half|quarter"
+)
+_HOLDS = {
+    NUMBER: re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
+    DATE: re.compile(
+        r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+        r"[a-z]*\.?\s+\d|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
+        r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b|"
+        r"\b(last|next|this|early|late) (week|month|year|spring|summer|autumn|fall|winter)\b",
+        re.IGNORECASE,
+    ),
+    # A capitalised word after the first word of the sentence: a name, roughly.
+    NAME: re.compile(r"(?<=[\s(\"“'‘])[A-Z][a-z]+"),
+}
+
+
+# Candidate answers, for anchored(): whole numbers ("2,783", not its digits).
+_CANDIDATES = {
+    **_HOLDS,
+    NUMBER: re.compile(rf"\d[\d,.]*\d|\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
+}
+
+
+def wanted_type(question: str) -> str | None:
+    """The kind of answer a question asks for, or None when it is not clear."""
+    words = question.strip().lower()
+    words = re.sub(r"^(and|but|so|then)\s+", "", words)
+    for kind, pattern in _WANTS:
+        if pattern.match(words):
+            return kind
+    return None
+
+
+def holds_type(sentence: str, kind: str | None) -> bool:
+    """True when the sentence holds an answer of that kind (always for None)."""
+    return kind is None or bool(_HOLDS[kind].search(sentence))
+
+
+def anchored(sentence: str, kind: str | None, question: str, terms: Collection[str]) -> bool:
+    """True when the sentence holds an answer of that kind next to a question term.
+
+    "How many drones did Turkey sell?" is answered by "... sold 12 drones ...",
+    not by a sentence that mentions Turkey and, elsewhere, "44 days". Wanted: a
+    number (date, name) that the question does not already hold, with one of
+    the question's terms (stemmed as BM25 stems them, variants.py's groups
+    joined) among the ``ANCHOR_WINDOW`` terms on either side. A country, its
+    people's word or its capital is no name: "the Azeri president" names no
+    one. Always True when the kind is None.
+    """
+    if kind is None:
+        return True
+    asked = question.lower()
+    wanted_terms = set(terms)
+    for match in _CANDIDATES[kind].finditer(sentence):
+        found = match.group().lower()
+        if found in asked or (kind == NAME and is_country_word(found)):
+            continue
+        start, end = match.span()
+        before, after = tokenize_strings(
+            [sentence[max(0, start - _WINDOW_CHARS) : start], sentence[end : end + _WINDOW_CHARS]]
+        )
+        if not wanted_terms.isdisjoint(canonical(before[-ANCHOR_WINDOW:] + after[:ANCHOR_WINDOW])):
+            return True
+    return False

@@ -1,0 +1,269 @@
+"""Sources differ: different figures for the same thing in different articles.
+
+When the passages of an answer come from several articles, those articles may
+count the same thing differently: one says "2,783 losses", another "376 of its
+soldiers had died". ``find_discrepancies`` finds such figures so the page can
+show the quotes side by side, each with its outlet and date, and leave the
+judging to the reader.
+
+It is deliberately narrow, to stay honest: only figures written in digits,
+attached to a noun from a short list of countable things (``KINDS``), in
+sentences of the answer's passages; only kinds that an answering (highlighted)
+sentence mentions; and only when at least two different articles give
+different numbers. Every quote is a verbatim sentence of its article.
+
+Example:
+    >>> answer = bot.ask("How many civilians were killed?")
+    >>> for discrepancy in find_discrepancies(answer.passages):
+    ...     print(discrepancy.kind, [figure.figure for figure in discrepancy.figures])
+    civilians ['58', '60', '31', '91']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..answer import Passage
+from ..corpus.chunking import sentence_spans
+
+# Who a figure counts, by the noun after it. "Losses" and "casualties" are
+# military in war reports; "people" and "deaths" count everyone.
+WHO: dict[str, str] = {
+    **dict.fromkeys(
+        ("soldier", "soldiers", "serviceman", "servicemen", "troops", "fighters", "personnel"),
+        "military",
+    ),
+    **dict.fromkeys(("losses", "casualties", "combatants"), "military"),
+    **dict.fromkeys(("civilian", "civilians"), "civilians"),
+    **dict.fromkeys(("people", "persons", "deaths", "dead", "lives", "victims"), "people"),
+}
+# What happened to them, from the words after the noun ("58 civilians had
+# been killed", "200 civilians were wounded") or before it ("1,245 wounded
+# personnel"). Killed is the default.
+OUTCOMES: dict[str, str] = {
+    **dict.fromkeys(("killed", "died", "dead", "deaths", "lost"), "killed"),
+    **dict.fromkeys(("wounded", "injured", "hurt"), "wounded"),
+    **dict.fromkeys(("missing",), "missing"),
+}
+# Other countable things, compared as they are.
+OTHERS: dict[str, str] = {
+    **dict.fromkeys(("prisoners", "captives", "pows", "hostages"), "prisoners"),
+    **dict.fromkeys(("refugees", "displaced"), "displaced people"),
+}
+# The label of each (who, outcome) pair: the kind shown on the page.
+KINDS: dict[tuple[str | None, str], str] = {
+    ("military", "killed"): "military losses",
+    ("civilians", "killed"): "civilians",
+    ("people", "killed"): "people",
+    ("military", "wounded"): "wounded soldiers",
+    ("civilians", "wounded"): "wounded civilians",
+    ("people", "wounded"): "wounded",
+    (None, "wounded"): "wounded",
+    ("military", "missing"): "missing",
+    ("civilians", "missing"): "missing",
+    ("people", "missing"): "missing",
+    (None, "missing"): "missing",
+}
+# Words that may stand between a noun and a figure written after it:
+# "its human losses in the war as 2,425", "a death toll of 30".
+LINKS = frozenset({"as", "at", "to", "of", "reached", "totalled", "totaled", "was", "were", "is"})
+MAX_GAP = 4  # words between a figure and its noun
+
+# A figure written in digits: "2,783", "376", "1.5". Not part of a word or a
+# compound ("T-72", "Covid-19", "44-day") and not a share ("20%").
+_FIGURE = re.compile(r"(?<![\w\-.,/])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w\-%/]|[.,]\d)")
+_WORD = re.compile(r"[A-Za-z]+|[,;:()\u2014\u2013]|\d")
+_PERCENT_WORDS = frozenset({"percent", "per", "pc"})
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A number one article gives for a kind of thing, with its sentence.
+
+    Attributes:
+        kind: what is counted, a value of ``KINDS`` ("military losses").
+        value: the number (2783.0 for "2,783").
+        figure: the number as written ("2,783").
+        sentence: the sentence, verbatim: ``article.text[sentence_start:sentence_end]``.
+        article_id, outlet, title, published, url: the article's metadata.
+        passage_number: 1-based position of the passage in the answer.
+        highlighted: True when the sentence is the passage's highlighted one.
+    """
+
+    kind: str
+    value: float
+    figure: str
+    sentence: str
+    sentence_start: int
+    sentence_end: int
+    figure_start: int
+    figure_end: int
+    article_id: str
+    outlet: str
+    title: str
+    published: str
+    url: str
+    passage_number: int
+    highlighted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Discrepancy:
+    """Figures of one kind on which at least two articles disagree."""
+
+    kind: str
+    figures: tuple[Figure, ...]
+
+    @property
+    def article_ids(self) -> list[str]:
+        """The articles involved, in the order their figures come."""
+        return list(dict.fromkeys(figure.article_id for figure in self.figures))
+
+
+def figures_in(sentence: str) -> list[tuple[str, int, int]]:
+    """The figures of a sentence attached to a known kind: (kind, start, end) each."""
+    found = []
+    for match in _FIGURE.finditer(sentence):
+        if _is_year(match.group(1)):
+            continue
+        kind = _kind_after(sentence[match.end() :]) or _kind_before(sentence[: match.start()])
+        if kind:
+            found.append((kind, match.start(1), match.end(1)))
+    return found
+
+
+def find_discrepancies(passages: Sequence[Passage], question: str = "") -> list[Discrepancy]:
+    """Kinds of things for which the articles of these passages give different figures.
+
+    Args:
+        passages: an answer's passages, best first.
+        question: the question searched for; when it names a kind of thing
+            ("soldiers", "civilians", "wounded"), only that kind is compared,
+            otherwise the kinds that the highlighted sentences give figures for.
+
+    Returns:
+        One Discrepancy per kind for which at least two articles give figures
+        and the articles' sets of numbers differ, in the order the kinds first
+        appear; empty when the sources agree or give no comparable figures.
+    """
+    figures = [
+        figure for number, passage in enumerate(passages, 1) for figure in _figures(passage, number)
+    ]
+    asked = kinds_asked(question) or {figure.kind for figure in figures if figure.highlighted}
+    discrepancies = []
+    for kind in dict.fromkeys(figure.kind for figure in figures):
+        if kind not in asked:
+            continue
+        same_kind = tuple(figure for figure in figures if figure.kind == kind)
+        by_article: dict[str, set[float]] = {}
+        for figure in same_kind:
+            by_article.setdefault(figure.article_id, set()).add(figure.value)
+        if len(by_article) >= 2 and len({frozenset(v) for v in by_article.values()}) >= 2:
+            discrepancies.append(Discrepancy(kind, same_kind))
+    return discrepancies
+
+
+def _figures(passage: Passage, number: int) -> list[Figure]:
+    """The figures of every sentence of a passage, once each."""
+    figures: list[Figure] = []
+    seen: set[tuple[int, str]] = set()
+    highlight = (passage.highlight_start - passage.start, passage.highlight_end - passage.start)
+    for start, end in sentence_spans(passage.text, 0, len(passage.text)):
+        sentence = passage.text[start:end]
+        highlighted = start < highlight[1] and highlight[0] < end
+        for kind, figure_start, figure_end in figures_in(sentence):
+            if (start + figure_start, kind) in seen:
+                continue
+            seen.add((start + figure_start, kind))
+            text = sentence[figure_start:figure_end]
+            figures.append(
+                Figure(
+                    kind=kind,
+                    value=float(text.replace(",", "")),
+                    figure=text,
+                    sentence=sentence,
+                    sentence_start=passage.start + start,
+                    sentence_end=passage.start + end,
+                    figure_start=passage.start + start + figure_start,
+                    figure_end=passage.start + start + figure_end,
+                    article_id=passage.article_id,
+                    outlet=passage.outlet,
+                    title=passage.title,
+                    published=passage.published,
+                    url=passage.url,
+                    passage_number=number,
+                    highlighted=highlighted,
+                )
+            )
+    return figures
+
+
+def _is_year(text: str) -> bool:
+    return len(text) == 4 and text.isdigit() and 1800 <= int(text) <= 2100
+
+
+def kinds_asked(question: str) -> set[str]:
+    """The kinds a question asks about ("How many civilians were killed?": civilians)."""
+    words = _words(question)
+    whos = {WHO[word] for word in words if word in WHO}
+    outcomes = {OUTCOMES[word] for word in words if word in OUTCOMES and word not in WHO}
+    if "civilians" in whos:  # "civilian casualties" are not military losses
+        whos.discard("military")
+    kinds = {OTHERS[word] for word in words if word in OTHERS}
+    for outcome in outcomes or {"killed"}:
+        for who in whos or ({None, "military", "civilians", "people"} if outcomes else set()):
+            if (who, outcome) in KINDS:
+                kinds.add(KINDS[who, outcome])
+    return kinds
+
+
+def _kind_after(rest: str) -> str | None:
+    """The kind named within MAX_GAP words after a figure, refined by the words after it."""
+    clause = _clause(_words(rest), 3 * MAX_GAP)
+    if clause[:1] and clause[0] in _PERCENT_WORDS:
+        return None
+    for position, word in enumerate(clause[: MAX_GAP + 1]):
+        if word in OTHERS:
+            return OTHERS[word]
+        if word in WHO:
+            outcome = _first(clause[position + 1 : position + 1 + MAX_GAP], OUTCOMES)
+            return KINDS.get((WHO[word], outcome or "killed"))
+        if word in OUTCOMES and OUTCOMES[word] != "killed":
+            # "1,245 wounded personnel", "178 wounded", "100 missing"
+            who = _first(clause[position + 1 : position + 3], WHO)
+            return KINDS.get((who, OUTCOMES[word]))
+    return None
+
+
+def _kind_before(before: str) -> str | None:
+    """The kind of "its human losses in the war as 2,425": a noun, a few words, a link."""
+    words = _words(before)
+    if not words or words[-1] not in LINKS:
+        return None
+    for word in reversed(_clause(list(reversed(words[:-1])), MAX_GAP + 1)[::-1]):
+        if word in OTHERS:
+            return OTHERS[word]
+        if word in WHO:
+            return KINDS.get((WHO[word], "killed"))
+    return None
+
+
+def _clause(words: list[str], limit: int) -> list[str]:
+    """The first ``limit`` words, up to punctuation or another figure."""
+    clause = []
+    for word in words[:limit]:
+        if not word.isalpha():
+            break
+        clause.append(word)
+    return clause
+
+
+def _first(words: list[str], table: dict[str, str]) -> str | None:
+    """The value in ``table`` of the first word found there."""
+    return next((table[word] for word in words if word in table), None)
+
+
+def _words(text: str) -> list[str]:
+    return [word.lower() for word in _WORD.findall(text)]

@@ -1,0 +1,282 @@
+"""Retriever: dense and BM25 candidates, scored together with the best sentence.
+
+Two stages. Candidates are the union of the nearest passages by embedding
+and the best passages by BM25. A first score, the passage's cosine similarity
+plus 0.3 x its BM25 score scaled by the best BM25 score, picks a shortlist.
+The shortlist is then scored by a weighted sum of signals (weights in
+``Settings``): the passage's cosine similarity, its best sentence's cosine
+similarity, the share of the question's IDF-weighted terms in that sentence,
+the same share over the whole passage with each term weighted as well by the
+share of the shortlist that lacks it, whether that sentence holds the
+kind of answer the question wants (answer_types.py), and the share of the
+question's word pairs it holds in the same order (the sentence signals come
+from sentences.py). The best sentence is also the one highlighted. On SQuAD
+dev these signals beat BM25 and cosine alone and their plain fusion (see
+docs/quality.md): questions are usually answered by one
+sentence, and whether the question's rare words occur says more than BM25's
+length-normalised score.
+
+``Settings.retrieval`` switches to one search alone ("dense" or "lexical"),
+for comparison in ``python -m assistant eval``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import Settings
+from ..store.lexical import tokenize_strings
+from ..store.storage import StoredIndex
+from .answer_types import anchored, wanted_type
+from .sentences import SentenceScorer, word_pairs
+from .variants import canonical
+
+# Weight of the BM25 share beside the cosine in the first, shortlisting stage.
+SHORTLIST_LEXICAL_WEIGHT = 0.3
+# Question words that BM25's short stop-word list keeps, though they say what
+# kind of answer is wanted, not what it is about. "who" is rare in news text,
+# so it weighed much while no answering sentence holds it ("Who is Russia's
+# foreign minister?"). Own dev R@1 0.854 -> 0.896; dropping "when", "where",
+# "what" or "which" as well measured worse.
+QUESTION_TERMS = frozenset({"who", "whom", "whose", "whi"})  # "whi" is "why" stemmed
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One retrieved passage with the evidence for it.
+
+    Attributes:
+        row: the passage's row in the index.
+        score: combined score in [0, 1], higher is better.
+        dense: cosine similarity of passage and query.
+        lexical: BM25 score (0 when no query term occurs in the passage).
+        lexical_share: BM25 score divided by the best BM25 score of the query.
+        sentence: span of the best-answering sentence in the article.
+        sentence_score: cosine similarity of that sentence and the query.
+        term_share: IDF-weighted share of the query's terms found in that sentence.
+        coverage: IDF-weighted share of the query's terms found in the passage.
+        contrast: the same share with each term weighted as well by the share
+            of the shortlisted passages that lack it (sentences.py); this one
+            is in the score.
+        typed: whether that sentence holds the kind of answer the question
+            wants (a number for "how many"; always True when unclear).
+        phrase: share of the question's word pairs (adjacent terms, stop
+            words left out) that occur, adjacent, in that sentence.
+        anchored: whether that sentence holds the wanted kind of answer next
+            to one of the question's terms (answer_types.anchored; always
+            True when the kind is unclear). Only the first hit's is worked
+            out, for the confidence; None for the others.
+        source: "vector", "lexical" or "both": which search proposed it.
+    """
+
+    row: int
+    score: float
+    dense: float
+    lexical: float
+    lexical_share: float
+    sentence: tuple[int, int]
+    sentence_score: float
+    term_share: float
+    coverage: float
+    contrast: float
+    typed: bool
+    phrase: float
+    anchored: bool | None
+    source: str
+
+
+class Retriever:
+    """Finds the passages of a stored index that best match a query."""
+
+    def __init__(self, stored: StoredIndex, settings: Settings) -> None:
+        self.stored = stored
+        self.settings = settings
+        self._texts = {article.id: article.text for article in stored.articles}
+        # Each passage's article as a number, for the diversity discount.
+        numbers = {article.id: number for number, article in enumerate(stored.articles)}
+        self._article_of_row = np.array(
+            [numbers[chunk.article_id] for chunk in stored.chunks], dtype=np.int64
+        )
+        self._sentences = SentenceScorer(stored, self._texts)
+        # The weights of the signals, in the order search() lists them, summing to 1.
+        weights = (
+            settings.dense_weight,
+            settings.lexical_weight,
+            settings.sentence_weight,
+            settings.term_weight,
+            settings.coverage_weight,
+            settings.type_weight,
+            settings.phrase_weight,
+        )
+        self._weights = tuple(w / (sum(weights) or 1.0) for w in weights)
+
+    def search(
+        self,
+        query: str,
+        query_vector: np.ndarray,
+        *,
+        k: int,
+        rows: np.ndarray | None = None,
+        focus: str | None = None,
+    ) -> list[Hit]:
+        """The k best passages for a query, best first.
+
+        Args:
+            query: the query text, for BM25 and the highlight.
+            query_vector: its embedding.
+            k: how many passages to return.
+            rows: when given, only these passages may be returned (filters).
+            focus: for a follow-up completed from the history, the user's own
+                words: its terms count ``Settings.followup_focus`` times more
+                when matching sentences.
+        """
+        settings = self.settings
+        tokens = tokenize_strings([query])[0]
+        tokens = [t for t in tokens if t not in QUESTION_TERMS] or tokens
+        dense, lexical = self._candidates(tokens, query_vector, rows)
+        top_lexical = max(lexical.values(), default=0.0) or 1.0
+        mode = settings.retrieval
+        shortlist_weight = {"hybrid": SHORTLIST_LEXICAL_WEIGHT, "dense": 0.0, "lexical": 1.0}[mode]
+        first = {
+            row: (mode != "lexical") * dense[row]
+            + shortlist_weight * lexical.get(row, 0.0) / top_lexical
+            for row in dense
+        }
+        shortlist = sorted(first, key=first.__getitem__, reverse=True)
+        shortlist = shortlist[: max(k * 2, settings.rerank_depth)]
+        if not shortlist:  # BM25 alone, and no passage holds a word of the query
+            return []
+        # Matched against sentences with a country and its people's words as one
+        # (variants.py); BM25 above searched the words as they are.
+        matched = canonical(tokens)
+        terms = list(dict.fromkeys(matched))  # distinct, in order of first appearance
+        term_weights = self.stored.lexical.idf(terms)
+        if focus is not None:
+            own = set(canonical(tokenize_strings([focus])[0]))
+            term_weights = term_weights * np.array(
+                [settings.followup_focus if term in own else 1.0 for term in terms]
+            )
+        # Adjacent terms, as the sentence-term cache keys them.
+        pairs = list(dict.fromkeys(word_pairs(matched)))
+        wanted = wanted_type(query)
+        best = self._sentences.best(shortlist, query_vector, terms, term_weights, pairs, wanted)
+        scores = []
+        for row, sentence in zip(shortlist, best, strict=True):
+            if mode == "hybrid":
+                lexical_share = lexical.get(row, 0.0) / top_lexical
+                w = self._weights  # written out: this runs for every shortlisted passage
+                score = (
+                    w[0] * dense[row]
+                    + w[1] * lexical_share
+                    + w[2] * sentence.cosine
+                    + w[3] * sentence.term_share
+                    + w[4] * sentence.contrast
+                    + w[5] * sentence.typed
+                    + w[6] * sentence.phrase
+                )
+            else:
+                # One search alone: its own score, as the baseline it stands for.
+                score = first[row]
+            scores.append(max(0.0, min(1.0, score)))
+        # Best first (a stable sort: ties keep the shortlist's order), then diversified.
+        order = sorted(range(len(shortlist)), key=scores.__getitem__, reverse=True)
+        chosen = self._diversify(
+            np.array([shortlist[i] for i in order], dtype=np.int64),
+            np.array([scores[i] for i in order]),
+            k,
+        )
+        hits = []
+        for position in chosen:
+            number = order[position]
+            row = shortlist[number]
+            sentence = best[number]
+            is_anchored = None
+            if not hits:  # the first hit: the confidence reads its anchoring, and no other's
+                article = self._texts[self.stored.chunks[row].article_id]
+                is_anchored = anchored(article[slice(*sentence.span)], wanted, query, terms)
+            hits.append(
+                Hit(
+                    row=row,
+                    score=scores[number],
+                    dense=dense[row],
+                    lexical=lexical.get(row, 0.0),
+                    lexical_share=lexical.get(row, 0.0) / top_lexical,
+                    sentence=sentence.span,
+                    sentence_score=sentence.cosine,
+                    term_share=sentence.term_share,
+                    coverage=sentence.coverage,
+                    contrast=sentence.contrast,
+                    typed=sentence.typed,
+                    phrase=sentence.phrase,
+                    anchored=is_anchored,
+                    source="both" if row in lexical and mode == "hybrid" else mode,
+                )
+            )
+        return hits
+
+    def _candidates(
+        self, tokens: list[str], query_vector: np.ndarray, rows: np.ndarray | None
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        """Cosine and BM25 scores of the candidate passages, by row.
+
+        Every candidate has a cosine; only passages sharing a term with the
+        query have a BM25 score.
+        """
+        settings = self.settings
+        dense: dict[int, float] = {}
+        lexical: dict[int, float] = {}
+        if settings.retrieval != "lexical":
+            scores, ids = self.stored.vectors.search(
+                query_vector[None, :], settings.candidates, rows=rows
+            )
+            dense = {
+                r: s for r, s in zip(ids[0].tolist(), scores[0].tolist(), strict=True) if r >= 0
+            }
+        if settings.retrieval != "dense":
+            scores, ids = self.stored.lexical.search_terms([tokens], settings.candidates, rows=rows)
+            lexical = {
+                r: s for r, s in zip(ids[0].tolist(), scores[0].tolist(), strict=True) if s > 0
+            }
+        # BM25-only candidates need their cosine too; one call for all of them.
+        missing = sorted(lexical.keys() - dense.keys())
+        if missing:
+            cosines = self.stored.vectors.cosines(np.array(missing), query_vector)
+            dense.update(zip(missing, cosines.tolist(), strict=True))
+        return dense, lexical
+
+    def _diversify(self, rows: np.ndarray, scores: np.ndarray, k: int) -> list[int]:
+        """Positions of the k hits to show, in order (greedy, as MMR).
+
+        ``rows`` and ``scores`` come best first. Every passage already taken
+        from an article lowers that article's next passages by ``diversity``
+        (a share of their score), so that another outlet's nearly-as-good
+        passage comes first, while a clearly better passage from the same
+        article still wins. The hits keep their own scores; only the order
+        changes.
+        """
+        count = min(k, len(rows))
+        penalty = self.settings.diversity
+        if penalty <= 0:
+            return list(range(count))
+        # Plain Python: a few dozen hits cost less than as many numpy calls.
+        articles = self._article_of_row[rows].tolist()
+        values = scores.tolist()
+        taken: dict[int, int] = {}  # passages already shown from each article
+        chosen: list[int] = []
+        picked: set[int] = set()
+        for _ in range(count):
+            best, best_value = -1, -np.inf
+            for position, (article, score) in enumerate(zip(articles, values, strict=True)):
+                if score <= best_value:
+                    # Scores come best first and a discount only lowers them: no
+                    # later passage can do better (the first of equals wins).
+                    break
+                value = score * (1.0 - penalty * taken.get(article, 0))
+                if value > best_value and position not in picked:
+                    best, best_value = position, value
+            chosen.append(best)
+            picked.add(best)
+            taken[articles[best]] = taken.get(articles[best], 0) + 1
+        return chosen

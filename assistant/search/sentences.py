@@ -1,0 +1,187 @@
+"""Each shortlisted passage's best sentence, and the signals it gives the passage.
+
+Questions are usually answered by one sentence. For every sentence of the
+shortlisted passages this scores its cosine similarity to the question (the
+sentence vectors are computed at build time), the share of the question's
+IDF-weighted terms it holds, and whether it holds the kind of answer the
+question wants (answer_types.py); the best is the highlight, and its signals,
+with the passage's share of the terms and the sentence's share of the
+question's word pairs, score the passage (retrieval.py).
+
+The passage's share of the terms that scores it weighs each term as well by
+how many of the shortlisted passages lack it ("contrast"): a term that every
+candidate holds tells them apart no better than a stop word. SQuAD's
+questions are mostly confused with other paragraphs of the same Wikipedia
+article, which all hold its name; our articles all hold "Karabakh".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+
+import numpy as np
+
+from ..store.lexical import tokenize_strings
+from ..store.storage import StoredIndex
+from .answer_types import holds_type
+from .variants import canonical
+
+# How much a sentence's share of the question's (IDF-weighted) terms adds to
+# its cosine similarity when choosing the sentence to highlight.
+SENTENCE_LEXICAL_WEIGHT = 0.3
+# Added to a sentence's score when it holds the kind of answer the question
+# wants (a number for "how many", a date for "when"); see answer_types.py.
+ANSWER_TYPE_WEIGHT = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class BestSentence:
+    """A passage's best sentence and its signals (see ``Hit`` for each)."""
+
+    span: tuple[int, int]
+    cosine: float
+    term_share: float
+    coverage: float
+    contrast: float
+    typed: bool
+    phrase: float
+
+
+def word_pairs(terms: Sequence[str]) -> Iterator[str]:
+    """Adjacent terms as "a b", the key under which sentences are looked up."""
+    return (f"{a} {b}" for a, b in pairwise(terms) if a != b)
+
+
+class SentenceScorer:
+    """Scores the sentences of passages against a question; keeps per-passage work."""
+
+    def __init__(self, stored: StoredIndex, texts: dict[str, str]) -> None:
+        self.stored = stored
+        self._texts = texts
+        # A plain view of the (memory-mapped) sentence vectors: slicing a
+        # np.memmap costs more than the dot product on a few sentences.
+        self._vectors = np.asarray(stored.sentence_vectors)
+        # Where each passage's sentence vectors start in them.
+        counts = [len(chunk.sentences) for chunk in stored.chunks]
+        self._offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        # Per passage, computed on first use and kept for the next questions:
+        # which of its sentences hold each stemmed word and word pair, and which
+        # hold each kind of answer. Questions share most passages, so this
+        # saves tokenising and pattern matching on every question.
+        self._terms = lru_cache(maxsize=20_000)(self._terms_of_sentences)
+        self._types = lru_cache(maxsize=20_000)(self._types_of_sentences)
+
+    def best(
+        self,
+        rows: list[int],
+        query_vector: np.ndarray,
+        terms: list[str],
+        term_weights: np.ndarray,
+        pairs: list[str],
+        wanted: str | None = None,
+    ) -> list[BestSentence]:
+        """Each row's best sentence, in the order of ``rows``.
+
+        Sentences are chosen by cosine similarity plus a bonus for the share of
+        the question's rarer words they contain (names and numbers matter) and
+        for holding the wanted kind of answer. ``terms`` (with their IDF
+        weights) and ``pairs`` are distinct. The sentences of all the rows are
+        scored together, in a few array operations instead of a few per
+        passage: this runs on every question, on every shortlisted passage.
+        """
+        rows_array = np.asarray(rows, dtype=np.int64)
+        starts = self._offsets[rows_array]
+        counts = self._offsets[rows_array + 1] - starts
+        # Where each row's sentences begin among all of them, and which row each is.
+        begins = np.cumsum(counts) - counts
+        segment = np.repeat(np.arange(len(rows)), counts)
+        positions = np.repeat(starts - begins, counts) + np.arange(int(counts.sum()))
+        cosines = (self._vectors[positions] @ query_vector).astype(np.float64)
+        # Plain lists: a few dozen additions cost less than as many numpy calls.
+        shares_list = [0.0] * len(positions)
+        coverage_list = [0.0] * len(rows)
+        contrast_list = [0.0] * len(rows)
+        pairs_list = [0.0] * len(positions)
+        total = float(term_weights.sum())
+        if total > 0:
+            weights = term_weights.tolist()
+            held = [0] * len(terms)  # how many of the rows hold each term
+            present: list[list[int]] = []  # which terms each row holds
+            for row, begin in zip(rows, begins.tolist(), strict=True):
+                holding = self._terms(row)
+                found = []
+                for number, term in enumerate(terms):
+                    sentences = holding.get(term)
+                    if sentences is not None:
+                        for sentence in sentences:
+                            shares_list[begin + sentence] += weights[number]
+                        found.append(number)
+                        held[number] += 1
+                present.append(found)
+                for pair in pairs:
+                    for sentence in holding.get(pair, ()):
+                        pairs_list[begin + sentence] += 1.0
+            contrasts = [w * (1.0 - h / len(rows)) for w, h in zip(weights, held, strict=True)]
+            contrast_total = sum(contrasts) or 1.0  # 0 when every row holds every term
+            for number, found in enumerate(present):
+                coverage_list[number] = sum(weights[t] for t in found) / total
+                contrast_list[number] = sum(contrasts[t] for t in found) / contrast_total
+        shares = np.array(shares_list)
+        if total > 0:
+            shares /= total
+        # Pairs count in the passage's score, not in choosing its sentence
+        # (measured: no better highlights on SQuAD dev or our own questions).
+        phrase = np.array(pairs_list) / max(len(pairs), 1)
+        scores = cosines + SENTENCE_LEXICAL_WEIGHT * shares
+        typed = np.ones(len(positions), dtype=bool)
+        if wanted is not None:
+            typed = np.concatenate([self._types(row, wanted) for row in rows])
+            scores += ANSWER_TYPE_WEIGHT * typed
+        # The first best sentence of each row: sort by row, then by score
+        # descending; the sort is stable, so ties keep reading order.
+        best = np.lexsort((-scores, segment))[begins]
+        # Gathered, then as Python lists: indexing numpy scalars one by one
+        # cost more than the rest of the scoring.
+        columns = zip(
+            rows,
+            (best - begins).tolist(),
+            cosines[best].tolist(),
+            shares[best].tolist(),
+            coverage_list,
+            contrast_list,
+            typed[best].tolist(),
+            phrase[best].tolist(),
+            strict=True,
+        )
+        return [
+            BestSentence(self.stored.chunks[row].sentences[index], *signals)
+            for row, index, *signals in columns
+        ]
+
+    def _terms_of_sentences(self, row: int) -> dict[str, tuple[int, ...]]:
+        """Each stemmed word and word pair of a passage, with the sentences holding it.
+
+        Words are matched as variants.py joins them; a pair is two adjacent
+        terms (stop words are not terms), keyed "a b".
+        """
+        chunk = self.stored.chunks[row]
+        article = self._texts[chunk.article_id]
+        sentences = map(
+            canonical, tokenize_strings([article[start:end] for start, end in chunk.sentences])
+        )
+        where: dict[str, list[int]] = {}
+        for index, words in enumerate(sentences):
+            for word in dict.fromkeys(words):
+                where.setdefault(word, []).append(index)
+            for pair in dict.fromkeys(word_pairs(words)):
+                where.setdefault(pair, []).append(index)
+        return {word: tuple(indices) for word, indices in where.items()}
+
+    def _types_of_sentences(self, row: int, wanted: str) -> np.ndarray:
+        """Whether each sentence of a passage holds the wanted kind of answer."""
+        chunk = self.stored.chunks[row]
+        text = self._texts[chunk.article_id]
+        return np.array([holds_type(text[s:e], wanted) for s, e in chunk.sentences])

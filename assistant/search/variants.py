@@ -1,0 +1,56 @@
+"""Words that name the same thing: a country, the words for its people, its capital.
+
+"Who is Russia's foreign minister?" is answered by "Russian Foreign Minister
+Sergei Lavrov", and "Who is the president of Azerbaijan?" by "the Azeri
+president, Ilham Aliyev": the stemmer keeps "russia" and "russian" apart, and
+no stemmer joins "azerbaijan" and "azeri". In news a capital stands for its
+government ("Baku said"). The groups in data/demonyms.txt are joined here into
+one term each, for matching a question's words to a passage's sentences
+(sentences.py, answer_types.anchored); BM25 keeps the words as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from ..store.lexical import tokenize_strings
+
+DEMONYMS = Path(__file__).parent / "data" / "demonyms.txt"
+
+
+@lru_cache(maxsize=1)
+def canonical_terms() -> dict[str, str]:
+    """Each stemmed variant mapped to its group's first term (the country's)."""
+    groups = [
+        line.split()
+        for line in DEMONYMS.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    # Stemmed as BM25 stems question and article words; stop words drop out.
+    stemmed = tokenize_strings([" ".join(words) for words in groups])
+    canonical: dict[str, str] = {}
+    for terms in stemmed:
+        for term in terms[1:]:
+            if term != terms[0]:  # "saudis" stems to "saudi" already
+                canonical.setdefault(term, terms[0])
+    return canonical
+
+
+def canonical(terms: Iterable[str]) -> list[str]:
+    """The terms with every variant replaced by its group's term."""
+    table = canonical_terms()
+    return [table.get(term, term) for term in terms]
+
+
+def is_country_word(word: str) -> bool:
+    """True for a country's name, its people's word or its capital ("Azeri", "Baku")."""
+    terms = tokenize_strings([word])[0]
+    table = canonical_terms()
+    return len(terms) == 1 and (terms[0] in table or terms[0] in _heads())
+
+
+@lru_cache(maxsize=1)
+def _heads() -> frozenset[str]:
+    return frozenset(canonical_terms().values())

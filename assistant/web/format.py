@@ -1,0 +1,252 @@
+"""HTML for the web chat's replies: the best sentence, "sources differ", source cards.
+
+Pure functions, no gradio (the article view and the corpus list are in
+``ui_views``). Everything taken from an article goes through ``escape_text``,
+which leaves no character that HTML or Markdown could read as markup, so an
+article's ``<script>``, ``**bold**`` or ``[link](#)`` shows as the text it is.
+Only the tags written here are markup, and the only links are http(s) URLs of
+the articles' metadata.
+
+Example:
+    >>> answer = bot.ask("How many soldiers did Azerbaijan lose?")
+    >>> html = format_reply(answer, find_discrepancies(answer.passages, answer.searched_for))
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+from ..answer import Answer, Passage
+from ..search.figures import Discrepancy, Figure
+from ..search.filters import Filters
+
+NOT_FOUND = "The articles don't answer this."
+NOT_AN_ANSWER = "Nearest passages \u2014 these do NOT answer the question"
+NOT_AN_ANSWER_TAG = "not an answer"
+OPEN_ARTICLE = "Open article"
+COPY_CITATION = "Copy citation"
+_OPEN_PREFIX = "#open?"
+
+# Markdown and HTML syntax is made only of ASCII punctuation (GFM autolinks
+# need ``.``, ``:`` or ``@``), so turning each of those characters into a
+# numeric character reference leaves article text nothing to be read as markup;
+# it also covers everything ``html.escape`` escapes. Newlines become <br>, so a
+# passage stays one inline run even inside Markdown.
+_ESCAPES = {ord(char): f"&#{ord(char)};" for char in string.punctuation}
+_ESCAPES.update({ord("\r"): "", ord("\n"): "<br>"})
+
+
+def escape_text(text: str) -> str:
+    """Escape text so that Markdown and HTML renderers show it as plain text."""
+    return text.translate(_ESCAPES)
+
+
+def safe_url(url: str) -> str | None:
+    """``url`` ready for an href when it is http(s) with a host, else None."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    # Percent-encode quotes, angle brackets, spaces and the like; & stays and
+    # is escaped for the attribute below.
+    return quote(url, safe="/:?#[]@!$&()*+,;=%~")
+
+
+def link_html(url: str) -> str:
+    """A link to an http(s) URL showing its host; any other URL as plain text."""
+    target = safe_url(url)
+    if target is None:
+        return escape_text(url.strip())
+    host = escape_text(urlsplit(url.strip()).netloc)
+    href = target.replace("&", "&amp;").replace("'", "%27")
+    return f'<a href="{href}" target="_blank" rel="noopener noreferrer">{host} \u2197</a>'
+
+
+def mark_highlight(passage: Passage) -> str:
+    """The escaped passage text with its highlighted sentence wrapped in <mark>."""
+    offset = passage.highlight_start - passage.start
+    if offset < 0 or not passage.text.startswith(passage.highlight, offset):
+        # The spans are promised to agree; fall back to a search rather than
+        # marking the wrong words if some caller built a Passage by hand.
+        offset = passage.text.find(passage.highlight)
+    if not passage.highlight or offset < 0:
+        return escape_text(passage.text)
+    return marked(passage.text, offset, offset + len(passage.highlight))
+
+
+def marked(text: str, start: int, end: int) -> str:
+    """``text`` escaped, with ``text[start:end]`` wrapped in <mark>."""
+    return (
+        f"{escape_text(text[:start])}<mark>{escape_text(text[start:end])}</mark>"
+        f"{escape_text(text[end:])}"
+    )
+
+
+def citation_text(passage: Passage) -> str:
+    """What "Copy citation" copies: the quoted sentence and its source line, as plain text."""
+    return f"\u201c{passage.highlight}\u201d \u2014 {passage.citation()}"
+
+
+def open_ref(article_id: str, passage: Passage | None = None) -> str:
+    """The href of an "Open article" link: the article and, optionally, the spans to mark."""
+    fields = {"article": article_id}
+    if passage is not None:
+        fields["passage"] = f"{passage.start}-{passage.end}"
+        fields["highlight"] = f"{passage.highlight_start}-{passage.highlight_end}"
+    return _OPEN_PREFIX + urlencode(fields)
+
+
+def parse_open_ref(ref: object) -> tuple[str, tuple[int, int] | None, tuple[int, int] | None]:
+    """Undo ``open_ref``: (article id, passage span, highlight span). Raises ValueError."""
+    if not isinstance(ref, str) or not ref.startswith(_OPEN_PREFIX):
+        raise ValueError(f"not an article link: {ref!r}")
+    fields = parse_qs(ref[len(_OPEN_PREFIX) :])
+    article = fields.get("article", [""])[0]
+    if not article:
+        raise ValueError(f"no article in {ref!r}")
+    spans = []
+    for name in ("passage", "highlight"):
+        value = fields.get(name, [""])[0]
+        if not value:
+            spans.append(None)
+            continue
+        start, _, end = value.partition("-")
+        if not (start.isdigit() and end.isdigit()) or int(start) > int(end):
+            raise ValueError(f"bad {name} span {value!r}")
+        spans.append((int(start), int(end)))
+    return article, spans[0], spans[1]
+
+
+def source_line(passage: Passage) -> str:
+    """Outlet, title, date and link of a passage, as one line of HTML."""
+    parts = [
+        f'<span class="qa-outlet">{escape_text(passage.outlet)}</span>' if passage.outlet else "",
+        f"\u201c{escape_text(passage.title)}\u201d" if passage.title else "",
+        f'<span class="qa-date">{escape_text(passage.published)}</span>'
+        if passage.published
+        else '<span class="qa-date qa-muted">no date</span>',
+        link_html(passage.url) if passage.url else "",
+    ]
+    return " \u00b7 ".join(part for part in parts if part) or escape_text(passage.article_id)
+
+
+def format_card(number: int, passage: Passage, *, answers: bool) -> str:
+    """A source card: where the passage is from, its sentence, the passage, actions."""
+    tag = "" if answers else f'<span class="qa-tag">{NOT_AN_ANSWER_TAG}</span> '
+    actions = (
+        f'<a class="qa-open" href="{escape_attr(open_ref(passage.article_id, passage))}">'
+        f"{OPEN_ARTICLE}</a>"
+        f' <a class="qa-copy" href="#copy">{COPY_CITATION}</a>'
+        f'<span class="qa-citation">{escape_text(citation_text(passage))}</span>'
+    )
+    return (
+        f'<div class="qa-card{"" if answers else " qa-nearest"}">'
+        f'<div class="qa-card-head">{tag}<span class="qa-num">[{number}]</span> '
+        f"{source_line(passage)}</div>"
+        f'<blockquote class="qa-sentence">{escape_text(passage.highlight)}</blockquote>'
+        f"<details><summary>Whole passage</summary>"
+        f'<div class="qa-passage">{mark_highlight(passage)}</div></details>'
+        f'<div class="qa-card-foot"><span class="qa-score">relevance {passage.score:.2f}</span>'
+        f"{actions}</div></div>"
+    )
+
+
+def escape_attr(value: str) -> str:
+    """Escape our own attribute values (hrefs built here)."""
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
+def format_discrepancies(discrepancies: Sequence[Discrepancy]) -> str:
+    """The "Sources differ" panel: each figure's sentence side by side, with its source."""
+    blocks = []
+    for discrepancy in discrepancies:
+        columns = "".join(_figure_html(figure) for figure in discrepancy.figures)
+        count = len(discrepancy.article_ids)
+        blocks.append(
+            '<div class="qa-differ">'
+            f'<div class="qa-label">Sources differ \u00b7 {escape_text(discrepancy.kind)}</div>'
+            f'<p class="qa-muted">{count} articles give different figures. Each is quoted as '
+            "published: check who is counted, and when.</p>"
+            f'<div class="qa-differ-grid">{columns}</div></div>'
+        )
+    return "".join(blocks)
+
+
+def _figure_html(figure: Figure) -> str:
+    start = figure.figure_start - figure.sentence_start
+    sentence = marked(figure.sentence, start, start + len(figure.figure))
+    source = (
+        f"[{figure.passage_number}] \u00b7 {escape_text(figure.outlet) or 'outlet not stated'}"
+        f" \u00b7 {escape_text(figure.published) or 'no date'}"
+    )
+    return (
+        f'<div class="qa-figure"><div class="qa-figure-number">{escape_text(figure.figure)}</div>'
+        f'<blockquote class="qa-sentence">{sentence}</blockquote>'
+        f'<div class="qa-figure-source">{source}</div></div>'
+    )
+
+
+def format_filters(filters: Filters) -> str:
+    """The filters a search used, as a short line; empty without filters."""
+    parts = []
+    if filters.outlets:
+        parts.append("outlets " + ", ".join(escape_text(outlet) for outlet in filters.outlets))
+    if filters.published_from:
+        parts.append(f"from {escape_text(filters.published_from)}")
+    if filters.published_to:
+        parts.append(f"to {escape_text(filters.published_to)}")
+    return "; ".join(parts)
+
+
+def format_reply(
+    answer: Answer,
+    discrepancies: Sequence[Discrepancy] = (),
+    filters: Filters | None = None,
+) -> str:
+    """One chat reply: the best sentence with its citation, then the source cards.
+
+    Args:
+        answer: what ``Assistant.ask`` returned.
+        discrepancies: figures on which the articles differ (``find_discrepancies``).
+        filters: the filters the search used, named in the reply.
+
+    Returns:
+        One line of HTML (no blank line, so Markdown keeps it one HTML block)
+        in which every slice of article text is escaped.
+    """
+    blocks = [f'<p class="qa-note">Note: {escape_text(note)}</p>' for note in answer.notes]
+    searched = answer.searched_for.strip()
+    if searched and searched != answer.question.strip():
+        blocks.append(f'<p class="qa-note">Searched for: \u201c{escape_text(searched)}\u201d</p>')
+    if filters:
+        blocks.append(f'<p class="qa-note">Filters: {format_filters(filters)}</p>')
+    best = answer.best
+    if answer.found and best is not None:
+        blocks.append(
+            '<div class="qa-best">'
+            f'<div class="qa-label">Best match \u00b7 confidence {answer.confidence:.0%}</div>'
+            f'<blockquote class="qa-quote">\u201c{escape_text(best.highlight)}\u201d '
+            '<span class="qa-num">[1]</span></blockquote>'
+            f'<div class="qa-source"><span class="qa-num">[1]</span> {source_line(best)}</div>'
+            "</div>"
+        )
+        blocks.append(format_discrepancies(discrepancies))
+        heading = f"Sources: {len(answer.passages)} passages, best first"
+    else:
+        blocks.append(
+            f'<div class="qa-not-found"><strong>{NOT_FOUND}</strong> '
+            f'<span class="qa-muted">confidence {answer.confidence:.0%}</span></div>'
+        )
+        heading = f"{NOT_AN_ANSWER} ({len(answer.passages)})"
+    if answer.passages:
+        cards = "".join(
+            format_card(number, passage, answers=answer.found)
+            for number, passage in enumerate(answer.passages, start=1)
+        )
+        label_class = "qa-cards-label" if answer.found else "qa-cards-label qa-nearest-label"
+        blocks.append(
+            f'<div class="{label_class}">{heading}</div><div class="qa-cards">{cards}</div>'
+        )
+    return f'<div class="qa-reply">{"".join(blocks)}</div>'

@@ -1,0 +1,278 @@
+"""The web chat: a Gradio page over an Assistant, and the ``/ask`` API.
+
+Only this module imports gradio, so the CLI and the library load without it.
+The page only arranges what ``Assistant.ask`` returns: the HTML is written by
+``ui_format``, which escapes every slice of article text, and the stylesheet
+and scripts are in ``ui_assets``.
+
+Example:
+    >>> from assistant import Assistant
+    >>> from assistant.ui import build_demo, launch
+    >>> demo = build_demo(Assistant.load(corpus_dir="corpus", index_dir="index"))
+    >>> launch(demo, host="127.0.0.1", port=7860)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+from starlette.middleware import Middleware
+
+from ..config import DEFAULT_K
+from .assets import BRIDGE_JS, CSS, SCROLL_TO_REPLY_JS
+from .chat import (
+    answer_pending,
+    ask_json,
+    filter_status,
+    open_article,
+    record_rating,
+    take_question,
+)
+from .feedback import FeedbackLog
+from .guard import LOOPBACK, RequestGuard
+from .views import VIEWER_PLACEHOLDER, format_corpus
+
+if TYPE_CHECKING:
+    from ..pipeline import Assistant
+
+logger = logging.getLogger(__name__)
+
+TITLE = "News Q&A"
+DESCRIPTION = (
+    "Ask about the news articles. Every answer is quoted word for word from the articles, "
+    "with its source; the assistant writes nothing of its own."
+)
+EXAMPLES = [
+    "How many soldiers did Azerbaijan lose?",
+    "How many civilians were killed?",
+    "Who is Oleg Kuznetsov?",
+    "What happened to the Holy Savior Cathedral?",
+]
+# One search takes a fraction of a second, so a few at a time keep the page
+# responsive without letting a burst of requests exhaust memory.
+DEFAULT_CONCURRENCY = 4
+MAX_QUEUE = 64
+# Threads for Gradio's synchronous handlers and file serving (Starlette's default is 40).
+MAX_THREADS = 16
+# Loopback names, as --host takes them and as a Host header names them ([::1] -> ::1).
+# The system's own fonts: nothing to download, and the same glyphs in every weight.
+THEME = gr.themes.Default(
+    font=("ui-sans-serif", "system-ui", "sans-serif"),
+    font_mono=("ui-monospace", "Consolas", "monospace"),
+)
+
+
+def build_demo(assistant: Assistant, *, feedback: FeedbackLog | None = None) -> gr.Blocks:
+    """Build the chat page and the ``/ask`` API around a loaded assistant.
+
+    Args:
+        assistant: the loaded assistant; the page only formats what it returns.
+        feedback: where likes and dislikes go (default ``feedback/feedback.jsonl``).
+
+    Returns:
+        The Gradio app, not yet launched (see ``launch``).
+
+    Example:
+        >>> demo = build_demo(Assistant.load(corpus_dir="corpus", index_dir="index"))
+    """
+    feedback = feedback or FeedbackLog()
+    outlets = sorted({article.outlet for article in assistant.articles if article.outlet})
+    counts: dict[str, int] = {}
+    for chunk in assistant.stored.chunks:
+        counts[chunk.article_id] = counts.get(chunk.article_id, 0) + 1
+    # Newest first, undated last.
+    articles = sorted(
+        sorted(assistant.articles, key=lambda article: article.title),
+        key=lambda article: article.published,
+        reverse=True,
+    )
+    private = {"api_visibility": "private"}
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True) as demo:
+        # The questions as typed (for follow-ups), what a rating of each reply refers
+        # to (by the reply's index in the chat), and the question being answered.
+        questions = gr.State([])
+        records = gr.State({})
+        pending = gr.State(None)
+        gr.HTML(f'<div class="qa-header"><h1>{TITLE}</h1><p>{DESCRIPTION}</p></div>')
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=6, min_width=420):
+                with gr.Tabs():
+                    with gr.Tab("Chat", id="chat"):
+                        with gr.Row(elem_classes="qa-filters"):
+                            outlet_box = gr.Dropdown(
+                                outlets,
+                                value=[],
+                                multiselect=True,
+                                label="Outlets (none chosen: all)",
+                                scale=2,
+                                min_width=200,
+                                elem_id="qa-outlets",
+                            )
+                            date_from = _date_box("Published from", "qa-from")
+                            date_to = _date_box("Published to", "qa-to")
+                        status = gr.Markdown(
+                            filter_status(assistant, [], None, None), elem_id="qa-status"
+                        )
+                        chatbot = gr.Chatbot(
+                            label="Answers quoted from the articles",
+                            show_label=False,
+                            elem_id="qa-chat",
+                            height="62vh",
+                            # Article text is escaped; these stop the renderer from
+                            # reading $$ as LaTeX and from keeping unknown tags.
+                            latex_delimiters=[],
+                            allow_tags=False,
+                            sanitize_html=True,
+                            # The cards have their own "Copy citation"; the built-in
+                            # button would copy the HTML source.
+                            buttons=[],
+                            feedback_options=("Like", "Dislike"),
+                            layout="panel",
+                            autoscroll=False,
+                            placeholder="Ask a question: the answer is quoted from the articles.",
+                        )
+                        textbox = gr.Textbox(
+                            placeholder="Ask about the news\u2026",
+                            submit_btn=True,
+                            show_label=False,
+                            elem_id="qa-question",
+                        )
+                        gr.Examples(EXAMPLES, textbox, label="Try")
+                    with gr.Tab("Articles", id="articles"):
+                        gr.Markdown(
+                            f"{len(articles)} articles in the index. "
+                            "\u201cRead\u201d opens one in the article view."
+                        )
+                        gr.HTML(format_corpus(articles, counts), elem_id="qa-corpus")
+            with gr.Column(scale=5, min_width=360):
+                viewer = gr.HTML(
+                    VIEWER_PLACEHOLDER,
+                    js_on_load=BRIDGE_JS,
+                    elem_id="qa-viewer",
+                    max_height=820,
+                    padding=False,
+                    container=True,
+                )
+
+        def rate(rated: dict[int, dict[str, Any]], like: gr.LikeData) -> None:
+            record_rating(feedback, rated, like.index, like.liked)
+
+        def show_article(event: gr.EventData) -> str:
+            return open_article(assistant, getattr(event, "_data", {}).get("ref"))
+
+        submitted = textbox.submit(
+            take_question, [textbox, chatbot], [textbox, chatbot, pending], **private
+        )
+        submitted.then(
+            partial(answer_pending, assistant),
+            [pending, chatbot, questions, records, outlet_box, date_from, date_to],
+            [chatbot, questions, records],
+            **private,
+        ).then(None, js=SCROLL_TO_REPLY_JS, **private)
+        chatbot.like(rate, [records], None, **private)
+        chatbot.clear(lambda: ([], {}, None), None, [questions, records, pending], **private)
+        for control in (outlet_box, date_from, date_to):
+            control.change(
+                lambda *values: filter_status(assistant, *values),
+                [outlet_box, date_from, date_to],
+                status,
+                queue=False,
+                **private,
+            )
+        # "open" is a custom event that BRIDGE_JS triggers with the link clicked.
+        viewer.open(show_article, None, viewer, **private)  # type: ignore[attr-defined]
+
+        def ask(
+            question: str,
+            history: list[str] | None = None,
+            k: int = DEFAULT_K,
+            filters: dict[str, Any] | None = None,
+        ) -> dict[str, Any]:
+            """Answer a question from news articles: passages quoted verbatim, with sources.
+
+            Nothing is generated: each passage is a verbatim slice of an article, with its
+            outlet, title, date and link, and its best sentence as `highlight`. Cite them.
+
+            Args:
+                question: the question, in English.
+                history: earlier questions of this conversation, oldest first, for follow-ups.
+                k: how many passages to return, best first.
+                filters: {"outlets": [...], "published_from": "YYYY-MM-DD", "published_to": ...}
+
+            Returns:
+                found (False: the articles don't answer), confidence, searched_for, passages.
+            """
+            return ask_json(assistant, question, history, k, filters)
+
+        gr.api(ask, api_name="ask")
+    return demo
+
+
+def _date_box(label: str, elem_id: str) -> gr.DateTime:
+    """A day picker (no time of day) for one end of the publication-date filter."""
+    return gr.DateTime(
+        include_time=False,
+        type="string",
+        label=label,
+        scale=1,
+        min_width=170,
+        elem_id=elem_id,
+    )
+
+
+def launch(
+    demo: gr.Blocks,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    mcp: bool = False,
+    private_paths: Sequence[str | Path] = (),
+    queue_size: int = MAX_QUEUE,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> None:
+    """Start the queue and serve the app; blocks until stopped.
+
+    Every request goes through the queue (no direct ``/run`` route), the files
+    in ``private_paths`` are never served, cross-origin requests are refused
+    and monitoring is off: see docs/reliability.md.
+
+    Args:
+        demo: what ``build_demo`` returned.
+        host, port: where to listen; loopback by default, never a share link.
+        mcp: also serve ``ask`` as an MCP tool at ``/gradio_api/mcp/``.
+        private_paths: files and folders never to serve (corpus, index, model).
+        queue_size: requests that may wait; one more gets "Queue is full" (HTTP 503).
+        concurrency: requests answered at the same time.
+    """
+    if queue_size < 1 or concurrency < 1:
+        raise ValueError(
+            f"queue_size and concurrency must be at least 1, got {queue_size}, {concurrency}"
+        )
+    # api_open=False: /gradio_api/run/ask answers 404, so nothing skips the queue.
+    demo.queue(default_concurrency_limit=concurrency, max_size=queue_size, api_open=False)
+    # Gradio's blocklist takes precedence over GRADIO_ALLOWED_PATHS; keep any set by env.
+    blocked = [str(Path(path).resolve()) for path in private_paths]
+    blocked += [path for path in os.environ.get("GRADIO_BLOCKED_PATHS", "").split(",") if path]
+    guard = Middleware(RequestGuard, loopback=host in LOOPBACK)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        ssr_mode=False,
+        mcp_server=mcp,
+        css=CSS,
+        theme=THEME,
+        show_error=False,
+        blocked_paths=blocked,
+        enable_monitoring=False,
+        strict_cors=True,
+        max_threads=MAX_THREADS,
+        app_kwargs={"middleware": [guard]},
+    )

@@ -1,0 +1,87 @@
+"""HTML for the article view and the corpus list of the web chat.
+
+Like ``ui_format``, pure functions in which every slice of an article is
+escaped and only http(s) URLs become links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..corpus.loading import Article
+from .format import OPEN_ARTICLE, escape_attr, escape_text, link_html, marked, open_ref
+
+VIEWER_PLACEHOLDER = (
+    '<div class="qa-viewer-empty"><p><strong>Article view</strong></p>'
+    f"<p>Choose \u201c{OPEN_ARTICLE}\u201d on a source card, or \u201cRead\u201d in the "
+    "Articles tab, to read the whole article here with the passage highlighted.</p></div>"
+)
+
+
+def format_article(
+    article: Article,
+    passage: tuple[int, int] | None = None,
+    highlight: tuple[int, int] | None = None,
+    *,
+    passages: int | None = None,
+) -> str:
+    """The whole article, escaped, with a passage and its sentence marked.
+
+    Spans outside the text, or a highlight outside the passage, are ignored
+    rather than marking the wrong words.
+    """
+    text = article.text
+    if passage and not 0 <= passage[0] <= passage[1] <= len(text):
+        passage = highlight = None
+    if highlight and not (passage and passage[0] <= highlight[0] <= highlight[1] <= passage[1]):
+        highlight = None
+    if passage:
+        start, end = passage
+        inner = (
+            marked(text[start:end], highlight[0] - start, highlight[1] - start)
+            if highlight
+            else escape_text(text[start:end])
+        )
+        body = (
+            f'{escape_text(text[:start])}<span class="qa-passage" id="qa-open-passage">'
+            f"{inner}</span>{escape_text(text[end:])}"
+        )
+    else:
+        body = escape_text(text)
+    meta = [
+        escape_text(article.outlet) or '<span class="qa-muted">outlet not stated</span>',
+        escape_text(article.published) or '<span class="qa-muted">no date</span>',
+        f"by {escape_text(article.author)}" if article.author else "",
+        link_html(article.url) if article.url else "",
+        f"{passages} passages" if passages is not None else "",
+    ]
+    meta_line = " \u00b7 ".join(part for part in meta if part)
+    return (
+        f'<article class="qa-article"><header class="qa-article-head">'
+        f"<h3>{escape_text(article.title or article.id)}</h3>"
+        f'<div class="qa-article-meta">{meta_line}</div></header>'
+        f'<div class="qa-article-body">{body}</div></article>'
+    )
+
+
+def format_corpus(articles: Sequence[Article], passage_counts: dict[str, int]) -> str:
+    """Every article with its metadata and passage count, each with a "Read" link."""
+    items = []
+    for article in articles:
+        meta = [
+            escape_text(article.outlet) or '<span class="qa-muted">outlet not stated</span>',
+            escape_text(article.published) or '<span class="qa-muted">no date</span>',
+            f"by {escape_text(article.author)}" if article.author else "",
+            link_html(article.url) if article.url else "",
+            f"{passage_counts.get(article.id, 0)} passages",
+            f'<span class="qa-muted">{escape_text(article.id)}</span>',
+        ]
+        meta_line = " \u00b7 ".join(part for part in meta if part)
+        items.append(
+            '<div class="qa-corpus-item"><div class="qa-corpus-head">'
+            f'<span class="qa-corpus-title">{escape_text(article.title or article.id)}</span>'
+            f'<a class="qa-open" href="{escape_attr(open_ref(article.id))}">Read</a></div>'
+            f'<div class="qa-corpus-meta">{meta_line}</div>'
+            "</div>"
+        )
+    return f'<div class="qa-corpus">{"".join(items)}</div>'
