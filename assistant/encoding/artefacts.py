@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ModelError
-from ..store.manifest import sha256_file
-from ..store.versions import fsync_path
+from ..files import fsync_path, sha256_file
 
 logger = logging.getLogger(__name__)
 

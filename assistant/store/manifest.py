@@ -18,6 +18,7 @@ from typing import Any
 
 from ..config import INDEX_FORMAT_VERSION
 from ..errors import IndexMismatchError
+from ..files import sha256_file
 
 MANIFEST = "manifest.json"
 # The files the loader reads; bm25s's own files under lexical/ are listed too.
@@ -54,14 +55,6 @@ REQUIRED_KEYS: dict[str, type | tuple[type, ...]] = {
 }
 COUNT_KEYS = ("articles", "passages", "sentences")
 _REBUILD = "run `python -m assistant build` to rebuild the index"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:

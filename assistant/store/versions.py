@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import IndexMismatchError
+from ..files import fsync_path
 
 try:  # POSIX; elsewhere builds are not locked and clean-up is conservative.
     import fcntl
@@ -195,15 +196,6 @@ def _lock(handle: IO[bytes], path: Path, *, wait: bool) -> bool:
         pass
     handle.close()
     return False
-
-
-def fsync_path(path: Path) -> None:
-    """Flush a file's or a folder's entry to disk (a folder's, to make renames in it durable)."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _fsync_tree(folder: Path) -> None:
