@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .answer import Answer, Passage
 from .config import DEFAULT_K, DEFAULT_MODEL, Settings
-from .corpus.loading import Article, load_corpus
+from .corpus import Article, load_corpus
 from .errors import (
     AssistantError,
     CorpusError,

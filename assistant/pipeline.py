@@ -12,7 +12,7 @@ import numpy as np
 
 from .answer import Answer, Passage
 from .config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, DEFAULT_K, Settings
-from .corpus.loading import Article, load_corpus
+from .corpus import Article, load_corpus
 from .encoding.embedder import Embedder
 from .errors import AssistantError, IndexNotFoundError
 from .search import answerability

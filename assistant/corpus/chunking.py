@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .loading import Article
+from .article import Article
 
 Span = tuple[int, int]
 

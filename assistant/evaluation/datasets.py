@@ -20,7 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..corpus.loading import Article, Corpus
+from ..corpus.article import Article, Corpus
 
 SQUAD_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "squad"
 SQUAD_V1 = "dev-v1.1.json.gz"

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..answer import Answer, Passage
 from ..config import RETRIEVAL_MODES, Settings
-from ..corpus.loading import Corpus
+from ..corpus.article import Corpus
 from ..encoding.embedder import Embedder
 from ..pipeline import Assistant
 from ..store.build import build_index, stale_reason

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..corpus.loading import Article
+from ..corpus.article import Article
 
 # "..., according to Sputnik?", "According to the Moscow Times, ..." (the name
 # runs to the next punctuation mark; it must be an outlet's whole name).

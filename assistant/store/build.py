@@ -28,8 +28,8 @@ import numpy as np
 
 from ..config import INDEX_FORMAT_VERSION, Settings
 from ..corpus import chunking
+from ..corpus.article import Article, Corpus
 from ..corpus.chunking import Chunk
-from ..corpus.loading import Article, Corpus
 from ..encoding.embedder import Embedder
 from ..errors import CorpusError, IndexMismatchError
 from . import lexical as lexical_index

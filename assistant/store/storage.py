@@ -34,8 +34,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ..corpus.article import Article
 from ..corpus.chunking import Chunk
-from ..corpus.loading import Article
 from ..errors import AssistantError, IndexMismatchError, IndexNotFoundError
 from .lexical import LexicalIndex
 from .manifest import COUNT_KEYS, read_manifest_file, verify_files, write_manifest

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from ..config import Settings
+from ..corpus.article import Article
 from ..corpus.chunking import Chunk, chunk_article
-from ..corpus.loading import Article
 from ..errors import IndexMismatchError
 from .storage import PreviousIndex, live_manifest, load_previous
 from .terms import PassageTerms, concatenate

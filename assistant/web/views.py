@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..corpus.loading import Article
+from ..corpus.article import Article
 from .format import OPEN_ARTICLE, escape_attr, escape_text, link_html, marked, open_ref
 
 VIEWER_PLACEHOLDER = (
