@@ -28,8 +28,8 @@ import numpy as np
 
 from ..config import Settings
 from ..store.lexical import tokenize_strings
-from ..store.storage import StoredIndex
 from .answer_types import anchored, wanted_type
+from .backend import SearchBackend
 from .sentences import SentenceScorer, word_pairs
 from .variants import canonical
 
@@ -88,18 +88,18 @@ class Hit:
 
 
 class Retriever:
-    """Finds the passages of a stored index that best match a query."""
+    """Finds the passages of an index that best match a query."""
 
-    def __init__(self, stored: StoredIndex, settings: Settings) -> None:
-        self.stored = stored
+    def __init__(self, backend: SearchBackend, settings: Settings) -> None:
+        self.backend = backend
         self.settings = settings
-        self._texts = {article.id: article.text for article in stored.articles}
+        self._texts = {article.id: article.text for article in backend.articles}
         # Each passage's article as a number, for the diversity discount.
-        numbers = {article.id: number for number, article in enumerate(stored.articles)}
+        numbers = {article.id: number for number, article in enumerate(backend.articles)}
         self._article_of_row = np.array(
-            [numbers[chunk.article_id] for chunk in stored.chunks], dtype=np.int64
+            [numbers[chunk.article_id] for chunk in backend.chunks], dtype=np.int64
         )
-        self._sentences = SentenceScorer(stored, self._texts)
+        self._sentences = SentenceScorer(backend, self._texts)
         # The weights of the signals, in the order search() lists them, summing to 1.
         weights = (
             settings.dense_weight,
@@ -152,7 +152,7 @@ class Retriever:
         # (variants.py); BM25 above searched the words as they are.
         matched = canonical(tokens)
         terms = list(dict.fromkeys(matched))  # distinct, in order of first appearance
-        term_weights = self.stored.lexical.idf(terms)
+        term_weights = self.backend.idf(terms)
         if focus is not None:
             own = set(canonical(tokenize_strings([focus])[0]))
             term_weights = term_weights * np.array(
@@ -194,7 +194,7 @@ class Retriever:
             sentence = best[number]
             is_anchored = None
             if not hits:  # the first hit: the confidence reads its anchoring, and no other's
-                article = self._texts[self.stored.chunks[row].article_id]
+                article = self._texts[self.backend.chunks[row].article_id]
                 is_anchored = anchored(article[slice(*sentence.span)], wanted, query, terms)
             hits.append(
                 Hit(
@@ -228,21 +228,17 @@ class Retriever:
         dense: dict[int, float] = {}
         lexical: dict[int, float] = {}
         if settings.retrieval != "lexical":
-            scores, ids = self.stored.vectors.search(
-                query_vector[None, :], settings.candidates, rows=rows
+            scores, ids = self.backend.dense_candidates(
+                query_vector, settings.candidates, rows=rows
             )
-            dense = {
-                r: s for r, s in zip(ids[0].tolist(), scores[0].tolist(), strict=True) if r >= 0
-            }
+            dense = {r: s for r, s in zip(ids.tolist(), scores.tolist(), strict=True) if r >= 0}
         if settings.retrieval != "dense":
-            scores, ids = self.stored.lexical.search_terms([tokens], settings.candidates, rows=rows)
-            lexical = {
-                r: s for r, s in zip(ids[0].tolist(), scores[0].tolist(), strict=True) if s > 0
-            }
+            scores, ids = self.backend.lexical_candidates(tokens, settings.candidates, rows=rows)
+            lexical = {r: s for r, s in zip(ids.tolist(), scores.tolist(), strict=True) if s > 0}
         # BM25-only candidates need their cosine too; one call for all of them.
         missing = sorted(lexical.keys() - dense.keys())
         if missing:
-            cosines = self.stored.vectors.cosines(np.array(missing), query_vector)
+            cosines = self.backend.cosines(np.array(missing), query_vector)
             dense.update(zip(missing, cosines.tolist(), strict=True))
         return dense, lexical
 

@@ -25,8 +25,8 @@ from itertools import pairwise
 import numpy as np
 
 from ..store.lexical import tokenize_strings
-from ..store.storage import StoredIndex
 from .answer_types import holds_type
+from .backend import SearchBackend
 from .variants import canonical
 
 # How much a sentence's share of the question's (IDF-weighted) terms adds to
@@ -58,14 +58,14 @@ def word_pairs(terms: Sequence[str]) -> Iterator[str]:
 class SentenceScorer:
     """Scores the sentences of passages against a question; keeps per-passage work."""
 
-    def __init__(self, stored: StoredIndex, texts: dict[str, str]) -> None:
-        self.stored = stored
+    def __init__(self, backend: SearchBackend, texts: dict[str, str]) -> None:
+        self.backend = backend
         self._texts = texts
         # A plain view of the (memory-mapped) sentence vectors: slicing a
         # np.memmap costs more than the dot product on a few sentences.
-        self._vectors = np.asarray(stored.sentence_vectors)
+        self._vectors = np.asarray(backend.sentence_vectors)
         # Where each passage's sentence vectors start in them.
-        counts = [len(chunk.sentences) for chunk in stored.chunks]
+        counts = [len(chunk.sentences) for chunk in backend.chunks]
         self._offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         # Per passage, computed on first use and kept for the next questions:
         # which of its sentences hold each stemmed word and word pair, and which
@@ -157,7 +157,7 @@ class SentenceScorer:
             strict=True,
         )
         return [
-            BestSentence(self.stored.chunks[row].sentences[index], *signals)
+            BestSentence(self.backend.chunks[row].sentences[index], *signals)
             for row, index, *signals in columns
         ]
 
@@ -167,7 +167,7 @@ class SentenceScorer:
         Words are matched as variants.py joins them; a pair is two adjacent
         terms (stop words are not terms), keyed "a b".
         """
-        chunk = self.stored.chunks[row]
+        chunk = self.backend.chunks[row]
         article = self._texts[chunk.article_id]
         sentences = map(
             canonical, tokenize_strings([article[start:end] for start, end in chunk.sentences])
@@ -182,6 +182,6 @@ class SentenceScorer:
 
     def _types_of_sentences(self, row: int, wanted: str) -> np.ndarray:
         """Whether each sentence of a passage holds the wanted kind of answer."""
-        chunk = self.stored.chunks[row]
+        chunk = self.backend.chunks[row]
         text = self._texts[chunk.article_id]
         return np.array([holds_type(text[s:e], wanted) for s, e in chunk.sentences])

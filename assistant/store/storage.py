@@ -90,6 +90,30 @@ class StoredIndex:
     folder: Path
     passage_vectors: np.ndarray  # exact, even where ``vectors`` is quantised
 
+    # -- search.backend.SearchBackend: what ranking asks of an index ------------------
+
+    def dense_candidates(
+        self, query_vector: np.ndarray, k: int, *, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Cosines and rows of the k nearest passages, best first (row -1: none)."""
+        scores, ids = self.vectors.search(query_vector[None, :], k, rows=rows)
+        return scores[0], ids[0]
+
+    def lexical_candidates(
+        self, tokens: list[str], k: int, *, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 scores and rows of the k best passages for tokenised terms, best first."""
+        scores, ids = self.lexical.search_terms([tokens], k, rows=rows)
+        return scores[0], ids[0]
+
+    def cosines(self, rows: np.ndarray, query_vector: np.ndarray) -> np.ndarray:
+        """The cosine of one unit query vector with each of these rows."""
+        return self.vectors.cosines(rows, query_vector)
+
+    def idf(self, terms: list[str]) -> np.ndarray:
+        """BM25 inverse document frequency of each term over the whole corpus."""
+        return self.lexical.idf(terms)
+
 
 @dataclass(frozen=True, slots=True)
 class PreviousIndex:
