@@ -17,6 +17,7 @@ import pytest
 from assistant.config import ENCODERS, Settings
 from assistant.encoding import artefacts as onnx_artefacts
 from assistant.encoding.artefacts import ARTEFACT_VERSION, damage, read_layout
+from assistant.encoding.base import TextModel
 from assistant.encoding.embedder import Embedder
 from assistant.errors import ModelError
 
@@ -288,3 +289,9 @@ def test_an_unwritable_cache_is_a_model_error(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(ModelError, match="could not write the converted model"):
         Embedder(encoder="onnx", cache_dir=blocker / "cache").encode_queries(["Who?"])
+
+
+def test_the_embedder_is_a_text_model() -> None:
+    embedder = Embedder()
+    assert isinstance(embedder, TextModel)
+    assert embedder.count_tokens("Who won?") >= 3 and len(embedder.fingerprint) >= 16

@@ -58,7 +58,7 @@ def model_fingerprint(path: Path) -> str:
 
 
 class Embedder:
-    """Turns texts into unit-length float32 vectors.
+    """Turns texts into unit-length float32 vectors: the bi-encoder ``TextModel``.
 
     The model is loaded on first use, so that commands which never embed
     (``info``) stay fast. Encoding is serialised with a lock because a torch
