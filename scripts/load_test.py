@@ -17,14 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +27,10 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from scripts.harness import running_app  # noqa: E402
+
 # (question, history, k, filters): plain questions, a follow-up, filters, several k.
 QUESTIONS: list[tuple[str, list[str], int, dict[str, Any] | None]] = [
     ("How many soldiers did Azerbaijan lose?", [], 5, None),
@@ -60,48 +59,6 @@ class Report:
     @property
     def ok(self) -> bool:
         return self.requests > 0 and not self.errors and not self.mismatches
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def running_app(
-    index: str | Path, *, log: Path, options: Sequence[str] = (), env: dict[str, str] | None = None
-) -> Iterator[str]:
-    """``python app.py`` on a free loopback port until the block ends; yields its URL."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    command = [sys.executable, "app.py", "--port", str(port), "--index", str(index), *options]
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})}
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT, env=env
-        )
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"app.py exited early:\n{log.read_text()}")
-                try:
-                    with urllib.request.urlopen(url, timeout=1) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"app.py did not start:\n{log.read_text()}") from None
-                    time.sleep(0.3)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def ask(client: Any, index: int) -> dict[str, Any]:

@@ -13,45 +13,16 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-CHROMIUM = "/usr/bin/chromium"
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+
+from scripts.harness import launch_chromium, running_app  # noqa: E402
+
 QUESTION = "How many soldiers did Azerbaijan lose in the war?"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"app.py exited with status {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"app.py did not answer on {url} within {timeout} s")
 
 
 def capture(url: str, out: Path, question: str, width: int, height: int) -> None:
@@ -61,7 +32,7 @@ def capture(url: str, out: Path, question: str, width: int, height: int) -> None
     from assistant.web.assets import SCROLL_TO_REPLY_JS
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(url)
@@ -88,33 +59,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=1000)
     args = parser.parse_args(argv)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory() as scratch:
-        command = [
-            sys.executable,
-            "app.py",
-            "--port",
-            str(port),
-            "--index",
-            args.index,
-            # Ratings made while taking the picture must not land in the real file.
-            "--feedback",
-            str(Path(scratch) / "feedback.jsonl"),
-        ]
-        env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-        log_path = Path(scratch) / "app.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=log, env=env)
+        log = Path(scratch) / "app.log"
+        # Ratings made while taking the picture must not land in the real file.
+        options = ["--feedback", str(Path(scratch) / "feedback.jsonl")]
+        with running_app(args.index, log=log, options=options) as url:
             try:
-                wait_until_up(url, process)
                 capture(url, args.out, args.question, args.width, args.height)
             except Exception:
-                print(log_path.read_text(errors="replace"), file=sys.stderr)
+                print(log.read_text(encoding="utf-8", errors="replace"), file=sys.stderr)
                 raise
-            finally:
-                process.terminate()
-                process.wait(timeout=20)
     print(f"wrote {args.out}")
     return 0
 

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from assistant import Answer, Assistant, QuestionError, retrieve
-from tests.conftest import CORPUS, QUESTIONS
+from tests.support import CORPUS, QUESTIONS
 
 ROWS = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines()]
 ANSWERABLE = [row for row in ROWS if row["answers"]]

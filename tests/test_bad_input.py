@@ -19,7 +19,7 @@ from assistant import Assistant, CorpusError, QuestionError, Settings
 from assistant.corpus.loading import MAX_ARTICLE_BYTES, load_corpus, parse_article
 from assistant.store.build import build_index
 from assistant.store.storage import load_index
-from tests.conftest import REPO
+from tests.support import REPO
 
 # -- questions, through Assistant.ask on the real model and index -------------
 

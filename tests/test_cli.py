@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from tests.conftest import CORPUS, REPO
+from tests.support import CORPUS, REPO
 
 
 def run(*args: str, index: Path) -> subprocess.CompletedProcess:

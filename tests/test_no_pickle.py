@@ -15,7 +15,7 @@ from assistant.corpus.loading import load_corpus
 from assistant.store.build import build_index
 from assistant.store.storage import POINTER
 from assistant.store.versions import is_version_name
-from tests.conftest import REPO
+from tests.support import REPO
 
 PACKAGE = REPO / "assistant"
 PICKLERS = {"pickle", "cPickle", "_pickle", "dill", "joblib", "shelve", "cloudpickle", "marshal"}

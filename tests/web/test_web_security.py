@@ -12,7 +12,6 @@ import json
 import socket
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -22,8 +21,8 @@ import pytest
 
 from app import parse_args
 from assistant.pipeline import Assistant
-from scripts.load_test import running_app
-from tests.conftest import CORPUS
+from tests.support import CORPUS
+from tests.web.conftest import LaunchApp
 
 REFUSED = {400, 403, 404}
 ETC_PASSWD = Path("/etc/passwd")
@@ -41,7 +40,7 @@ class App:
 
 
 @pytest.fixture(scope="module")
-def app(bot: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+def app(bot: Assistant, launch_app: LaunchApp, tmp_path_factory: pytest.TempPathFactory) -> App:
     folder = tmp_path_factory.mktemp("web")
     index = bot.stored.folder.parent
     public = folder / "public"
@@ -52,13 +51,10 @@ def app(bot: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ap
     feedback = folder / "feedback.jsonl"
     feedback.write_text('{"secret": "feedback-line-7f3a"}\n', encoding="utf-8")
     allowed = [CORPUS, index, bot.embedder.path, feedback, public]
-    options = ["--corpus", str(CORPUS), "--feedback", str(feedback)]
-    options += ["--queue-size", "1", "--concurrency", "1"]
     env = {"GRADIO_ALLOWED_PATHS": ",".join(str(path) for path in allowed)}
-    log = folder / "app.log"
-    with running_app(index, log=log, options=options, env=env) as url:
-        port = int(url.rstrip("/").rsplit(":", 1)[1])
-        yield App(url, port, index, bot.embedder.path, feedback, public, log)
+    url = launch_app(folder, "--queue-size", "1", "--concurrency", "1", env=env)
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    return App(url, port, index, bot.embedder.path, feedback, public, folder / "app.log")
 
 
 def get(app: App, path: str, **kwargs: object) -> httpx.Response:

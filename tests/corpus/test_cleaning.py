@@ -4,7 +4,7 @@ import pytest
 
 from assistant.corpus.cleaning import clean_body, is_furniture
 from assistant.corpus.loading import load_corpus
-from tests.conftest import CORPUS
+from tests.support import CORPUS
 
 
 @pytest.mark.parametrize(

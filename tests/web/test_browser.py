@@ -22,17 +22,9 @@ import pytest
 
 from assistant.pipeline import Assistant
 from assistant.web.format import citation_text
-from scripts.load_test import running_app
-from tests.conftest import CORPUS
+from scripts.harness import CHROMIUM, launch_chromium
+from tests.web.conftest import LaunchApp
 
-CHROMIUM = Path("/usr/bin/chromium")
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 KUZNETSOV_ARTICLE = "000_a3a1afb14bddd822"
 HAS_MCP = importlib.util.find_spec("mcp") is not None
 TIMEOUT_MS = 30_000
@@ -46,15 +38,11 @@ class RunningApp:
 
 
 @pytest.fixture(scope="module")
-def app(bot: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+def app(launch_app: LaunchApp, tmp_path_factory: pytest.TempPathFactory) -> RunningApp:
     """``python app.py`` on a free port, sharing the index the ``bot`` fixture built."""
     folder = tmp_path_factory.mktemp("app")
-    feedback, log = folder / "feedback.jsonl", folder / "app.log"
-    options = ["--corpus", str(CORPUS), "--feedback", str(feedback)]
-    if HAS_MCP:
-        options.append("--mcp")
-    with running_app(bot.stored.folder.parent, log=log, options=options) as url:
-        yield RunningApp(url, feedback, log)
+    url = launch_app(folder, *(["--mcp"] if HAS_MCP else []))
+    return RunningApp(url, folder / "feedback.jsonl", folder / "app.log")
 
 
 # -- the API --------------------------------------------------------------------
@@ -148,7 +136,7 @@ def browser() -> Iterator[Any]:
         if not CHROMIUM.exists():
             pytest.skip(f"no browser at {CHROMIUM}: apt-get install chromium")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        browser = launch_chromium(playwright)
         try:
             yield browser
         finally:

@@ -41,7 +41,7 @@ from assistant.store.build import build_index, stale_reason
 from assistant.store.manifest import MANIFEST, manifest_checksum, write_manifest
 from assistant.store.storage import POINTER, load_index, read_manifest
 from assistant.store.versions import new_version, remove_stale_versions
-from tests.conftest import CORPUS, HEADLINES, REPO, FakeEmbedder
+from tests.support import CORPUS, HEADLINES, REPO, FakeEmbedder
 
 FIX = "python -m assistant build"
 KILLS = int(os.environ.get("ASSISTANT_KILLS", "100"))
@@ -377,7 +377,7 @@ def test_concurrent_builders_never_remove_each_others_work(
         "import sys; from assistant.config import Settings; "
         "from assistant.corpus.loading import load_corpus; "
         "from assistant.store.build import build_index; "
-        "from tests.conftest import FakeEmbedder; corpus = load_corpus(sys.argv[1]); "
+        "from tests.support import FakeEmbedder; corpus = load_corpus(sys.argv[1]); "
         "[build_index(corpus, sys.argv[2], Settings(), FakeEmbedder()) "
         "for _ in range(int(sys.argv[3]))]"
     )
@@ -471,7 +471,14 @@ def test_sigkill_at_random_moments_always_leaves_a_complete_index(
         {a.id: a.text for a in load_corpus(folder).articles} for folder in (headlines_dir, other)
     ]
     builder = subprocess.Popen(
-        [sys.executable, "-m", "tests.crash_builder", str(index), str(headlines_dir), str(other)],
+        [
+            sys.executable,
+            "-m",
+            "tests.store.crash_builder",
+            str(index),
+            str(headlines_dir),
+            str(other),
+        ],
         cwd=REPO,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

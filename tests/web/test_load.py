@@ -7,15 +7,13 @@ The default run is short (10 clients for 5 s); the full one is a command:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from assistant.pipeline import Assistant
-from scripts.load_test import QUESTIONS, run_load, running_app
-from tests.conftest import CORPUS
+from scripts.load_test import QUESTIONS, run_load
+from tests.web.conftest import LaunchApp
 
 THREADS = 8
 
@@ -44,11 +42,8 @@ def test_ask_from_eight_threads_equals_serial(bot: Assistant) -> None:
 
 
 @pytest.fixture(scope="module")
-def app_url(bot: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log: Path = tmp_path_factory.mktemp("load") / "app.log"
-    options = ["--corpus", str(CORPUS), "--feedback", str(log.with_name("feedback.jsonl"))]
-    with running_app(bot.stored.folder.parent, log=log, options=options) as url:
-        yield url
+def app_url(launch_app: LaunchApp, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return launch_app(tmp_path_factory.mktemp("load"))
 
 
 def test_many_clients_get_the_serial_answers(app_url: str) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from assistant import CorpusError, load_corpus
 from assistant.corpus.loading import parse_article
-from tests.conftest import CORPUS
+from tests.support import CORPUS
 
 
 def test_seed_corpus_metadata_comes_from_front_matter() -> None:

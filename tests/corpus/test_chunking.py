@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from assistant.corpus.chunking import chunk_article, paragraph_spans, word_count
 from assistant.corpus.loading import Article, load_corpus
-from tests.conftest import CORPUS
+from tests.support import CORPUS
 
 ARTICLES = load_corpus(CORPUS).articles
 

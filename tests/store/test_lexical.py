@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.store.lexical import LexicalIndex, _stemmer, stems, tokenize_strings
-from tests.conftest import QUESTIONS
+from tests.support import QUESTIONS
 
 
 def bm25s_terms(texts: list[str]) -> list[list[str]]:

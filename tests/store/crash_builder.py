@@ -1,6 +1,6 @@
 """A builder for the kill tests in test_durability.py: run, killed, run again.
 
-Usage: ``python -m tests.crash_builder INDEX_DIR CORPUS_DIR...``
+Usage: ``python -m tests.store.crash_builder INDEX_DIR CORPUS_DIR...``
 
 It imports everything and warms up once, then, for each line read on stdin,
 forks a child that builds the index over and over, alternating between the
@@ -35,7 +35,7 @@ tqdm.tqdm.set_lock(threading.RLock())
 from assistant.config import Settings  # noqa: E402
 from assistant.corpus.loading import load_corpus  # noqa: E402
 from assistant.store.build import build_index  # noqa: E402
-from tests.conftest import FakeEmbedder  # noqa: E402
+from tests.support import FakeEmbedder  # noqa: E402
 
 
 def say(line: str) -> None:

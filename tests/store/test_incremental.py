@@ -26,8 +26,8 @@ from assistant.store.lexical import LexicalIndex
 from assistant.store.manifest import MANIFEST
 from assistant.store.storage import POINTER, load_index, load_previous
 from assistant.store.versions import remove_stale_versions
-from tests.conftest import CORPUS, FakeEmbedder
-from tests.test_durability import SimulatedCrash, crash_at_line, reseal
+from tests.store.test_durability import SimulatedCrash, crash_at_line, reseal
+from tests.support import CORPUS, FakeEmbedder
 
 # The reference encoder (torch: vectors independent of their batch to ~1e-7); the
 # default onnx-int8 encodes one text at a time for the same reason, tested below.
