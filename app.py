@@ -24,7 +24,7 @@ import os
 import sys
 
 from assistant import Assistant, AssistantError, Settings
-from assistant.config import DEFAULT_CORPUS_DIR, DEFAULT_ENCODER, DEFAULT_INDEX_DIR, ENCODERS
+from assistant.cli import add_index_options
 from assistant.web.feedback import DEFAULT_FEEDBACK_FILE, FeedbackLog
 
 DEFAULT_HOST = "127.0.0.1"
@@ -66,22 +66,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help=f"port to listen on (default: ${PORT_VARIABLE} or {DEFAULT_PORT})",
     )
-    parser.add_argument(
-        "--corpus",
-        default=DEFAULT_CORPUS_DIR,
-        help=f"folder of articles (default: {DEFAULT_CORPUS_DIR})",
-    )
-    parser.add_argument(
-        "--index",
-        default=DEFAULT_INDEX_DIR,
-        help=f"folder of the search index, built when missing (default: {DEFAULT_INDEX_DIR})",
-    )
-    parser.add_argument(
-        "--encoder",
-        choices=ENCODERS,
-        default=os.environ.get("ASSISTANT_ENCODER", DEFAULT_ENCODER),
-        help=f"how the model runs (default: $ASSISTANT_ENCODER or {DEFAULT_ENCODER})",
-    )
+    add_index_options(parser)
     parser.add_argument(
         "--feedback",
         default=DEFAULT_FEEDBACK_FILE,

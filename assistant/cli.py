@@ -49,11 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m assistant",
-        description="Answer questions about news articles with quoted passages and their sources.",
-    )
+def add_index_options(parser: argparse.ArgumentParser) -> None:
+    """--corpus, --index and --encoder, with their $ASSISTANT_* defaults: the CLI's and app.py's."""
     parser.add_argument(
         "--corpus",
         default=os.environ.get("ASSISTANT_CORPUS", DEFAULT_CORPUS_DIR),
@@ -62,18 +59,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--index",
         default=os.environ.get("ASSISTANT_INDEX", DEFAULT_INDEX_DIR),
-        help="folder of the built index (default: %(default)s, or $ASSISTANT_INDEX)",
-    )
-    parser.add_argument(
-        "--model",
-        default=os.environ.get("ASSISTANT_MODEL"),
-        help="sentence-transformers model folder or packaged name (default: all-MiniLM-L6-v2)",
+        help="folder of the index, built when missing (default: %(default)s, or $ASSISTANT_INDEX)",
     )
     parser.add_argument(
         "--encoder",
         choices=ENCODERS,
         default=os.environ.get("ASSISTANT_ENCODER", DEFAULT_ENCODER),
         help="how the model runs (default: %(default)s, or $ASSISTANT_ENCODER)",
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant",
+        description="Answer questions about news articles with quoted passages and their sources.",
+    )
+    add_index_options(parser)
+    parser.add_argument(
+        "--model",
+        default=os.environ.get("ASSISTANT_MODEL"),
+        help="sentence-transformers model folder or packaged name (default: all-MiniLM-L6-v2)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
