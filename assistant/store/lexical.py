@@ -139,7 +139,7 @@ def tokenize_strings(texts: list[str]) -> list[list[str]]:
     stop-word set on every call: about 50 us for a one-line question, a
     tenth of a query's time beside the model. This does its three steps
     (lower-case and split with its pattern, drop its English stop words,
-    stem with the same Snowball stemmer) directly; tests/test_lexical_index.py
+    stem with the same Snowball stemmer) directly; tests/store/test_lexical.py
     checks that both give the same terms.
     """
     split, stopwords, stem = _splitter()
