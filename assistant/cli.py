@@ -109,9 +109,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument(
         "--dataset",
-        choices=("own", "squad", "all"),
+        choices=("own", "blind", "squad", "all"),
         default="all",
-        help="our questions about corpus/, SQuAD v1.1 dev + SQuAD 2.0 unanswerable, or both",
+        help="our questions about corpus/, the blind batch about it (held out whole), "
+        "SQuAD v1.1 dev + SQuAD 2.0 unanswerable, or all three",
     )
     evaluate.add_argument(
         "--split",
@@ -199,7 +200,7 @@ def format_answer(answer: Answer, width: int = 88) -> str:
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from .evaluation.runner import format_reports, run
 
-    datasets = ("own", "squad") if args.dataset == "all" else (args.dataset,)
+    datasets = ("own", "blind", "squad") if args.dataset == "all" else (args.dataset,)
     modes = tuple(mode.strip() for mode in args.modes.split(",") if mode.strip())
     reports = run(
         datasets,

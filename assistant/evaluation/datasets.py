@@ -26,6 +26,9 @@ SQUAD_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks"
 SQUAD_V1 = "dev-v1.1.json.gz"
 SQUAD_V2_HALF = "dev-v2.0-half-cs224n.json.gz"
 OWN_QUESTIONS = Path(__file__).resolve().parents[2] / "tests" / "data" / "questions.jsonl"
+# A second batch, written blind (from the articles only) before the reader was first
+# measured: held out whole, never used to choose anything, reported on its own.
+BLIND_QUESTIONS = OWN_QUESTIONS.with_name("questions_blind2.jsonl")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,9 @@ class LabelledQuestion:
         return "dev" if digest[0] % 2 == 0 else "test"
 
 
-def load_own_questions(path: str | Path = OWN_QUESTIONS) -> list[LabelledQuestion]:
+def load_own_questions(
+    path: str | Path = OWN_QUESTIONS, *, prefix: str = "own"
+) -> list[LabelledQuestion]:
     """Our labelled questions about the seed corpus."""
     questions = []
     with Path(path).open(encoding="utf-8") as handle:
@@ -78,10 +83,15 @@ def load_own_questions(path: str | Path = OWN_QUESTIONS) -> list[LabelledQuestio
                     # The line number tells apart the same words asked after different
                     # histories; so a line removed or inserted moves the later questions'
                     # splits: add questions at the end, and drop lines only from the end.
-                    key=f"own-{number}-{row['question']}",
+                    key=f"{prefix}-{number}-{row['question']}",
                 )
             )
     return questions
+
+
+def load_blind_questions(path: str | Path = BLIND_QUESTIONS) -> list[LabelledQuestion]:
+    """The blind batch: every question is a test question, whatever its hash says."""
+    return load_own_questions(path, prefix="blind")
 
 
 def squad_path(name: str, squad_dir: str | Path | None = None) -> Path:

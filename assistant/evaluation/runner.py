@@ -22,6 +22,7 @@ from ..store.build import build_index, stale_reason
 from ..store.storage import load_index
 from .datasets import (
     LabelledQuestion,
+    load_blind_questions,
     load_own_questions,
     load_squad_corpus,
     load_squad_questions,
@@ -199,13 +200,17 @@ def run(
         if dataset == "own":
             base = Assistant.load(corpus_dir, index_dir, settings=settings)
             questions = load_own_questions()
+        elif dataset == "blind":
+            base = Assistant.load(corpus_dir, index_dir, settings=settings)
+            questions = load_blind_questions()
         elif dataset == "squad":
             eval_dir = Path(index_dir) / "eval-squad-v1.1"
             base = open_assistant(load_squad_corpus(squad_dir), eval_dir, settings)
             questions = load_squad_questions(squad_dir) + load_squad_unanswerable(squad_dir)
         else:
-            raise ValueError(f"unknown dataset {dataset!r}; use 'own' or 'squad'")
-        chosen = select(questions, split=split, limit=limit)
+            raise ValueError(f"unknown dataset {dataset!r}; use 'own', 'blind' or 'squad'")
+        # The blind batch is held out whole: all of it is test, whatever --split says.
+        chosen = select(questions, split="all" if dataset == "blind" else split, limit=limit)
         for mode in modes:
             bot = Assistant(base.stored, base.embedder, settings.replace(retrieval=mode))
             reports.append(evaluate(bot, chosen, dataset=dataset, split=split)[0])
