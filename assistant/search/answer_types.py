@@ -105,3 +105,51 @@ def anchored(sentence: str, kind: str | None, question: str, terms: Collection[s
         if not wanted_terms.isdisjoint(canonical(before[-ANCHOR_WINDOW:] + after[:ANCHOR_WINDOW])):
             return True
     return False
+
+
+# "How many workers ...?": the one or two words after "how many" say what is counted.
+_COUNTED = re.compile(r"^how many ([\w'’-]+(?: [\w'’-]+)?)", re.IGNORECASE)
+# Terms after a figure within which the counted thing must be named: "140 workers",
+# "376 of its soldiers" (stop words are no terms).
+COUNT_WINDOW = 2
+# "How many were wounded?" counts the wounded: BM25's stop list keeps these verbs.
+_AUXILIARIES = frozenset(
+    "am is are was were be been being have has had do does did will would can could".split()
+)
+_YEAR = re.compile(r"(1[89]|20)\d\d")
+
+
+def counted_terms(question: str) -> list[str]:
+    """The terms of what a "how many" question counts, stemmed and joined as variants.py joins.
+
+    "How many workers repaired the bridge?" -> ["worker", "repair"], "How many Azerbaijani
+    soldiers ...?" -> ["soldier"]; [] for other questions.
+    """
+    match = _COUNTED.match(question.strip())
+    if match is None:
+        return []
+    # A country's word says whose, not what: "How many Azerbaijani soldiers" counts soldiers.
+    words = [
+        word
+        for word in match.group(1).split()
+        if word.lower() not in _AUXILIARIES and not is_country_word(word)
+    ]
+    return canonical(tokenize_strings([" ".join(words)])[0])
+
+
+def counts(sentence: str, counted: Collection[str]) -> bool:
+    """True when a figure in the sentence is followed closely by what the question counts.
+
+    "The repairs cost 3.2 million manats and took 140 workers four months" counts
+    workers; "cracks in two of its supports" does not.
+    """
+    if not counted:
+        return False
+    wanted = set(counted)
+    for match in _CANDIDATES[NUMBER].finditer(sentence):
+        if _YEAR.fullmatch(match.group()):  # "built in 1968 by workers" counts no workers
+            continue
+        after = tokenize_strings([sentence[match.end() : match.end() + _WINDOW_CHARS]])[0]
+        if not wanted.isdisjoint(canonical(after[:COUNT_WINDOW])):
+            return True
+    return False

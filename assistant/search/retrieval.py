@@ -28,7 +28,7 @@ import numpy as np
 
 from ..config import Settings
 from ..store.lexical import tokenize_strings
-from .answer_types import anchored, wanted_type
+from .answer_types import anchored, counted_terms, wanted_type
 from .backend import SearchBackend
 from .sentences import SentenceScorer, word_pairs
 from .variants import canonical
@@ -53,8 +53,13 @@ class Hit:
         dense: cosine similarity of passage and query.
         lexical: BM25 score (0 when no query term occurs in the passage).
         lexical_share: BM25 score divided by the best BM25 score of the query.
-        sentence: span of the best-answering sentence in the article.
-        sentence_score: cosine similarity of that sentence and the query.
+        sentence: span of the sentence to highlight, in the article: the best by the
+            signals below, unless it holds no figure counting what a "how many"
+            question counts and another sentence of the passage does
+            (``SentenceScorer.highlight``).
+        sentence_score: cosine similarity of the best sentence and the query; this
+            and the signals after it are the best sentence's, even where the
+            highlight moved.
         term_share: IDF-weighted share of the query's terms found in that sentence.
         coverage: IDF-weighted share of the query's terms found in the passage.
         contrast: the same share with each term weighted as well by the share
@@ -161,6 +166,7 @@ class Retriever:
         # Adjacent terms, as the sentence-term cache keys them.
         pairs = list(dict.fromkeys(word_pairs(matched)))
         wanted = wanted_type(query)
+        counted = counted_terms(query)
         best = self._sentences.best(shortlist, query_vector, terms, term_weights, pairs, wanted)
         scores = []
         for row, sentence in zip(shortlist, best, strict=True):
@@ -196,6 +202,10 @@ class Retriever:
             if not hits:  # the first hit: the confidence reads its anchoring, and no other's
                 article = self._texts[self.backend.chunks[row].article_id]
                 is_anchored = anchored(article[slice(*sentence.span)], wanted, query, terms)
+            # What a shown passage highlights: for "how many X", a sentence counting X.
+            span = self._sentences.highlight(
+                row, sentence, query_vector, terms, term_weights, counted
+            )
             hits.append(
                 Hit(
                     row=row,
@@ -203,7 +213,7 @@ class Retriever:
                     dense=dense[row],
                     lexical=lexical.get(row, 0.0),
                     lexical_share=lexical.get(row, 0.0) / top_lexical,
-                    sentence=sentence.span,
+                    sentence=span,
                     sentence_score=sentence.cosine,
                     term_share=sentence.term_share,
                     coverage=sentence.coverage,
