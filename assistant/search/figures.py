@@ -9,8 +9,13 @@ judging to the reader.
 It is deliberately narrow, to stay honest: only figures written in digits,
 attached to a noun from a short list of countable things (``KINDS``), in
 sentences of the answer's passages; only kinds that an answering (highlighted)
-sentence mentions; and only when at least two different articles give
-different numbers. Every quote is a verbatim sentence of its article.
+sentence mentions; only figures for the same subject (whose losses: "its forces
+suffered 2,783 losses" in a sentence about Azerbaijan never stands beside
+Armenia's "376 of its soldiers"; a question naming a country compares only
+figures about it); and only when at least two different articles give
+different numbers. When those articles were published on different days the
+panel says so, since a toll "to date" grows. Every quote is a verbatim sentence
+of its article.
 
 Example:
     >>> answer = bot.ask("How many civilians were killed?")
@@ -27,6 +32,8 @@ from dataclasses import dataclass
 
 from ..answer import Passage
 from ..corpus.chunking import sentence_spans
+from ..store.lexical import tokenize_strings
+from .variants import canonical, is_country_word
 
 # Who a figure counts, by the noun after it. "Losses" and "casualties" are
 # military in war reports; "people" and "deaths" count everyone.
@@ -84,6 +91,9 @@ class Figure:
 
     Attributes:
         kind: what is counted, a value of ``KINDS`` ("military losses").
+        subject: whose they are, as the country's term ("armenia"), from the country
+            word naming the counted noun ("50 Azerbaijani soldiers") or else the nearest
+            one before the figure in its sentence; "" when the sentence names none.
         value: the number (2783.0 for "2,783").
         figure: the number as written ("2,783").
         sentence: the sentence, verbatim: ``article.text[sentence_start:sentence_end]``.
@@ -93,6 +103,7 @@ class Figure:
     """
 
     kind: str
+    subject: str
     value: float
     figure: str
     sentence: str
@@ -111,15 +122,26 @@ class Figure:
 
 @dataclass(frozen=True, slots=True)
 class Discrepancy:
-    """Figures of one kind on which at least two articles disagree."""
+    """Figures of one kind, for one subject, on which at least two articles disagree."""
 
     kind: str
     figures: tuple[Figure, ...]
+    subject: str = ""
 
     @property
     def article_ids(self) -> list[str]:
         """The articles involved, in the order their figures come."""
         return list(dict.fromkeys(figure.article_id for figure in self.figures))
+
+    @property
+    def dates(self) -> list[str]:
+        """The articles' publication dates, distinct, oldest first ('' when unknown)."""
+        return sorted({figure.published for figure in self.figures})
+
+    @property
+    def dates_differ(self) -> bool:
+        """True when the articles were published on different known days."""
+        return len([date for date in self.dates if date]) >= 2
 
 
 def figures_in(sentence: str) -> list[tuple[str, int, int]]:
@@ -134,6 +156,38 @@ def figures_in(sentence: str) -> list[tuple[str, int, int]]:
     return found
 
 
+def subject_of(sentence: str, start: int, end: int) -> str:
+    """Whose the figure at ``sentence[start:end]`` is: a country's term, or ''.
+
+    A country word between the figure and its noun names it ("50 Azerbaijani
+    soldiers"); else the nearest country word before the figure ("Armenia said
+    that 376 of its soldiers had died"); else the first one after it.
+    """
+    after = _clause(_words(sentence[end:]), MAX_GAP + 1)
+    for word in after:
+        if word in WHO or word in OTHERS:
+            break
+        if is_country_word(word):
+            return _country(word)
+    before = [word for word in _words(sentence[:start]) if word.isalpha()]
+    for word in reversed(before):
+        if is_country_word(word):
+            return _country(word)
+    for word in _words(sentence[end:]):
+        if word.isalpha() and is_country_word(word):
+            return _country(word)
+    return ""
+
+
+def subjects_asked(question: str) -> set[str]:
+    """The countries a question names ("How many soldiers did Armenia lose?": armenia)."""
+    return {_country(word) for word in _words(question) if word.isalpha() and is_country_word(word)}
+
+
+def _country(word: str) -> str:
+    return canonical(tokenize_strings([word])[0])[0]
+
+
 def find_discrepancies(passages: Sequence[Passage], question: str = "") -> list[Discrepancy]:
     """Kinds of things for which the articles of these passages give different figures.
 
@@ -144,24 +198,27 @@ def find_discrepancies(passages: Sequence[Passage], question: str = "") -> list[
             otherwise the kinds that the highlighted sentences give figures for.
 
     Returns:
-        One Discrepancy per kind for which at least two articles give figures
-        and the articles' sets of numbers differ, in the order the kinds first
+        One Discrepancy per kind and subject for which at least two articles give
+        figures and the articles' sets of numbers differ, in the order they first
         appear; empty when the sources agree or give no comparable figures.
     """
     figures = [
         figure for number, passage in enumerate(passages, 1) for figure in _figures(passage, number)
     ]
     asked = kinds_asked(question) or {figure.kind for figure in figures if figure.highlighted}
+    # A question naming a country compares only figures about it; a figure whose
+    # sentence names no country is nobody's in particular then, and is left out.
+    whose = subjects_asked(question)
     discrepancies = []
-    for kind in dict.fromkeys(figure.kind for figure in figures):
-        if kind not in asked:
+    for kind, subject in dict.fromkeys((figure.kind, figure.subject) for figure in figures):
+        if kind not in asked or (whose and subject not in whose):
             continue
-        same_kind = tuple(figure for figure in figures if figure.kind == kind)
+        same = tuple(f for f in figures if f.kind == kind and f.subject == subject)
         by_article: dict[str, set[float]] = {}
-        for figure in same_kind:
+        for figure in same:
             by_article.setdefault(figure.article_id, set()).add(figure.value)
         if len(by_article) >= 2 and len({frozenset(v) for v in by_article.values()}) >= 2:
-            discrepancies.append(Discrepancy(kind, same_kind))
+            discrepancies.append(Discrepancy(kind, same, subject))
     return discrepancies
 
 
@@ -181,6 +238,7 @@ def _figures(passage: Passage, number: int) -> list[Figure]:
             figures.append(
                 Figure(
                     kind=kind,
+                    subject=subject_of(sentence, figure_start, figure_end),
                     value=float(text.replace(",", "")),
                     figure=text,
                     sentence=sentence,

@@ -164,11 +164,21 @@ def format_discrepancies(discrepancies: Sequence[Discrepancy]) -> str:
     for discrepancy in discrepancies:
         columns = "".join(_figure_html(figure) for figure in discrepancy.figures)
         count = len(discrepancy.article_ids)
+        what = discrepancy.kind
+        if discrepancy.subject:
+            what += f" \u00b7 {discrepancy.subject.title()}"
+        when = (
+            " They were published on different days ("
+            + ", ".join(date for date in discrepancy.dates if date)
+            + "): a toll given to date grows."
+            if discrepancy.dates_differ
+            else ""
+        )
         blocks.append(
             '<div class="qa-differ">'
-            f'<div class="qa-label">Sources differ \u00b7 {escape_text(discrepancy.kind)}</div>'
-            f'<p class="qa-muted">{count} articles give different figures. Each is quoted as '
-            "published: check who is counted, and when.</p>"
+            f'<div class="qa-label">Sources differ \u00b7 {escape_text(what)}</div>'
+            f'<p class="qa-muted">{count} articles give different figures.{escape_text(when)} '
+            "Each is quoted as published: check who is counted, and when.</p>"
             f'<div class="qa-differ-grid">{columns}</div></div>'
         )
     return "".join(blocks)

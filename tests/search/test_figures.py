@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from assistant.answer import Passage
 from assistant.pipeline import Assistant
-from assistant.search.figures import figures_in, find_discrepancies, kinds_asked
+from assistant.search.figures import (
+    figures_in,
+    find_discrepancies,
+    kinds_asked,
+    subject_of,
+    subjects_asked,
+)
+from assistant.web.format import format_discrepancies
 
 LOSSES_ARTICLE = "002_21e136c97901ca85"
 NYT_ARTICLE = "004_27c0f59227408853"
 MOSCOW_TIMES_ARTICLE = "003_42076aacbf9b2f73"
 
 
-def passage(text: str, highlight: str, article_id: str, *, start: int = 0) -> Passage:
+def passage(
+    text: str, highlight: str, article_id: str, *, start: int = 0, published: str = "2020-10-12"
+) -> Passage:
     """A Passage of a made-up article whose body starts with ``text`` at ``start``."""
     offset = text.index(highlight)
     return Passage(
@@ -22,7 +33,7 @@ def passage(text: str, highlight: str, article_id: str, *, start: int = 0) -> Pa
         article_id=article_id,
         title=f"Title of {article_id}",
         outlet=f"Outlet {article_id}",
-        published="2020-10-12",
+        published=published,
         url="",
         author="",
         start=start,
@@ -174,15 +185,76 @@ def assert_verbatim(bot: Assistant, discrepancy) -> None:
         assert figure.figure in figure.sentence
 
 
-def test_soldiers_question_shows_the_losses_of_both_articles(bot: Assistant) -> None:
+def test_one_countrys_losses_never_stand_beside_anothers(bot: Assistant) -> None:
+    """Issue 14, point 2: Azerbaijan's 2,783 is no disagreement about Armenia's dead."""
     answer = bot.ask("How many soldiers did Azerbaijan lose?", k=5)
+    assert {"2,783", "376"} <= {f for p in answer.passages for f in _figures_of(p)}
+    for discrepancy in find_discrepancies(answer.passages, answer.searched_for):
+        figures = {figure.figure for figure in discrepancy.figures}
+        assert not ({"2,783"} & figures and {"376", "2,425"} & figures), figures
+    follow_up = bot.ask("What about Armenia?", history=["How many soldiers did Azerbaijan lose?"])
+    for discrepancy in find_discrepancies(follow_up.passages, follow_up.searched_for):
+        assert "2,783" not in {figure.figure for figure in discrepancy.figures}
+
+
+def test_armenias_two_tolls_are_compared_with_their_dates(bot: Assistant) -> None:
+    answer = bot.ask("What about Armenia?", history=["How many soldiers did Azerbaijan lose?"])
     [discrepancy] = find_discrepancies(answer.passages, answer.searched_for)
-    assert discrepancy.kind == "military losses"
+    assert discrepancy.kind == "military losses" and discrepancy.subject == "armenia"
     by_figure = {figure.figure: figure.article_id for figure in discrepancy.figures}
-    assert by_figure["2,783"] == LOSSES_ARTICLE
-    assert by_figure["376"] == NYT_ARTICLE
-    assert set(discrepancy.article_ids) >= {LOSSES_ARTICLE, NYT_ARTICLE}
+    assert by_figure["2,425"] == LOSSES_ARTICLE and by_figure["376"] == NYT_ARTICLE
     assert_verbatim(bot, discrepancy)
+
+
+def _figures_of(passage: Passage) -> list[str]:
+    return [passage.text[start:end] for _, start, end in figures_in(passage.text)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "subject"),
+    [
+        (
+            "The Defense Ministry of Azerbaijan said its forces suffered 2,783 losses.",
+            "2,783",
+            "azerbaijan",
+        ),
+        ("Armenia said on Friday that 376 of its soldiers had died.", "376", "armenia"),
+        ("Armenian forces killed 50 Azerbaijani soldiers, Baku said.", "50", "azerbaijan"),
+        ("The commission estimated that 58 civilians had been killed.", "58", ""),
+        ("Yerevan put the toll at 2,425.", "2,425", "armenia"),
+    ],
+)
+def test_subject_of(sentence: str, figure: str, subject: str) -> None:
+    start = sentence.index(figure)
+    assert subject_of(sentence, start, start + len(figure)) == subject
+
+
+def test_subjects_asked() -> None:
+    assert subjects_asked("How many soldiers did Azerbaijan lose?") == {"azerbaijan"}
+    assert subjects_asked("How many Armenian soldiers died?") == {"armenia"}
+    assert subjects_asked("How many civilians were killed?") == set()
+
+
+def test_figures_for_different_countries_are_not_compared() -> None:
+    passages = [
+        passage("Azerbaijan said 2,783 soldiers died.", "Azerbaijan said", "a"),
+        passage("Armenia said 376 soldiers died.", "Armenia said", "b"),
+    ]
+    assert find_discrepancies(passages, "How many soldiers died?") == []
+    assert find_discrepancies(passages, "How many soldiers did Armenia lose?") == []
+
+
+def test_a_discrepancy_says_when_its_articles_differ_in_date() -> None:
+    passages = [
+        passage("Armenia said 376 soldiers died.", "Armenia said", "a", published="2020-10-09"),
+        passage("Armenia put its losses at 2,425.", "Armenia put", "b", published="2020-12-03"),
+    ]
+    [discrepancy] = find_discrepancies(passages, "How many soldiers did Armenia lose?")
+    assert discrepancy.subject == "armenia"
+    assert discrepancy.dates_differ and discrepancy.dates == ["2020-10-09", "2020-12-03"]
+    shown = html.unescape(format_discrepancies([discrepancy]))
+    assert "military losses \u00b7 Armenia" in shown
+    assert "published on different days (2020-10-09, 2020-12-03)" in shown
 
 
 def test_civilians_question_shows_the_tolls_of_three_articles(bot: Assistant) -> None:

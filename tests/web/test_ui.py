@@ -320,11 +320,18 @@ def test_chat_answers_with_cards_and_sources_differ(bot: Assistant) -> None:
     history, asked, records = chat_turn(bot, question, ([], [], {}))
     assert [message["role"] for message in history] == ["user", "assistant"]
     reply = history[1]["content"]
-    assert "Best match" in reply and "Sources differ" in reply
+    # Azerbaijan's 2,783 and Armenia's 376 are different countries' losses: no panel.
+    assert "Best match" in reply and "Sources differ" not in reply
     assert reply.count('class="qa-card"') == 5
     assert "2,783" in text_of(reply) and "376" in text_of(reply)
     assert asked == [question] and list(records) == [1]
     assert len(records[1]["passages"]) == 5
+    history, asked, records = chat_turn(bot, "What about Armenia?", (history, asked, records))
+    follow_up = history[3]["content"]
+    assert "Sources differ" in follow_up and "Armenia" in text_of(follow_up)
+    start = follow_up.index('class="qa-differ"')
+    differ = text_of(follow_up[start : follow_up.index('class="qa-card"', start)])
+    assert "2,425" in differ and "376" in differ and "2,783" not in differ
 
 
 def test_chat_follow_up_uses_the_earlier_question(bot: Assistant) -> None:
