@@ -1,0 +1,98 @@
+"""The README's examples run as written and print what it says they print.
+
+Every ```python block of the README is run statement by statement; a statement
+followed by ``# => ...`` (on its line or the lines after it) must give that
+output: what it prints, or the repr of its value. ``...`` in an expected output
+stands for any text, as in doctest's ELLIPSIS. The gradio_client block runs
+against the real app, started on a free port.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from scripts.harness import running_app
+from tests.support import CORPUS, REPO
+
+README = REPO / "README.md"
+EXPECTED = re.compile(r"#\s*=>\s?(.*)$")
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+
+
+def matches(expected: str, actual: str) -> bool:
+    pattern = ".*".join(re.escape(part) for part in expected.split("..."))
+    return re.fullmatch(pattern, actual, flags=re.S) is not None
+
+
+def run_block(source: str, namespace: dict) -> int:
+    """Run a README block; returns how many outputs were checked."""
+    lines = source.splitlines()
+    checked = 0
+    for node in ast.parse(source).body:
+        code = "\n".join(lines[node.lineno - 1 : node.end_lineno])
+        expected = []
+        trailing = EXPECTED.search(lines[node.end_lineno - 1])
+        if trailing:
+            expected.append(trailing.group(1))
+        for line in lines[node.end_lineno :]:
+            found = EXPECTED.match(line.strip())
+            if not found:
+                break
+            expected.append(found.group(1))
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            if isinstance(node, ast.Expr) and not _is_print(node):
+                actual = repr(
+                    eval(compile(ast.Expression(node.value), README.name, "eval"), namespace)
+                )
+            else:
+                exec(compile(code, README.name, "exec"), namespace)
+                actual = printed.getvalue().rstrip("\n")
+        if expected:
+            want = "\n".join(expected)
+            assert matches(want, actual), f"README: {code!r}\n  says: {want}\n  gives: {actual}"
+            checked += 1
+    return checked
+
+
+def _is_print(node: ast.Expr) -> bool:
+    call = node.value
+    return isinstance(call, ast.Call) and getattr(call.func, "id", "") == "print"
+
+
+def test_the_readme_has_the_blocks_this_test_runs() -> None:
+    blocks = python_blocks()
+    assert any("Assistant.load" in block for block in blocks)
+    assert any("gradio_client" in block for block in blocks)
+
+
+def test_the_quickstart_script_prints_what_the_readme_says(
+    bot: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # retrieve() and Assistant.load use ./corpus and ./index: the real corpus, and the
+    # index the session already built from it.
+    (tmp_path / "corpus").symlink_to(CORPUS)
+    (tmp_path / "index").symlink_to(bot.stored.folder.parent)
+    monkeypatch.chdir(tmp_path)
+    [block] = [block for block in python_blocks() if "Assistant.load" in block]
+    assert run_block(block, {}) >= 5
+
+
+def test_the_api_example_answers_as_the_readme_says(bot: Assistant, tmp_path: Path) -> None:
+    [block] = [block for block in python_blocks() if "gradio_client" in block]
+    options = ["--corpus", str(CORPUS), "--feedback", str(tmp_path / "feedback.jsonl")]
+    with running_app(bot.stored.folder.parent, log=tmp_path / "app.log", options=options) as url:
+        source = block.replace('"http://127.0.0.1:7860/"', repr(url))
+        assert run_block(source, {}) >= 3
+    assert os.path.exists(tmp_path / "app.log")
