@@ -35,5 +35,5 @@ format: $(VENV)/.dev ## fix lint and format what can be fixed
 test: check ## install, lint, then run the whole test suite
 	$(PY) -m pytest
 
-clean: ## remove the virtual environment and the built index
-	rm -rf $(VENV) index/CURRENT* index/v-*
+clean: ## remove the virtual environment and the built index (index/ holds no tracked file)
+	rm -rf $(VENV) index
