@@ -25,12 +25,6 @@ def test_no_tracked_file_lives_in_the_index_folder() -> None:
     assert (REPO / "docs" / "index-format.md").is_file()
 
 
-def test_make_clean_removes_the_whole_index_folder() -> None:
-    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
-    clean = makefile.split("\nclean:", 1)[1].split("\n\n", 1)[0]
-    assert "rm -rf $(VENV) index" in clean
-
-
 def test_a_build_creates_a_missing_index_folder(
     monkeypatch: pytest.MonkeyPatch, fake_embedder, headlines_dir: Path, tmp_path: Path
 ) -> None:
