@@ -6,11 +6,12 @@ character of the body stays exactly as it was, so that passages quoted later
 are verbatim slices of what the outlet published.
 
 The lines above the first paragraph (the header) also hold metadata: a
-section label ("Asia"), a date line ("Politics Materials 23 February 2021
+section label ("Asia"), a date stamp ("Politics Materials 23 February 2021
 12:10 (UTC +04:00)"), a dateline ("BAKU, Azerbaijan, Feb.23") and a byline
 ("By Jani Babayeva - Trend:"); a closing "Source NY Times" names the outlet.
 They are taken out of the body too, and what they state is handed back as
-metadata (``HeaderFacts``) for the fields the front matter leaves empty.
+metadata (``HeaderFacts``) for the fields the front matter leaves empty. A
+bare date line ("December 3, 2020") gives its date too but stays in the body.
 
 What counts as the outlet: the publisher, as the text names it: a byline's
 credit after a dash ("By NAME - OUTLET") or a closing source line ("Source
@@ -82,6 +83,7 @@ _TIME = r"\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*\((?:UTC|GMT)[^)]{0,12}\))?"
 # A line that is only a date, perhaps after a section label and before a time:
 # "December 3, 2020", "Politics Materials 23 February 2021 12:10 (UTC +04:00)".
 _DATE_LINE = re.compile(rf"^(?:[A-Z][A-Za-z]*\s+){{0,3}}{_DATE}(?:,?\s+{_TIME})?$")
+_BARE_DATE = re.compile(rf"^{_DATE}$")
 # A dateline standing alone: the place in capitals, perhaps its country, then a
 # date: "BAKU, Azerbaijan, Feb.23", "MOSCOW, Oct. 9". A dateline that opens the
 # first sentence ("MOSCOW — Azerbaijan and ...") is part of that sentence and stays.
@@ -188,8 +190,12 @@ def clean_article(body: str, title: str = "") -> CleanedBody:
             if facts is not None:
                 for name, value in facts.items():
                     found.setdefault(name, value)
-                continue
-            in_header = not is_running_text(text)
+                # A bare date ("December 3, 2020") is the date the article
+                # prints, the one place a "when" question can quote it from;
+                # it stays. A stamp with labels or a clock time is the site's.
+                if not _BARE_DATE.match(text):
+                    continue
+            in_header = in_header and not is_running_text(text)
         kept.append(line)
     while kept and not plain_line(kept[-1]):
         kept.pop()

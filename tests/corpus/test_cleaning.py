@@ -84,7 +84,6 @@ def test_seed_articles_lose_their_furniture() -> None:
         "BAKU, Azerbaijan, Feb.23",
         "By Jani Babayeva",
         "By [Aris Messinis",
-        "October 12, 2020",
         "Source NY Times",
     ):
         assert furniture not in texts, furniture
@@ -199,11 +198,21 @@ def test_the_seed_articles_metadata_lines_agree_with_their_front_matter() -> Non
     assert post.outlet == "" and "mod.gov.az" in post.text
 
 
+def test_a_bare_date_line_stays_and_dates_the_article() -> None:
+    raw = b"Headline\n\nDecember 3, 2020\n\nThe ministry said on Tuesday that talks would go on.\n"
+    article = parse_article("x", raw)
+    assert article.text.startswith("December 3, 2020\n\nThe ministry")
+    assert (article.published, article.provenance) == (
+        "2020-12-03",
+        "date from the article's date line",
+    )
+
+
 def test_the_seed_articles_first_passages_start_with_article_text() -> None:
     starts = {article.id: article.text[:40] for article in load_corpus(CORPUS).articles}
     assert starts["000_a3a1afb14bddd822"].startswith("Mining of almost all")
     assert starts["001_db8732b8883e5fa4"].startswith("A Russian peacekeeping contingent")
-    assert starts["003_42076aacbf9b2f73"].startswith("Repeated clashes over the weekend")
+    assert starts["003_42076aacbf9b2f73"].startswith("October 12, 2020\n\nRepeated clashes")
 
 
 def test_a_new_cleaning_rule_changes_the_corpus_fingerprint(monkeypatch, headlines_dir) -> None:
