@@ -248,6 +248,7 @@ class Assistant:
             highlight_start=start,
             highlight_end=end,
             score=round(hit.score, 4),
+            provenance=article.provenance,
         )
 
     # -- what is in the index -------------------------------------------------
