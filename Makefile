@@ -9,14 +9,23 @@ export HF_HUB_OFFLINE := 1
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
+# pip is not --quiet: a first install takes minutes, and its own lines
+# (Collecting, Downloading with sizes, Installing) show that it is moving.
+PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check --progress-bar on
+
 $(VENV)/.runtime: requirements.txt
+	@echo "==> [1/2] creating the virtual environment $(VENV) (a few seconds)"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	touch $@
+	@echo "==> [2/2] installing requirements.txt: torch (CPU), onnxruntime, faiss, gradio, ..."
+	@echo "    (about 3 minutes the first time, mostly downloads; seconds when up to date)"
+	$(PIP_INSTALL) -r requirements.txt
+	@touch $@
+	@echo "==> installed"
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $@
+	@echo "==> installing requirements-dev.txt: pytest, ruff, playwright, ... (about a minute)"
+	$(PIP_INSTALL) -r requirements-dev.txt
+	@touch $@
 
 run: $(VENV)/.runtime ## install, then start the web chat on http://127.0.0.1:7860
 	$(PY) app.py
@@ -35,5 +44,5 @@ format: $(VENV)/.dev ## fix lint and format what can be fixed
 test: check ## install, lint, then run the whole test suite
 	$(PY) -m pytest
 
-clean: ## remove the virtual environment and the built index
-	rm -rf $(VENV) index/CURRENT* index/v-*
+clean: ## remove the virtual environment and the built index (index/ holds no tracked file)
+	rm -rf $(VENV) index

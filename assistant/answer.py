@@ -22,6 +22,9 @@ class Passage:
         start, end: character span of ``text`` in the article body.
         highlight_start, highlight_end: character span of ``highlight``.
         score: relevance of the passage to the question, higher is better.
+        provenance: where metadata the front matter left empty was found
+            ("author and outlet from the article's byline"); '' when every
+            field is the front matter's.
     """
 
     text: str
@@ -37,6 +40,7 @@ class Passage:
     highlight_start: int
     highlight_end: int
     score: float
+    provenance: str = ""
 
     def citation(self) -> str:
         """One line naming the source: outlet, title, date and link when known."""

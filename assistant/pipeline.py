@@ -19,7 +19,7 @@ from .search import answerability
 from .search.filters import Filters
 from .search.question import Query, read_question
 from .search.retrieval import Hit, Retriever
-from .store.build import build_index, stale_reason
+from .store.build import build_index, is_damage, stale_reason
 from .store.storage import StoredIndex, load_index, read_manifest
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,9 @@ class Assistant:
                 )
             logger.warning("corpus folder %s not found; using the index as it is", corpus_dir)
         elif reason := stale_reason(index_dir, corpus, settings, embedder):
-            logger.warning("building the index in %s: %s", index_dir, reason)
+            # Expected (a first start, an added article) is INFO; damage is a WARNING.
+            level = logging.WARNING if is_damage(reason) else logging.INFO
+            logger.log(level, "building the index in %s: %s", index_dir, reason)
             build_index(corpus, index_dir, settings, embedder, progress=progress)
         try:
             stored = load_index(index_dir)
@@ -246,6 +248,7 @@ class Assistant:
             highlight_start=start,
             highlight_end=end,
             score=round(hit.score, 4),
+            provenance=article.provenance,
         )
 
     # -- what is in the index -------------------------------------------------

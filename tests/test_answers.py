@@ -70,9 +70,11 @@ KNOWN_MISSES = {
         "the heading 'Mutual accusations' ranks first and is refused; the sentence naming "
         "Paris and Moscow ('accused by Paris and Moscow') is third"
     ),
-    ("How long will Russian troops keep watch over the remaining part of Karabakh?",): (
-        "refused: the Post's 'guarded by Russian peacekeeper troops until a final resolution' "
-        "ranks third ('keep watch' is 'guarded', 'remaining part' is 'the rest')"
+    # "How long will Russian troops keep watch over the remaining part of Karabakh?" passes
+    # since the header's metadata lines left the bodies (issue 14): off the list.
+    ("Who wrote the Trend article quoting Oleg Kuznetsov?",): (
+        "the byline 'By Jani Babayeva - Trend:' is metadata, no longer body text (issue 14): "
+        "the answer is the passage's author field, shown on its card, which no passage quotes"
     ),
     ("Who makes up most of the population of the disputed region?",): (
         "refused: the right sentence ('the mostly ethnic Armenian-populated region') is "

@@ -13,6 +13,9 @@ class Article:
 
     Every passage and highlight the assistant shows is a slice of ``text``.
     Metadata fields the article does not state are empty strings.
+    ``provenance`` says where the fields the front matter left empty were
+    found instead ("author and outlet from the article's byline"); '' when
+    every field shown is the front matter's (or empty).
     """
 
     id: str
@@ -23,6 +26,7 @@ class Article:
     author: str
     text: str
     path: str
+    provenance: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import stat
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import CorpusError
@@ -73,7 +74,7 @@ def load_corpus(corpus_dir: str | Path) -> Corpus:
         CorpusError: the folder does not exist.
     """
     root = Path(corpus_dir).resolve()
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(reader_fingerprint().encode())
     articles: list[Article] = []
     skipped: list[SkippedFile] = []
     by_id: dict[str, Path] = {}
@@ -101,6 +102,20 @@ def load_corpus(corpus_dir: str | Path) -> Corpus:
             by_id[article.id] = by_text[article.text] = path
             articles.append(article)
     return Corpus(tuple(articles), tuple(skipped), digest.hexdigest())
+
+
+@lru_cache(maxsize=1)
+def reader_fingerprint() -> str:
+    """A fingerprint of the code that turns a file into an article.
+
+    It is part of the corpus fingerprint: a new cleaning rule changes the
+    articles read from unchanged files, so the index must be rebuilt then
+    as when a file changes.
+    """
+    digest = hashlib.sha256()
+    for module in ("article.py", "cleaning.py", "decoding.py", "markdown.py", "sources.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _check_unique(article: Article, by_id: dict[str, Path], by_text: dict[str, Path]) -> None:

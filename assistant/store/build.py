@@ -65,13 +65,26 @@ def stale_reason(
     try:
         manifest = live_manifest(index_dir)
     except IndexMismatchError as error:
-        return f"the index cannot be used ({error})"
+        return f"{_UNUSABLE} ({error})"
     if manifest is None:
         return "no index yet"
     for key, value in expected_manifest(corpus, settings, embedder).items():
         if manifest.get(key) != value:
             return f"the {key.replace('_', ' ')} changed"
     return ""
+
+
+_UNUSABLE = "the index cannot be used"
+
+
+def is_damage(reason: str) -> bool:
+    """True when a ``stale_reason`` is damage rather than an expected rebuild.
+
+    A first build or a rebuild after an article was added is what the user
+    asked for, and is logged at INFO; a damaged index is worth their attention
+    (a full disk, another program writing there), and is logged as a WARNING.
+    """
+    return reason.startswith(_UNUSABLE)
 
 
 @lru_cache(maxsize=1)

@@ -162,6 +162,7 @@ def _shown(article: Article) -> tuple[str, ...]:
         article.url,
         article.author,
         article.text,
+        article.provenance,
     )
 
 

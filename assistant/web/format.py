@@ -120,16 +120,29 @@ def parse_open_ref(ref: object) -> tuple[str, tuple[int, int] | None, tuple[int,
 
 
 def source_line(passage: Passage) -> str:
-    """Outlet, title, date and link of a passage, as one line of HTML."""
+    """Outlet, title, date, author and link of a passage, as one line of HTML.
+
+    A field the article does not state says so ("outlet not stated"), and one
+    found in the text rather than the front matter says where, so that a
+    reader can weigh it: "(outlet from the article's source line)".
+    """
     parts = [
-        f'<span class="qa-outlet">{escape_text(passage.outlet)}</span>' if passage.outlet else "",
+        f'<span class="qa-outlet">{escape_text(passage.outlet)}</span>'
+        if passage.outlet
+        else '<span class="qa-muted">outlet not stated</span>',
         f"\u201c{escape_text(passage.title)}\u201d" if passage.title else "",
         f'<span class="qa-date">{escape_text(passage.published)}</span>'
         if passage.published
         else '<span class="qa-date qa-muted">no date</span>',
+        f'<span class="qa-author">by {escape_text(passage.author)}</span>'
+        if passage.author
+        else "",
         link_html(passage.url) if passage.url else "",
+        f'<span class="qa-provenance qa-muted">({escape_text(passage.provenance)})</span>'
+        if passage.provenance
+        else "",
     ]
-    return " \u00b7 ".join(part for part in parts if part) or escape_text(passage.article_id)
+    return " \u00b7 ".join(part for part in parts if part)
 
 
 def format_card(number: int, passage: Passage, *, answers: bool) -> str:
