@@ -36,6 +36,7 @@ from .chat import (
 )
 from .feedback import FeedbackLog
 from .guard import LOOPBACK, RequestGuard
+from .mcp_json import json_results_lifespan
 from .views import VIEWER_PLACEHOLDER, format_corpus
 
 if TYPE_CHECKING:
@@ -274,5 +275,5 @@ def launch(
         enable_monitoring=False,
         strict_cors=True,
         max_threads=MAX_THREADS,
-        app_kwargs={"middleware": [guard]},
+        app_kwargs={"middleware": [guard], "lifespan": json_results_lifespan(demo)},
     )

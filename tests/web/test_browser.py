@@ -118,7 +118,31 @@ def test_mcp_serves_ask_as_a_tool(app: RunningApp) -> None:
     assert [tool.name for tool in tools] == ["ask"]
     assert "quoted verbatim" in tools[0].description
     assert set(tools[0].inputSchema["properties"]) == {"question", "history", "k", "filters"}
-    assert not result.isError and "Kuznetsov" in result.content[0].text
+    assert not result.isError and len(result.content) == 1
+    # An agent parses the text as JSON (Gradio alone sends a Python repr: single quotes).
+    data = json.loads(result.content[0].text)
+    assert data["question"] == "Who is Oleg Kuznetsov?" and data["found"] is True
+    assert len(data["passages"]) == 2
+    assert any(passage["article_id"] == KUZNETSOV_ARTICLE for passage in data["passages"])
+    assert {"text", "highlight", "outlet", "title", "published", "url"} <= set(data["passages"][0])
+    # The same object as structured content, for clients that read fields, not text.
+    assert result.structuredContent == data
+
+
+@pytest.mark.skipif(not HAS_MCP, reason="the mcp package (gradio[mcp]) is not installed")
+def test_mcp_reports_a_bad_question_as_a_tool_error(app: RunningApp) -> None:
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def call() -> Any:
+        async with streamable_http_client(f"{app.url}gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                return await session.call_tool("ask", {"question": "   "})
+
+    result = asyncio.run(call())
+    assert result.isError and result.structuredContent is None
+    assert "Please type a question" in result.content[0].text
 
 
 # -- the page in a browser --------------------------------------------------------
