@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -238,7 +239,7 @@ def launch(
     queue_size: int = MAX_QUEUE,
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> None:
-    """Start the queue and serve the app; blocks until stopped.
+    """Start the queue and serve the app; prints the address to open, blocks until stopped.
 
     Every request goes through the queue (no direct ``/run`` route), the files
     in ``private_paths`` are never served, cross-origin requests are refused
@@ -276,4 +277,33 @@ def launch(
         strict_cors=True,
         max_threads=MAX_THREADS,
         app_kwargs={"middleware": [guard], "lifespan": json_results_lifespan(demo)},
+        # quiet: Gradio would print "To create a public link, set `share=True`", an
+        # offer this app must not take; the address line below replaces its output.
+        quiet=True,
+        prevent_thread_lock=True,
     )
+    if demo.mcp_error:
+        # quiet hides this one too, and it matters: --mcp asked for a server that failed.
+        print(demo.mcp_error, file=sys.stderr, flush=True)
+    # flush: when stdout is a file or pipe the line must not wait for the buffer.
+    print(f"open {browser_url(host, demo.server_port or port)}", flush=True)
+    demo.block_thread()
+
+
+def browser_url(host: str, port: int) -> str:
+    """The address to open in a browser on this machine for a server on ``host:port``.
+
+    A wildcard address (0.0.0.0, ::) is not one a browser can open, so it becomes
+    loopback; an IPv6 address goes in brackets.
+
+    Example:
+        >>> browser_url("0.0.0.0", 7860)
+        'http://127.0.0.1:7860'
+    """
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"

@@ -145,6 +145,21 @@ def test_mcp_reports_a_bad_question_as_a_tool_error(app: RunningApp) -> None:
     assert "Please type a question" in result.content[0].text
 
 
+# -- what the app prints --------------------------------------------------------
+
+
+def test_start_prints_the_address_to_open_and_no_share_offer(app: RunningApp) -> None:
+    # The line comes once launch returns, a moment after the page first answers.
+    expected = f"open {app.url.rstrip('/')}"
+    deadline = time.monotonic() + 10
+    while expected not in (log := app.log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    opens = [line for line in log.splitlines() if line.startswith("open ")]
+    assert opens == [expected], log
+    assert "share=True" not in log and "public link" not in log.lower()
+    assert "Running on local URL" not in log  # the one address line replaces Gradio's
+
+
 # -- the page in a browser --------------------------------------------------------
 
 
