@@ -146,7 +146,10 @@ def build_demo(assistant: Assistant, *, feedback: FeedbackLog | None = None) -> 
                             show_label=False,
                             elem_id="qa-question",
                         )
-                        gr.Examples(EXAMPLES, textbox, label="Try")
+                        # Private like every event here; clicking one asks it (below).
+                        examples = gr.Examples(
+                            EXAMPLES, textbox, label="Try", api_visibility="private"
+                        )
                     with gr.Tab("Articles", id="articles"):
                         gr.Markdown(
                             f"{len(articles)} articles in the index. "
@@ -169,15 +172,21 @@ def build_demo(assistant: Assistant, *, feedback: FeedbackLog | None = None) -> 
         def show_article(event: gr.EventData) -> str:
             return open_article(assistant, getattr(event, "_data", {}).get("ref"))
 
-        submitted = textbox.submit(
-            take_question, [textbox, chatbot], [textbox, chatbot, pending], **private
-        )
-        submitted.then(
-            partial(answer_pending, assistant),
-            [pending, chatbot, questions, records, outlet_box, date_from, date_to],
-            [chatbot, questions, records],
-            **private,
-        ).then(None, js=SCROLL_TO_REPLY_JS, **private)
+        def answer_after(taken: Any) -> None:
+            """After ``take_question``: answer, then scroll the chat to the new question."""
+            taken.then(
+                partial(answer_pending, assistant),
+                [pending, chatbot, questions, records, outlet_box, date_from, date_to],
+                [chatbot, questions, records],
+                **private,
+            ).then(None, js=SCROLL_TO_REPLY_JS, **private)
+
+        taking = ([textbox, chatbot], [textbox, chatbot, pending])
+        answer_after(textbox.submit(take_question, *taking, **private))
+        # An example click fills the box (Gradio's own event), then asks it exactly as
+        # Enter does. Not run_on_click: that runs one function, as an "undocumented"
+        # (client-callable) event, with nothing chained after it.
+        answer_after(examples.load_input_event.then(take_question, *taking, **private))
         chatbot.like(rate, [records], None, **private)
         chatbot.clear(lambda: ([], {}, None), None, [questions, records, pending], **private)
         for control in (outlet_box, date_from, date_to):

@@ -246,6 +246,25 @@ def test_ask_and_follow_up(page: Any) -> None:
     assert is_inside(follow_up.locator(".qa-quote"), chat)
 
 
+def test_clicking_an_example_asks_it(page: Any) -> None:
+    from assistant.web.page import EXAMPLES
+
+    replies = page.locator("#qa-chat .qa-reply")
+    page.get_by_role("button", name=EXAMPLES[2]).click()
+    # No Enter: the click alone asks, and the box is cleared as after Enter.
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-reply').length == 1")
+    assert "Kuznetsov" in replies.first.locator(".qa-best").inner_text()
+    assert page.locator("#qa-chat [data-testid=user]").last.inner_text().strip() == EXAMPLES[2]
+    assert page.input_value("#qa-question textarea") == ""
+
+    page.get_by_role("button", name=EXAMPLES[0]).click()
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-reply').length == 2")
+    assert page.locator("#qa-chat [data-testid=user]").last.inner_text().strip() == EXAMPLES[0]
+    # The clicked example is part of the conversation: a follow-up is completed from it.
+    follow_up = ask(page, "What about Armenia?")
+    assert "How many soldiers did Armenia lose?" in follow_up.locator(".qa-note").inner_text()
+
+
 def test_open_article_shows_it_whole_with_the_passage_in_view(page: Any) -> None:
     reply = ask(page, "How many civilians were killed?")
     card = reply.locator(".qa-card").nth(4)
