@@ -265,6 +265,51 @@ def test_clicking_an_example_asks_it(page: Any) -> None:
     assert "How many soldiers did Armenia lose?" in follow_up.locator(".qa-note").inner_text()
 
 
+# Every visible piece of text in the chat that the scroll-down button's box overlaps.
+TEXT_UNDER_BUTTON_JS = """
+() => {
+  const chat = document.querySelector('#qa-chat');
+  const button = chat.querySelector('.scroll-down-button-container button');
+  if (!button) return null;
+  const b = button.getBoundingClientRect();
+  const log = chat.querySelector('[role=log]');
+  const frame = log.getBoundingClientRect();
+  const covered = [];
+  const walker = document.createTreeWalker(log, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      const shown = r.bottom > frame.top && r.top < frame.bottom;
+      const overlaps = r.left < b.right && r.right > b.left && r.top < b.bottom && r.bottom > b.top;
+      if (shown && overlaps) covered.push(node.textContent.trim().slice(0, 60));
+    }
+  }
+  return covered;
+}
+"""
+
+
+def test_the_scroll_down_button_covers_no_text(page: Any) -> None:
+    ask(page, "How many soldiers did Azerbaijan lose in the war?")
+    ask(page, "What about Armenia?")
+    scroller = "document.querySelector('#qa-chat [role=log]').closest('.panel-wrap, .bubble-wrap')"
+    height = page.evaluate(f"{scroller}.scrollHeight - {scroller}.clientHeight")
+    assert height > 0
+    seen = 0
+    # Scroll from the top to near the end (at the very end the button goes away).
+    for step in range(12):
+        page.evaluate(f"{scroller}.scrollTop = {height * step // 12}")
+        page.wait_for_timeout(150)
+        covered = page.evaluate(TEXT_UNDER_BUTTON_JS)
+        if covered is None:
+            continue
+        seen += 1
+        assert covered == [], f"at {step}/12 of the chat the button covers {covered}"
+    assert seen >= 6, "the scroll-down button did not show while scrolled up"
+
+
 def test_open_article_shows_it_whole_with_the_passage_in_view(page: Any) -> None:
     reply = ask(page, "How many civilians were killed?")
     card = reply.locator(".qa-card").nth(4)
