@@ -94,6 +94,11 @@ CSS = """
 .qa-header h1 { margin: 0 0 2px; font-size: 1.6rem; }
 .qa-header p { margin: 0; color: var(--body-text-color-subdued); }
 #qa-from .timebox input, #qa-to .timebox input { min-width: 0; width: 100%; }
+/* Gradio floats the chat's scroll-down button over the middle of its bottom lines, where
+   it hid letters ("376 of its s↓ldiers"). Messages keep a gutter clear on the right
+   and the button sits in it, left of the scrollbar. */
+#qa-chat .panel-wrap, #qa-chat .bubble-wrap { padding-right: 56px; }
+#qa-chat .scroll-down-button-container { left: auto; right: 20px; transform: none; }
 #qa-status { margin-top: -6px; font-size: 0.85rem; color: var(--body-text-color-subdued); }
 .qa-reply { display: flex; flex-direction: column; gap: 10px; }
 .qa-reply blockquote { margin: 0; border: none; padding: 0; }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -36,6 +37,7 @@ from .chat import (
 )
 from .feedback import FeedbackLog
 from .guard import LOOPBACK, RequestGuard
+from .mcp_json import json_results_lifespan
 from .views import VIEWER_PLACEHOLDER, format_corpus
 
 if TYPE_CHECKING:
@@ -144,7 +146,10 @@ def build_demo(assistant: Assistant, *, feedback: FeedbackLog | None = None) -> 
                             show_label=False,
                             elem_id="qa-question",
                         )
-                        gr.Examples(EXAMPLES, textbox, label="Try")
+                        # Private like every event here; clicking one asks it (below).
+                        examples = gr.Examples(
+                            EXAMPLES, textbox, label="Try", api_visibility="private"
+                        )
                     with gr.Tab("Articles", id="articles"):
                         gr.Markdown(
                             f"{len(articles)} articles in the index. "
@@ -167,15 +172,21 @@ def build_demo(assistant: Assistant, *, feedback: FeedbackLog | None = None) -> 
         def show_article(event: gr.EventData) -> str:
             return open_article(assistant, getattr(event, "_data", {}).get("ref"))
 
-        submitted = textbox.submit(
-            take_question, [textbox, chatbot], [textbox, chatbot, pending], **private
-        )
-        submitted.then(
-            partial(answer_pending, assistant),
-            [pending, chatbot, questions, records, outlet_box, date_from, date_to],
-            [chatbot, questions, records],
-            **private,
-        ).then(None, js=SCROLL_TO_REPLY_JS, **private)
+        def answer_after(taken: Any) -> None:
+            """After ``take_question``: answer, then scroll the chat to the new question."""
+            taken.then(
+                partial(answer_pending, assistant),
+                [pending, chatbot, questions, records, outlet_box, date_from, date_to],
+                [chatbot, questions, records],
+                **private,
+            ).then(None, js=SCROLL_TO_REPLY_JS, **private)
+
+        taking = ([textbox, chatbot], [textbox, chatbot, pending])
+        answer_after(textbox.submit(take_question, *taking, **private))
+        # An example click fills the box (Gradio's own event), then asks it exactly as
+        # Enter does. Not run_on_click: that runs one function, as an "undocumented"
+        # (client-callable) event, with nothing chained after it.
+        answer_after(examples.load_input_event.then(take_question, *taking, **private))
         chatbot.like(rate, [records], None, **private)
         chatbot.clear(lambda: ([], {}, None), None, [questions, records, pending], **private)
         for control in (outlet_box, date_from, date_to):
@@ -237,7 +248,7 @@ def launch(
     queue_size: int = MAX_QUEUE,
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> None:
-    """Start the queue and serve the app; blocks until stopped.
+    """Start the queue and serve the app; prints the address to open, blocks until stopped.
 
     Every request goes through the queue (no direct ``/run`` route), the files
     in ``private_paths`` are never served, cross-origin requests are refused
@@ -274,5 +285,34 @@ def launch(
         enable_monitoring=False,
         strict_cors=True,
         max_threads=MAX_THREADS,
-        app_kwargs={"middleware": [guard]},
+        app_kwargs={"middleware": [guard], "lifespan": json_results_lifespan(demo)},
+        # quiet: Gradio would print "To create a public link, set `share=True`", an
+        # offer this app must not take; the address line below replaces its output.
+        quiet=True,
+        prevent_thread_lock=True,
     )
+    if demo.mcp_error:
+        # quiet hides this one too, and it matters: --mcp asked for a server that failed.
+        print(demo.mcp_error, file=sys.stderr, flush=True)
+    # flush: when stdout is a file or pipe the line must not wait for the buffer.
+    print(f"open {browser_url(host, demo.server_port or port)}", flush=True)
+    demo.block_thread()
+
+
+def browser_url(host: str, port: int) -> str:
+    """The address to open in a browser on this machine for a server on ``host:port``.
+
+    A wildcard address (0.0.0.0, ::) is not one a browser can open, so it becomes
+    loopback; an IPv6 address goes in brackets.
+
+    Example:
+        >>> browser_url("0.0.0.0", 7860)
+        'http://127.0.0.1:7860'
+    """
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"

@@ -118,7 +118,46 @@ def test_mcp_serves_ask_as_a_tool(app: RunningApp) -> None:
     assert [tool.name for tool in tools] == ["ask"]
     assert "quoted verbatim" in tools[0].description
     assert set(tools[0].inputSchema["properties"]) == {"question", "history", "k", "filters"}
-    assert not result.isError and "Kuznetsov" in result.content[0].text
+    assert not result.isError and len(result.content) == 1
+    # An agent parses the text as JSON (Gradio alone sends a Python repr: single quotes).
+    data = json.loads(result.content[0].text)
+    assert data["question"] == "Who is Oleg Kuznetsov?" and data["found"] is True
+    assert len(data["passages"]) == 2
+    assert any(passage["article_id"] == KUZNETSOV_ARTICLE for passage in data["passages"])
+    assert {"text", "highlight", "outlet", "title", "published", "url"} <= set(data["passages"][0])
+    # The same object as structured content, for clients that read fields, not text.
+    assert result.structuredContent == data
+
+
+@pytest.mark.skipif(not HAS_MCP, reason="the mcp package (gradio[mcp]) is not installed")
+def test_mcp_reports_a_bad_question_as_a_tool_error(app: RunningApp) -> None:
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def call() -> Any:
+        async with streamable_http_client(f"{app.url}gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                return await session.call_tool("ask", {"question": "   "})
+
+    result = asyncio.run(call())
+    assert result.isError and result.structuredContent is None
+    assert "Please type a question" in result.content[0].text
+
+
+# -- what the app prints --------------------------------------------------------
+
+
+def test_start_prints_the_address_to_open_and_no_share_offer(app: RunningApp) -> None:
+    # The line comes once launch returns, a moment after the page first answers.
+    expected = f"open {app.url.rstrip('/')}"
+    deadline = time.monotonic() + 10
+    while expected not in (log := app.log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    opens = [line for line in log.splitlines() if line.startswith("open ")]
+    assert opens == [expected], log
+    assert "share=True" not in log and "public link" not in log.lower()
+    assert "Running on local URL" not in log  # the one address line replaces Gradio's
 
 
 # -- the page in a browser --------------------------------------------------------
@@ -207,6 +246,70 @@ def test_ask_and_follow_up(page: Any) -> None:
     # The chat shows the new reply from its top: the best sentence is in view.
     chat = page.locator("#qa-chat")
     assert is_inside(follow_up.locator(".qa-quote"), chat)
+
+
+def test_clicking_an_example_asks_it(page: Any) -> None:
+    from assistant.web.page import EXAMPLES
+
+    replies = page.locator("#qa-chat .qa-reply")
+    page.get_by_role("button", name=EXAMPLES[2]).click()
+    # No Enter: the click alone asks, and the box is cleared as after Enter.
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-reply').length == 1")
+    assert "Kuznetsov" in replies.first.locator(".qa-best").inner_text()
+    assert page.locator("#qa-chat [data-testid=user]").last.inner_text().strip() == EXAMPLES[2]
+    assert page.input_value("#qa-question textarea") == ""
+
+    page.get_by_role("button", name=EXAMPLES[0]).click()
+    page.wait_for_function("document.querySelectorAll('#qa-chat .qa-reply').length == 2")
+    assert page.locator("#qa-chat [data-testid=user]").last.inner_text().strip() == EXAMPLES[0]
+    # The clicked example is part of the conversation: a follow-up is completed from it.
+    follow_up = ask(page, "What about Armenia?")
+    assert "How many soldiers did Armenia lose?" in follow_up.locator(".qa-note").inner_text()
+
+
+# Every visible piece of text in the chat that the scroll-down button's box overlaps.
+TEXT_UNDER_BUTTON_JS = """
+() => {
+  const chat = document.querySelector('#qa-chat');
+  const button = chat.querySelector('.scroll-down-button-container button');
+  if (!button) return null;
+  const b = button.getBoundingClientRect();
+  const log = chat.querySelector('[role=log]');
+  const frame = log.getBoundingClientRect();
+  const covered = [];
+  const walker = document.createTreeWalker(log, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      const shown = r.bottom > frame.top && r.top < frame.bottom;
+      const overlaps = r.left < b.right && r.right > b.left && r.top < b.bottom && r.bottom > b.top;
+      if (shown && overlaps) covered.push(node.textContent.trim().slice(0, 60));
+    }
+  }
+  return covered;
+}
+"""
+
+
+def test_the_scroll_down_button_covers_no_text(page: Any) -> None:
+    ask(page, "How many soldiers did Azerbaijan lose in the war?")
+    ask(page, "What about Armenia?")
+    scroller = "document.querySelector('#qa-chat [role=log]').closest('.panel-wrap, .bubble-wrap')"
+    height = page.evaluate(f"{scroller}.scrollHeight - {scroller}.clientHeight")
+    assert height > 0
+    seen = 0
+    # Scroll from the top to near the end (at the very end the button goes away).
+    for step in range(12):
+        page.evaluate(f"{scroller}.scrollTop = {height * step // 12}")
+        page.wait_for_timeout(150)
+        covered = page.evaluate(TEXT_UNDER_BUTTON_JS)
+        if covered is None:
+            continue
+        seen += 1
+        assert covered == [], f"at {step}/12 of the chat the button covers {covered}"
+    assert seen >= 6, "the scroll-down button did not show while scrolled up"
 
 
 def test_open_article_shows_it_whole_with_the_passage_in_view(page: Any) -> None:

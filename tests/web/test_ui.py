@@ -537,3 +537,19 @@ def test_app_mcp_without_the_package(
     monkeypatch.setattr(app.importlib.util, "find_spec", lambda name: None)
     assert app.main(["--mcp"]) == 1
     assert "gradio[mcp]" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:7860"),
+        ("0.0.0.0", "http://127.0.0.1:7860"),
+        ("::", "http://[::1]:7860"),
+        ("::1", "http://[::1]:7860"),
+        ("news.local", "http://news.local:7860"),
+    ],
+)
+def test_the_address_printed_at_start_opens_in_a_browser(host: str, url: str) -> None:
+    from assistant.web.page import browser_url
+
+    assert browser_url(host, 7860) == url
