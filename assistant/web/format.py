@@ -1,7 +1,7 @@
 """HTML for the web chat's replies: the best sentence, "sources differ", source cards.
 
 Pure functions, no gradio (the article view and the corpus list are in
-``ui_views``). Everything taken from an article goes through ``escape_text``,
+``views.py``). Everything taken from an article goes through ``escape_text``,
 which leaves no character that HTML or Markdown could read as markup, so an
 article's ``<script>``, ``**bold**`` or ``[link](#)`` shows as the text it is.
 Only the tags written here are markup, and the only links are http(s) URLs of

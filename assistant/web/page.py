@@ -2,12 +2,12 @@
 
 Only this module imports gradio, so the CLI and the library load without it.
 The page only arranges what ``Assistant.ask`` returns: the HTML is written by
-``ui_format``, which escapes every slice of article text, and the stylesheet
-and scripts are in ``ui_assets``.
+``format.py``, which escapes every slice of article text, and the stylesheet
+and scripts are in ``assets.py``.
 
 Example:
     >>> from assistant import Assistant
-    >>> from assistant.ui import build_demo, launch
+    >>> from assistant.web.page import build_demo, launch
     >>> demo = build_demo(Assistant.load(corpus_dir="corpus", index_dir="index"))
     >>> launch(demo, host="127.0.0.1", port=7860)  # doctest: +SKIP
 """

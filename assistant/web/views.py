@@ -1,6 +1,6 @@
 """HTML for the article view and the corpus list of the web chat.
 
-Like ``ui_format``, pure functions in which every slice of an article is
+Like ``format.py``, pure functions in which every slice of an article is
 escaped and only http(s) URLs become links.
 """
 

@@ -33,6 +33,7 @@ from assistant import (
     IndexNotFoundError,
     Settings,
 )
+from assistant import files as files_module
 from assistant.corpus.loading import load_corpus
 from assistant.store import manifest as manifest_module
 from assistant.store import storage as store
@@ -405,7 +406,9 @@ class SimulatedCrash(BaseException):
 @contextlib.contextmanager
 def crash_at_line(point: int):
     """Raise SimulatedCrash at the point-th line the store's modules execute."""
-    watched = {module.__file__ for module in (store, versions_module, manifest_module)}
+    # files.py holds the checksum and fsync helpers that the store's writes go through.
+    modules = (store, versions_module, manifest_module, files_module)
+    watched = {module.__file__ for module in modules}
     seen = 0
 
     def local(frame, event, arg):
