@@ -71,6 +71,11 @@ class Settings:
             matching terms ("How many were wounded?" after "How many soldiers
             did Azerbaijan lose?" is about the wounded).
         found_threshold: confidence below which an answer is "not found".
+        reader: read the first passage with the reader model (``encoding.reader``)
+            and take its logits into the confidence. Off by default: on our
+            test questions it did not beat the similarity signals yet
+            (docs/quality.md); ``python -m assistant eval`` shows both.
+        reader_threshold: the same threshold for the reader's confidence.
         max_question_chars: longer questions are cut to this many characters.
         batch_size: texts per batch when embedding at build time.
     """
@@ -92,6 +97,8 @@ class Settings:
     diversity: float = 0.05
     followup_focus: float = 3.0
     found_threshold: float = 0.38
+    reader: bool = False
+    reader_threshold: float = 0.5
     max_question_chars: int = 1000
     batch_size: int = 32
 
@@ -114,8 +121,9 @@ class Settings:
             raise ValueError(f"followup_focus must be at least 1, got {self.followup_focus}")
         if not 0.0 <= self.diversity < 1.0:
             raise ValueError(f"diversity must be in [0, 1), got {self.diversity}")
-        if not 0.0 <= self.found_threshold <= 1.0:
-            raise ValueError(f"found_threshold must be in [0, 1], got {self.found_threshold}")
+        for name in ("found_threshold", "reader_threshold"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed."""

@@ -14,10 +14,12 @@ from .answer import Answer, Passage
 from .config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, DEFAULT_K, Settings
 from .corpus import Article, load_corpus
 from .encoding.embedder import Embedder
+from .encoding.reader import Reader
 from .errors import AssistantError, IndexNotFoundError
 from .search import answerability
 from .search.filters import Filters
 from .search.question import Query, read_question
+from .search.reading import Reading, SentenceReader, read_first
 from .search.retrieval import Hit, Retriever
 from .store.build import build_index, is_damage, stale_reason
 from .store.storage import StoredIndex, load_index, read_manifest
@@ -34,11 +36,21 @@ class Assistant:
         >>> answer.best.outlet, answer.found
     """
 
-    def __init__(self, stored: StoredIndex, embedder: Embedder, settings: Settings) -> None:
+    def __init__(
+        self,
+        stored: StoredIndex,
+        embedder: Embedder,
+        settings: Settings,
+        reader: SentenceReader | None = None,
+    ) -> None:
         self.stored = stored
         self.embedder = embedder
         self.settings = settings
         self.retriever = Retriever(stored, settings)
+        if settings.reader and reader is None:
+            reader = Reader.load()
+        # The reader is used only when the settings ask for it.
+        self.reader = reader if settings.reader else None
         self._articles = {article.id: article for article in stored.articles}
         self._outlets = sorted({article.outlet for article in stored.articles if article.outlet})
 
@@ -189,18 +201,28 @@ class Assistant:
                 answers.append(Answer(question, (), False, 0.0, p.text, (*p.notes, note)))
                 continue
             hits = self.retriever.search(p.text, vector, k=k, rows=allowed, focus=p.focus)
-            confidence = answerability.confidence(hits, p.text)
+            reading = self._read(p.text, hits)
+            confidence = answerability.confidence(hits, p.text, reading)
+            threshold = self.settings.found_threshold
+            if reading is not None:
+                threshold = self.settings.reader_threshold
             answers.append(
                 Answer(
                     question=question,
                     passages=tuple(self._passage(hit) for hit in hits),
-                    found=confidence >= self.settings.found_threshold,
+                    found=confidence >= threshold,
                     confidence=round(confidence, 4),
                     searched_for=p.text,
                     notes=p.notes,
                 )
             )
         return answers
+
+    def _read(self, query: str, hits: Sequence[Hit]) -> Reading | None:
+        """The reader's logits for the first passage, when the reader is on."""
+        if self.reader is None or not hits:
+            return None
+        return read_first(self.reader, self.stored, self.retriever.texts, query, hits[0])
 
     def _prepare(self, question: str, history: Sequence[str] | None) -> Query:
         """The query to search for a question, and how it was read (question.py)."""

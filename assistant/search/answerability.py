@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 
 from .answer_types import wanted_type
+from .reading import Reading
 from .retrieval import Hit
 
 FEATURES = ("sentence", "dense", "terms", "coverage", "typed", "margin", "anchored", "asks_kind")
@@ -28,6 +29,22 @@ WEIGHTS = {
     "asks_kind": -0.1386,
 }
 BIAS = -2.1141
+
+READER_FEATURES = (*FEATURES, "reader_best", "reader_highlighted")
+# Fitted by scripts/fit_answerability.py --reader; see docs/quality.md.
+READER_WEIGHTS = {
+    "sentence": 0.0,
+    "dense": 0.0,
+    "terms": 0.0,
+    "coverage": 0.0,
+    "typed": 0.0,
+    "margin": 0.0,
+    "anchored": 0.0,
+    "asks_kind": 0.0,
+    "reader_best": 0.0,
+    "reader_highlighted": 0.0,
+}
+READER_BIAS = 0.0
 
 
 def features(hits: Sequence[Hit], query: str) -> list[float]:
@@ -60,10 +77,19 @@ def features(hits: Sequence[Hit], query: str) -> list[float]:
     ]
 
 
-def confidence(hits: Sequence[Hit], query: str) -> float:
+def reader_features(hits: Sequence[Hit], query: str, reading: Reading) -> list[float]:
+    """``features`` and the reader's two logits: the inputs of the reader's model."""
+    return [*features(hits, query), reading.best, reading.highlighted]
+
+
+def confidence(hits: Sequence[Hit], query: str, reading: Reading | None = None) -> float:
     """0-1: the modelled probability that the first hit answers the query."""
     if not hits:
         return 0.0
-    signals = features(hits, query)
-    value = BIAS + sum(WEIGHTS[n] * x for n, x in zip(FEATURES, signals, strict=True))
+    if reading is None:
+        signals, names, weights, bias = features(hits, query), FEATURES, WEIGHTS, BIAS
+    else:
+        signals = reader_features(hits, query, reading)
+        names, weights, bias = READER_FEATURES, READER_WEIGHTS, READER_BIAS
+    value = bias + sum(weights[n] * x for n, x in zip(names, signals, strict=True))
     return 1.0 / (1.0 + math.exp(-value))

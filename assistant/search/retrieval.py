@@ -99,6 +99,7 @@ class Retriever:
         self.backend = backend
         self.settings = settings
         self._texts = {article.id: article.text for article in backend.articles}
+        self.texts = self._texts  # each article's text by id, for the stages after ranking
         # Each passage's article as a number, for the diversity discount.
         numbers = {article.id: number for number, article in enumerate(backend.articles)}
         self._article_of_row = np.array(

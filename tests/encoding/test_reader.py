@@ -1,0 +1,143 @@
+"""The reader runtime: it refuses a missing or damaged model, and the shipped one reads.
+
+The shipped model (``assistant/encoding/data/reader``) is the real one, run by ONNX
+Runtime; the damage tests work on a copy of its folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.encoding.reader import (
+    CONFIG_FILE,
+    MODEL_FILE,
+    READER_DIR,
+    SUMS_FILE,
+    Reader,
+    read_sums,
+    sha256_of,
+    verify_folder,
+    write_sums,
+)
+from assistant.errors import ModelError
+
+QUESTION = "How many soldiers did Azerbaijan lose in the war?"
+ANSWER = (
+    "The Defense Ministry of Azerbaijan issued a statement saying its forces suffered "
+    "2,783 losses in the 44-day war."
+)
+UNRELATED = "The cathedral's roof was repaired by volunteers in the spring."
+
+needs_model = pytest.mark.skipif(
+    not (READER_DIR / MODEL_FILE).is_file(), reason="no shipped reader model"
+)
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    return Reader.load()
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    if not (READER_DIR / MODEL_FILE).is_file():
+        pytest.skip("no shipped reader model")
+    folder = tmp_path / "reader"
+    shutil.copytree(READER_DIR, folder)
+    return folder
+
+
+@needs_model
+def test_the_shipped_folder_matches_its_sums_and_budget() -> None:
+    sums = verify_folder(READER_DIR)
+    assert set(sums) == {MODEL_FILE, CONFIG_FILE}
+    assert (READER_DIR / MODEL_FILE).stat().st_size <= 30 * 1024 * 1024
+    config = json.loads((READER_DIR / CONFIG_FILE).read_text(encoding="utf-8"))
+    assert config["pooling"] == "mean" and config["tokenizer"] == "all-MiniLM-L6-v2"
+    assert "CC BY-SA 4.0" in (READER_DIR / "README.md").read_text(encoding="utf-8")
+
+
+@needs_model
+def test_an_answer_sentence_outscores_an_unrelated_one(reader: Reader) -> None:
+    scores = reader.score(QUESTION, [UNRELATED, ANSWER])
+    assert scores.dtype == np.float32 and scores.shape == (2,)
+    assert scores[1] > scores[0] + 1.0
+
+
+@needs_model
+def test_a_sentences_score_does_not_depend_on_its_neighbours(reader: Reader) -> None:
+    sentences = [ANSWER, UNRELATED, "Armenia said 376 of its soldiers had died.", "Yes."] * 3
+    together = reader.score(QUESTION, sentences)
+    alone = np.array([reader.score(QUESTION, [s])[0] for s in sentences])
+    np.testing.assert_array_equal(together, alone)
+    # Batched, int8 dynamic quantisation scales activations over the whole batch: close only.
+    batched = reader.score(QUESTION, sentences, batch_size=32)
+    np.testing.assert_allclose(batched, alone, atol=0.5)
+    assert reader.score(QUESTION, []).shape == (0,)
+
+
+@needs_model
+def test_an_overlong_sentence_is_cut_not_refused(reader: Reader) -> None:
+    (score,) = reader.score(QUESTION, [" ".join([ANSWER] * 40)])
+    assert np.isfinite(score)
+
+
+@needs_model
+def test_the_fingerprint_is_the_model_files_sha256(reader: Reader) -> None:
+    assert reader.fingerprint == sha256_of(READER_DIR / MODEL_FILE)
+    assert read_sums(READER_DIR / SUMS_FILE)[MODEL_FILE] == reader.fingerprint
+
+
+def test_a_damaged_model_file_is_refused(copy: Path) -> None:
+    with (copy / MODEL_FILE).open("r+b") as handle:
+        handle.seek(1000)
+        byte = handle.read(1)
+        handle.seek(1000)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(ModelError, match=r"model\.onnx is damaged .*train_reader\.py"):
+        Reader.load(copy)
+
+
+def test_a_truncated_model_file_is_refused(copy: Path) -> None:
+    data = (copy / MODEL_FILE).read_bytes()
+    (copy / MODEL_FILE).write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelError, match="damaged"):
+        Reader.load(copy)
+
+
+def test_a_missing_model_file_is_refused(copy: Path) -> None:
+    (copy / MODEL_FILE).unlink()
+    with pytest.raises(ModelError, match=r"model\.onnx is missing"):
+        Reader.load(copy)
+
+
+def test_a_folder_without_sums_is_refused(copy: Path) -> None:
+    (copy / SUMS_FILE).unlink()
+    with pytest.raises(ModelError, match="no SHA256SUMS"):
+        Reader.load(copy)
+
+
+def test_unreadable_sums_are_refused(copy: Path) -> None:
+    (copy / SUMS_FILE).write_text("not a checksum\n", encoding="utf-8")
+    with pytest.raises(ModelError, match="unreadable"):
+        Reader.load(copy)
+
+
+def test_a_changed_config_is_refused_until_its_sum_is_rewritten(copy: Path) -> None:
+    config = json.loads((copy / CONFIG_FILE).read_text(encoding="utf-8"))
+    (copy / CONFIG_FILE).write_text(json.dumps({**config, "pooling": "cls"}), encoding="utf-8")
+    with pytest.raises(ModelError, match=r"config\.json is damaged"):
+        Reader.load(copy)
+    write_sums(copy, [MODEL_FILE, CONFIG_FILE])
+    with pytest.raises(ModelError, match="only mean runs"):
+        Reader.load(copy)
+
+
+def test_a_missing_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="no SHA256SUMS"):
+        Reader.load(tmp_path / "nowhere")
