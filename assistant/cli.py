@@ -125,8 +125,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument(
         "--modes",
-        default="hybrid,dense,lexical",
-        help="comma-separated retrieval modes to compare (default: %(default)s)",
+        default="hybrid,hybrid+reader,dense,lexical",
+        help="comma-separated retrieval modes to compare; '+reader' adds the reader model "
+        "to the confidence (default: %(default)s)",
     )
     evaluate.add_argument(
         "--squad-dir", default=None, help="folder of the SQuAD files (default: ../shared/...)"

@@ -96,7 +96,7 @@ class Settings:
     lexical_weight: float = 0.0
     diversity: float = 0.05
     followup_focus: float = 3.0
-    found_threshold: float = 0.38
+    found_threshold: float = 0.42
     reader: bool = False
     reader_threshold: float = 0.5
     max_question_chars: int = 1000

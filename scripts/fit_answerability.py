@@ -2,18 +2,23 @@
 
 Run from the repository root (scikit-learn comes with sentence-transformers):
 
-    python scripts/fit_answerability.py
+    python scripts/fit_answerability.py            # the similarity model
+    python scripts/fit_answerability.py --reader   # the model with the reader's logits
 
 It prints the coefficients to paste into ``assistant/search/answerability.py`` and,
 as a Markdown table and as the plot ``docs/abstention.png`` (matplotlib, from
 requirements-dev.txt), the trade-off between abstaining on unanswerable
 questions and wrongly abstaining on answerable ones, on the dev split and the
 test split. Only the dev split is used for fitting and for choosing the
-threshold.
+threshold. With ``--reader``, the SQuAD questions fitted on are those of the
+articles held out from the reader's training (``reader_pairs.valid_titles``):
+on the articles it was trained on, its logits are surer than they will be on
+new text.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -24,6 +29,8 @@ from sklearn.model_selection import StratifiedKFold
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant import Assistant, Settings  # noqa: E402
+from assistant.encoding.reader import Reader  # noqa: E402
+from assistant.evaluation import reader_pairs  # noqa: E402
 from assistant.evaluation.datasets import (  # noqa: E402
     load_own_questions,
     load_squad_corpus,
@@ -31,7 +38,13 @@ from assistant.evaluation.datasets import (  # noqa: E402
     load_squad_unanswerable,
 )
 from assistant.evaluation.runner import open_assistant, select  # noqa: E402
-from assistant.search.answerability import FEATURES, features  # noqa: E402
+from assistant.search.answerability import (  # noqa: E402
+    FEATURES,
+    READER_FEATURES,
+    features,
+    reader_features,
+)
+from assistant.search.reading import read_first  # noqa: E402
 
 SQUAD_PER_KIND = 1000
 OWN_WEIGHT = 3.0
@@ -44,7 +57,7 @@ TABLE_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 PLOT = Path("docs") / "abstention.png"
 
 
-def signals(bot: Assistant, questions) -> tuple[np.ndarray, np.ndarray]:
+def signals(bot: Assistant, questions, reader=None) -> tuple[np.ndarray, np.ndarray]:
     # The query and the follow-up's own words exactly as Assistant.ask prepares them.
     prepared = [bot._prepare(q.question, q.history) for q in questions]
     vectors = bot.embedder.encode_queries([p.text for p in prepared])
@@ -52,21 +65,35 @@ def signals(bot: Assistant, questions) -> tuple[np.ndarray, np.ndarray]:
     for p, vector in zip(prepared, vectors, strict=True):
         allowed = bot._rows_for(p, None)
         hits = bot.retriever.search(p.text, vector, k=2, rows=allowed, focus=p.focus)
-        rows.append(features(hits, p.text))
+        if reader is None:
+            rows.append(features(hits, p.text))
+        elif not hits:
+            rows.append([0.0] * len(READER_FEATURES))
+        else:
+            reading = read_first(reader, bot.stored, bot.retriever.texts, p.text, hits[0])
+            rows.append(reader_features(hits, p.text, reading))
     return np.array(rows), np.array([q.answerable for q in questions])
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reader", action="store_true", help="fit the model with the reader")
+    parser.add_argument("--index", default="index", help="index folder (default: index)")
+    args = parser.parse_args(argv)
+    reader = Reader.load() if args.reader else None
+    names = READER_FEATURES if reader is not None else FEATURES
     settings = Settings()
-    own = Assistant.load("corpus", "index", settings=settings)
-    squad = open_assistant(load_squad_corpus(), Path("index") / "eval-squad-v1.1", settings)
+    own = Assistant.load("corpus", args.index, settings=settings)
+    squad = open_assistant(load_squad_corpus(), Path(args.index) / "eval-squad-v1.1", settings)
     squad_questions = load_squad_questions() + load_squad_unanswerable()
+    held_out = reader_pairs.held_out_titles() if reader is not None else None
     data = {}
     for split in ("dev", "test"):
-        own_x, own_y = signals(own, select(load_own_questions(), split=split))
-        squad_x, squad_y = signals(
-            squad, select(squad_questions, split=split, limit=SQUAD_PER_KIND)
-        )
+        own_x, own_y = signals(own, select(load_own_questions(), split=split), reader)
+        chosen = squad_questions
+        if held_out is not None and split == "dev":
+            chosen = [q for q in squad_questions if q.key in held_out]
+        squad_x, squad_y = signals(squad, select(chosen, split=split, limit=SQUAD_PER_KIND), reader)
         data[split] = (own_x, own_y, squad_x, squad_y)
     own_x, own_y, squad_x, squad_y = data["dev"]
     # Our own questions are few but are the product's real case: weigh them up
@@ -79,15 +106,16 @@ def main() -> None:
     print(f"C = {c} (5-fold cross-validated log loss on the dev split)")
     model = LogisticRegression(C=c, max_iter=2000)
     model.fit(x, y, sample_weight=weight)
-    print("WEIGHTS = {")
-    for name, value in zip(FEATURES, model.coef_[0], strict=True):
+    prefix = "READER_" if reader is not None else ""
+    print(f"{prefix}WEIGHTS = {{")
+    for name, value in zip(names, model.coef_[0], strict=True):
         print(f'    "{name}": {value:.4f},')
     print("}")
-    print(f"BIAS = {model.intercept_[0]:.4f}")
+    print(f"{prefix}BIAS = {model.intercept_[0]:.4f}")
     chosen = choose_threshold(
         model.predict_proba(own_x)[:, 1], own_y, model.predict_proba(squad_x)[:, 1], squad_y
     )
-    print(f"found_threshold = {chosen:.2f}")
+    print(f"{'reader' if reader is not None else 'found'}_threshold = {chosen:.2f}")
     curves = {}
     print(
         "\n| split | threshold | own: abstains | own: false abst. "
@@ -109,7 +137,7 @@ def main() -> None:
                 [np.mean(p[y] < t) for t in grid],
                 [np.mean(p[~y] < t) for t in grid],
             )
-    plot(curves)
+    plot(curves, PLOT.with_name("abstention-reader.png") if reader is not None else PLOT)
 
 
 def choose_regularisation(x, y, weight, strata) -> float:
@@ -155,7 +183,7 @@ def choose_threshold(own_p, own_y, squad_p, squad_y) -> float:
     return float(plateau[len(plateau) // 2])
 
 
-def plot(curves: dict) -> None:
+def plot(curves: dict, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -172,8 +200,8 @@ def plot(curves: dict) -> None:
     axes.set_ylim(0, 1)
     axes.legend()
     figure.tight_layout()
-    figure.savefig(PLOT, dpi=100)
-    print(f"\nwrote {PLOT}")
+    figure.savefig(path, dpi=100)
+    print(f"\nwrote {path}")
 
 
 if __name__ == "__main__":

@@ -24,11 +24,6 @@ KNOWN_MISSES = {
     ("How many emergency workers were hurt by the mine?",): (
         "refused: 'hurt' is 'injured' in the article (answer_types.anchored)"
     ),
-    ("How many soldiers did Azerbaijan lose?",): (
-        "refused: the article's words are 'forces' and 'losses' (the stemmer keeps "
-        "'lose' and 'loss' apart), so none of the question's rarer words is in the "
-        "answering sentence; '... lose in the war?' is found"
-    ),
     ("How long did the foreign ministers talk in Moscow?",): (
         "the first passage is the New York Times' 'Mr. Putin invited both countries' "
         "foreign ministers to the talks in Moscow.', without the 11 hours, and it is "
@@ -37,10 +32,6 @@ KNOWN_MISSES = {
     ("How long were Armenian forces present in the territory, according to Kuznetsov?",): (
         "the first passage is Trend's account of the September 27 attack; Kuznetsov's "
         "'over the thirty years of the Armenian presence' ranks lower, and it is refused"
-    ),
-    ("How many were wounded?", "How many soldiers did Azerbaijan lose?"): (
-        "refused: the passage is right, but its highlight is the sentence of the "
-        "2,783 losses, not the next one's '1,245 wounded personnel'"
     ),
     ("Who ran Nagorno-Karabakh from the 1990s?",): (
         "refused: the New York Times' 'has simmered for decades' ranks first; the "
@@ -81,10 +72,17 @@ KNOWN_MISSES = {
         "highlighted, but its answer is a people's word, which answer_types does not count "
         "as a name, so nothing answers 'who' next to the question's words"
     ),
-    ("In what year was the truce that ended the first Karabakh war agreed?",): (
-        "refused: the right sentence is highlighted ('... since the 1994 ceasefire "
-        "agreement'), but the year stands by 'ceasefire agreement', not by 'truce' or "
-        "'agreed' (the stemmer keeps 'agreed' and 'agreement' apart)"
+    # Off the list since the word families (issue 14): "How many soldiers did Azerbaijan
+    # lose?" ('lose' = 'losses'), "How many were wounded?" after it (the highlight counts
+    # the wounded), and the 1994 truce's year ('agreed' = 'agreement').
+    ("Who reported the mine explosion near Madagiz?",): (
+        "refused at 0.39 since the refit that came with the word families (threshold 0.42): "
+        "the answer, Russia's Defence Ministry, is a name the highlight holds, but 'reported' "
+        "stands by no other question word"
+    ),
+    ("When was the Holy Savior Cathedral damaged before the 2020 strike?",): (
+        "refused at 0.40 since the refit (threshold 0.42): 'the early 1990s' is a date by "
+        "'destroyed', not by 'damaged'"
     ),
     ("How long before the Friday interview had the literature teacher left Nagorno-Karabakh?",): (
         "refused: the right sentence is highlighted, but 'a week ago' is no number or date "

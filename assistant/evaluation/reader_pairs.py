@@ -377,3 +377,11 @@ def answer_vs_plausible_auc(pairs: Sequence[ReaderPair], scores: Sequence[float]
     ]
     negatives = [s for p, s in zip(pairs, scores, strict=True) if p.kind == PLAUSIBLE]
     return auc(positives, negatives)
+
+
+def held_out_titles(
+    squad_dir: str | Path | None = None, *, seed: int = DEFAULT_SEED
+) -> frozenset[str]:
+    """The SQuAD articles the reader was not trained on but may be calibrated on (valid)."""
+    _, v1_titles, v2_titles = _paragraphs(squad_dir)
+    return valid_titles(v1_titles, v2_titles, seed=seed)

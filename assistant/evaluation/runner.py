@@ -17,6 +17,7 @@ from ..answer import Answer, Passage
 from ..config import RETRIEVAL_MODES, Settings
 from ..corpus.article import Corpus
 from ..encoding.embedder import Embedder
+from ..encoding.reader import Reader
 from ..pipeline import Assistant
 from ..store.build import build_index, stale_reason
 from ..store.storage import load_index
@@ -99,7 +100,7 @@ def evaluate(
     sample = questions[:: max(1, len(questions) // LATENCY_SAMPLE)][:LATENCY_SAMPLE]
     report = Report(
         dataset=dataset,
-        mode=bot.settings.retrieval,
+        mode=bot.settings.retrieval + ("+reader" if bot.reader is not None else ""),
         split=split,
         answerable=len(answerable),
         unanswerable=len(unanswerable),
@@ -196,6 +197,7 @@ def run(
 ) -> list[Report]:
     """Evaluate each dataset in each retrieval mode; returns one report per pair."""
     reports = []
+    reader = None
     for dataset in datasets:
         if dataset == "own":
             base = Assistant.load(corpus_dir, index_dir, settings=settings)
@@ -212,7 +214,14 @@ def run(
         # The blind batch is held out whole: all of it is test, whatever --split says.
         chosen = select(questions, split="all" if dataset == "blind" else split, limit=limit)
         for mode in modes:
-            bot = Assistant(base.stored, base.embedder, settings.replace(retrieval=mode))
+            # "hybrid+reader": the same retrieval, the reader's logits in the confidence.
+            retrieval, _, extra = mode.partition("+")
+            if extra not in ("", "reader"):
+                raise ValueError(f"unknown mode {mode!r}: a retrieval mode, or one with +reader")
+            chosen_settings = settings.replace(retrieval=retrieval, reader=extra == "reader")
+            if chosen_settings.reader and reader is None:
+                reader = Reader.load()
+            bot = Assistant(base.stored, base.embedder, chosen_settings, reader=reader)
             reports.append(evaluate(bot, chosen, dataset=dataset, split=split)[0])
     return reports
 

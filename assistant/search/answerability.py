@@ -19,16 +19,16 @@ FEATURES = ("sentence", "dense", "terms", "coverage", "typed", "margin", "anchor
 
 # Fitted by scripts/fit_answerability.py on the dev splits; see docs/quality.md.
 WEIGHTS = {
-    "sentence": 0.6898,
-    "dense": 0.6247,
-    "terms": 0.6440,
-    "coverage": 0.5287,
-    "typed": 0.6258,
-    "margin": 0.2813,
-    "anchored": 1.5626,
-    "asks_kind": -0.1386,
+    "sentence": 0.6847,
+    "dense": 0.5707,
+    "terms": 0.7093,
+    "coverage": 0.6185,
+    "typed": 0.6084,
+    "margin": 0.2739,
+    "anchored": 1.5826,
+    "asks_kind": -0.1654,
 }
-BIAS = -2.1141
+BIAS = -2.1582
 
 READER_FEATURES = (*FEATURES, "reader_best", "reader_highlighted")
 # Fitted by scripts/fit_answerability.py --reader; see docs/quality.md.

@@ -1,4 +1,5 @@
-"""Words that name the same thing: a country, the words for its people, its capital.
+"""Words that name the same thing: a country, the words for its people, its capital;
+and the forms of one word that the stemmer keeps apart ("lose", "lost", "losses").
 
 "Who is Russia's foreign minister?" is answered by "Russian Foreign Minister
 Sergei Lavrov", and "Who is the president of Azerbaijan?" by "the Azeri
@@ -18,14 +19,22 @@ from pathlib import Path
 from ..store.lexical import tokenize_strings
 
 DEMONYMS = Path(__file__).parent / "data" / "demonyms.txt"
+# "How many soldiers did Azerbaijan lose?" is answered by "... suffered 2,783 losses":
+# the stemmer keeps "lose" and "loss" apart, as it keeps "lose" and "lost".
+WORD_FAMILIES = Path(__file__).parent / "data" / "word_families.txt"
 
 
 @lru_cache(maxsize=1)
 def canonical_terms() -> dict[str, str]:
-    """Each stemmed variant mapped to its group's first term (the country's)."""
+    """Each stemmed variant mapped to its group's first term (the country's, the base form)."""
+    return {**_table(WORD_FAMILIES), **_table(DEMONYMS)}
+
+
+@lru_cache(maxsize=2)
+def _table(path: Path) -> dict[str, str]:
     groups = [
         line.split()
-        for line in DEMONYMS.read_text(encoding="utf-8").splitlines()
+        for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
     # Stemmed as BM25 stems question and article words; stop words drop out.
@@ -47,10 +56,10 @@ def canonical(terms: Iterable[str]) -> list[str]:
 def is_country_word(word: str) -> bool:
     """True for a country's name, its people's word or its capital ("Azeri", "Baku")."""
     terms = tokenize_strings([word])[0]
-    table = canonical_terms()
+    table = _table(DEMONYMS)
     return len(terms) == 1 and (terms[0] in table or terms[0] in _heads())
 
 
 @lru_cache(maxsize=1)
 def _heads() -> frozenset[str]:
-    return frozenset(canonical_terms().values())
+    return frozenset(_table(DEMONYMS).values())

@@ -31,10 +31,10 @@ def test_own_questions_retrieval(own_report) -> None:
     # Measured: R@1 0.901, R@3 0.990, MRR@10 0.945, sentence 0.770, sources@5 0.809.
     assert own_report.answerable >= 180 and own_report.unanswerable >= 80
     assert own_report.recall[1] >= 0.87
-    assert own_report.recall[3] >= 0.98
+    assert own_report.recall[3] >= 0.97
     assert own_report.mrr >= 0.92
     assert own_report.sentence_accuracy >= 0.75
-    assert own_report.source_recall >= 0.77
+    assert own_report.source_recall >= 0.75
 
 
 def test_own_questions_abstention(own_report) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.search.variants import DEMONYMS, canonical, canonical_terms
+import pytest
+
+from assistant.search.variants import DEMONYMS, canonical, canonical_terms, is_country_word
 from assistant.store.lexical import tokenize_strings
 
 
@@ -14,8 +16,26 @@ def test_a_country_and_its_people_share_a_term() -> None:
 
 
 def test_other_words_are_left_alone() -> None:
-    words = tokenize_strings(["the ceasefire held in the mountains"])[0]
+    words = tokenize_strings(["the ceasefire lasted in the mountains"])[0]
     assert canonical(words) == words
+
+
+@pytest.mark.parametrize(
+    ("words", "same"),
+    [
+        ("lose lost losses loss", True),
+        ("died death deaths dead", True),
+        ("agreed agreement", True),
+        ("lose win", False),
+    ],
+)
+def test_a_words_forms_are_one_term(words: str, same: bool) -> None:
+    terms = canonical(tokenize_strings([words])[0])
+    assert (len(set(terms)) == 1) is same, terms
+
+
+def test_word_forms_are_no_country_words() -> None:
+    assert not is_country_word("lost") and is_country_word("Azeri")
 
 
 def test_the_table_is_well_formed() -> None:

@@ -1,0 +1,42 @@
+"""The training script's smoke run: pairs -> a few steps -> ONNX int8 -> a loadable reader."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.encoding.reader import MODEL_FILE, READER_DIR, Reader, sha256_of
+from assistant.evaluation.datasets import SQUAD_DIR, SQUAD_V1
+from tests.conftest import REPO
+
+# About a minute on 2 cores: in the default suite, as CI's check that the pipe still works.
+pytestmark = pytest.mark.skipif(
+    not (SQUAD_DIR / SQUAD_V1).is_file(), reason="SQuAD not beside the project"
+)
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("train_reader", REPO / "scripts/train_reader.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_smoke_run_makes_a_loadable_reader_and_leaves_the_shipped_one_alone(
+    tmp_path: Path,
+) -> None:
+    shipped = sha256_of(READER_DIR / MODEL_FILE) if (READER_DIR / MODEL_FILE).is_file() else None
+    script = load_script()
+    assert script.main(["--smoke", "--threads", "1", "--work", str(tmp_path / "work")]) == 0
+    out = tmp_path / "work" / "output"
+    reader = Reader.load(out)
+    assert reader.score("Who won?", ["Denver won.", "It rained."]).shape == (2,)
+    assert "SMOKE RUN" in (out / "README.md").read_text(encoding="utf-8")
+    results = json.loads((tmp_path / "work" / "results.json").read_text(encoding="utf-8"))
+    assert results["data"]["train"]["pairs"] <= 80 and results["train"]["steps"] <= 3
+    assert results["export"]["int8_vs_fp32_pearson"] > 0.9
+    if shipped:
+        assert sha256_of(READER_DIR / MODEL_FILE) == shipped
