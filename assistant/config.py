@@ -98,7 +98,7 @@ class Settings:
     followup_focus: float = 3.0
     found_threshold: float = 0.42
     reader: bool = False
-    reader_threshold: float = 0.5
+    reader_threshold: float = 0.39
     max_question_chars: int = 1000
     batch_size: int = 32
 

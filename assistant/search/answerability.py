@@ -33,18 +33,18 @@ BIAS = -2.1582
 READER_FEATURES = (*FEATURES, "reader_best", "reader_highlighted")
 # Fitted by scripts/fit_answerability.py --reader; see docs/quality.md.
 READER_WEIGHTS = {
-    "sentence": 0.0,
-    "dense": 0.0,
-    "terms": 0.0,
-    "coverage": 0.0,
-    "typed": 0.0,
-    "margin": 0.0,
-    "anchored": 0.0,
-    "asks_kind": 0.0,
-    "reader_best": 0.0,
-    "reader_highlighted": 0.0,
+    "sentence": 0.2858,
+    "dense": 0.4411,
+    "terms": 0.4608,
+    "coverage": 0.7011,
+    "typed": 0.5740,
+    "margin": 0.2492,
+    "anchored": 1.3234,
+    "asks_kind": -0.3636,
+    "reader_best": 0.2764,
+    "reader_highlighted": -0.0432,
 }
-READER_BIAS = 0.0
+READER_BIAS = -1.4713
 
 
 def features(hits: Sequence[Hit], query: str) -> list[float]:
