@@ -11,7 +11,7 @@ The model is all-MiniLM-L6-v2's transformer, the mean of its token states
 over the real tokens of ``[CLS] question [SEP] sentence [SEP]`` (how
 all-MiniLM was trained; a probe found it far better than the [CLS] vector
 here), and one linear logit, trained with a logistic loss by a plain torch
-loop. Pairs: ``assistant/reader_pairs.py`` (SQuAD dev-split articles; the
+loop. Pairs: ``assistant/evaluation/reader_pairs.py`` (SQuAD dev-split articles; the
 test-split ones are never read except by ``--test-once``).
 
 Checkpoints are safetensors plus JSON (no pickle): a killed run started
@@ -85,12 +85,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--checkpoint-every", type=int, default=100, help="steps")
     parser.add_argument("--evals-per-epoch", type=int, default=1)
     parser.add_argument("--max-valid-pairs", type=int, default=None)
-    parser.add_argument("--output", type=Path, default=READER_DIR)
+    parser.add_argument(
+        "--output", type=Path, default=None, help=f"default {READER_DIR}; --smoke: <work>/output"
+    )
     parser.add_argument("--work", type=Path, default=None, help="checkpoints, ONNX fp32, results")
     parser.add_argument("--squad-dir", type=Path, default=None)
     parser.add_argument("--smoke", action="store_true", help="64 pairs, a few steps (CI)")
     parser.add_argument("--export-only", action="store_true")
     parser.add_argument("--test-once", action="store_true", help="measure on the test articles")
+    parser.add_argument("--card-only", action="store_true", help="rewrite README.md from results")
     args = parser.parse_args(argv)
     if args.smoke:
         args.max_pairs = 64
@@ -100,6 +103,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.evals_per_epoch = 1
     if args.work is None:
         args.work = default_work_dir() / ("smoke" if args.smoke else "run")
+    if args.output is None:
+        # A smoke run must never replace the shipped model.
+        args.output = args.work / "output" if args.smoke else READER_DIR
     return args
 
 
@@ -440,6 +446,7 @@ def export(args, model_dir: Path, tokenizer, valid_pairs) -> dict:
         "fp32_bytes": fp32.stat().st_size,
         "int8_bytes": int8.stat().st_size,
         "thresholds": thresholds(valid_pairs, int8_scores),
+        "onnx_scoring": "one pair per call, as the runtime does",
     }
 
 
@@ -574,8 +581,10 @@ def card(args, results: dict) -> str:
                 _row("reader (this model, int8 ONNX)", test["reader"]),
                 _row("cosine (all-MiniLM-L6-v2 bi-encoder)", test["cosine"]),
                 "",
-                f"Scoring its {test['pairs']} pairs, one question's sentences per call, took "
+                f"Scoring its {test['pairs']} pairs, one pair per ONNX Runtime call, took "
                 f"{test['reader_seconds']:.0f} s on {args.threads} threads (shared machine).",
+                "",
+                verdict(test),
             ]
         )
     else:
@@ -591,11 +600,22 @@ def card(args, results: dict) -> str:
     mb = {k: export_info[f"{k}_bytes"] / 1e6 for k in ("int8", "fp32")}
     keep95, keep90 = thr["keep_0.95"], thr["keep_0.90"]
     minutes = train_info["seconds"] / 60
+    share = hyper.get("swap_share", 0)
+    swaps = (
+        f""";
+- swapped negatives (rule-made, training only, for a share {share} of the positives): the
+  answer sentence against its question with one name or number that the two share replaced by
+  another one from other questions, which the sentence does not hold
+  (`reader_pairs.swapped_pairs`, SQuAD 2.0's entity/number-swap recipe in its simplest form)."""
+        if share
+        else "."
+    )
+    scoring = export_info.get("onnx_scoring", "one question's sentences per call")
     return f"""# Reader: all-MiniLM-L6-v2 fine-tuned as a question-sentence cross-encoder
 {smoke}
 Scores whether a sentence answers a question: one logit for
 `[CLS] question [SEP] sentence [SEP]` (higher: likelier to answer; trained with a logistic loss,
-so `sigmoid(logit)` is a rough, *uncalibrated* probability). Run by `assistant/reader.py`
+so `sigmoid(logit)` is a rough, *uncalibrated* probability). Run by `assistant/encoding/reader.py`
 (`Reader.load().score(question, sentences)`).
 
 | | |
@@ -613,26 +633,21 @@ then `Linear(384, 1)` |
 ## Data
 
 SQuAD v1.1 dev and the SQuAD 2.0 half-dev set of `../shared/benchmarks/squad/` (paragraphs
-from English Wikipedia). Pairs are built by `assistant/reader_pairs.py`; sentences are cut by
-the pipeline's own splitter (`assistant/chunking.py`, pysbd):
+from English Wikipedia). Pairs are built by `assistant/evaluation/reader_pairs.py`; sentences
+are cut by the pipeline's own splitter (`assistant/corpus/chunking.py`, pysbd):
 
 - positive: the sentence holding the start of the question's (first) answer;
 - negatives: the other sentences of its paragraph, less any holding an answer string or any
   annotator's answer start; for the SQuAD 2.0 half's unanswerable questions, the sentence
   holding their `plausible_answers` span, plus {hyper["unanswerable_others"]} other sentence(s)
-  of the paragraph;
-- swapped negatives (rule-made, training only, for a share {hyper.get("swap_share", 0)} of the
-  positives): the answer sentence against its question with one name or number that the two
-  share replaced by another one from other questions, which the sentence does not hold
-  (`reader_pairs.swapped_pairs`, SQuAD 2.0's entity/number-swap recipe in its simplest form).
+  of the paragraph{swaps}
 
 **Split.** By Wikipedia article. The articles that `assistant/evaluation/datasets.py` puts in
 its *test* split (`LabelledQuestion(key=title).split`, a sha256 of the title) are never
 trained on and never used to choose anything; `tests/evaluation/test_reader_pairs.py` fails
 if one of their questions or sentences reaches the training or validation pairs. Of the
 {data["dev_articles"]} dev-split articles, {data["valid_articles"]} are held out as *valid*
-(early stopping, calibration): a quarter of the SQuAD 2.0 half's dev articles and a quarter
-of the others, each ranked by
+(early stopping, calibration): a quarter of the SQuAD 2.0 half's dev articles and a quarter of the others, each ranked by
 `sha256("reader-valid:<seed>:<title>")`, seed {args.seed}: {", ".join(data["valid_titles"])}.
 The project's own questions (`tests/data/questions.jsonl`) are not used.
 
@@ -677,9 +692,10 @@ unanswerable questions (the SQuAD 2.0 half's): the "does it answer, or only look
 {_row("reader, ONNX int8 (shipped)", export_info["valid_onnx_int8"])}
 {_row("cosine (all-MiniLM-L6-v2 bi-encoder)", results.get("valid_cosine"))}
 
-int8 vs fp32 logits on the valid pairs: Pearson {export_info["int8_vs_fp32_pearson"]:.4f}, mean
-absolute difference {export_info["int8_vs_fp32_mean_abs"]:.3f}; torch vs ONNX fp32, max
-difference {export_info["torch_vs_fp32_max_abs"]:.1e}.
+The ONNX rows were scored {scoring}. int8 vs fp32 logits on the valid pairs: Pearson
+{export_info["int8_vs_fp32_pearson"]:.4f}, mean absolute difference
+{export_info["int8_vs_fp32_mean_abs"]:.3f}; torch vs ONNX fp32, max difference
+{export_info["torch_vs_fp32_max_abs"]:.1e}.
 
 Valid logits (int8), 10/50/90 % quantiles: answer sentences {quantiles.get("answer")},
 plausible-answer sentences {quantiles.get("plausible")}, other sentences of the paragraph
@@ -712,6 +728,25 @@ whose files differ from it.
 
 
 # --------------------------------------------------------------------------- main
+
+
+def verdict(test: dict) -> str:
+    """One plain sentence on what the test figures say, for whoever integrates the reader."""
+    reader, cosine = test["reader"], test["cosine"]
+    parts = []
+    for key, skill in (
+        ("sentence_first", "picking the answer sentence within a paragraph"),
+        ("auc_answer_vs_plausible", "telling an answer sentence from a plausible-answer one"),
+    ):
+        better = reader[key] > cosine[key]
+        parts.append(
+            f"{'better' if better else 'worse'} than cosine at {skill} "
+            f"({reader[key]:.3f} vs {cosine[key]:.3f})"
+        )
+    return (
+        f"**Reading**: the reader is {parts[0]}, and {parts[1]}. Use it where it wins; "
+        "where it loses, keep it out of the default or combine it with the signals that win."
+    )
 
 
 def split_summary(pairs) -> dict:
@@ -760,6 +795,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.test_once:
         return test_once(args, model_dir, tokenizer, results, results_path)
+    if args.card_only:
+        (args.output / "README.md").write_text(card(args, results), encoding="utf-8")
+        return 0
 
     pair_options = {
         "seed": args.seed,

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.encoding.reader import MODEL_FILE, READER_DIR, Reader, sha256_of
 from assistant.evaluation.datasets import SQUAD_DIR, SQUAD_V1
-from tests.conftest import REPO
+from tests.support import REPO
 
 # About a minute on 2 cores: in the default suite, as CI's check that the pipe still works.
 pytestmark = pytest.mark.skipif(
