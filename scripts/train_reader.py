@@ -648,7 +648,8 @@ trained on and never used to choose anything; `tests/evaluation/test_reader_pair
 if one of their questions or sentences reaches the training or validation pairs. Of the
 {data["dev_articles"]} dev-split articles, {data["valid_articles"]} are held out as *valid*
 (early stopping, calibration): a quarter of the SQuAD 2.0 half's dev articles and a quarter
-of the others, each ranked by `sha256("reader-valid:<seed>:<title>")`, seed {args.seed}: {", ".join(data["valid_titles"])}.
+of the others, each ranked by `sha256("reader-valid:<seed>:<title>")`,
+seed {args.seed}: {", ".join(data["valid_titles"])}.
 The project's own questions (`tests/data/questions.jsonl`) are not used.
 
 | split | articles | questions | pairs | positives | plausible negatives | swapped negatives |
