@@ -306,7 +306,66 @@ def _first_answer(process, url: str, started: float, log) -> float:
     raise TimeoutError("app.py gave no answer within 180 s")
 
 
-PARTS = ("query", "cli", "build", "app")
+def bench_reader(index: Path, every: int = 1) -> list[Row]:
+    """Median ask with the reader on, and the reader's cost by pairs read, against the floor.
+
+    The floor is the query part's: one encode + one FAISS search of the same query.
+    """
+    from assistant import Assistant, Settings
+    from assistant.encoding.reader import Reader
+
+    plain = Assistant.load(REPO / "corpus", index)
+    reader = Reader.load()
+    reading = Assistant(plain.stored, plain.embedder, Settings(reader=True), reader=reader)
+    questions = labelled_questions()[::every]
+    queries = [plain.ask(q, history=h).searched_for for q, h in questions]
+    reading.ask(QUESTION)  # warm-up
+    asked, floors = [], []
+    for (question, history), query in zip(questions, queries, strict=True):
+        started = time.perf_counter()
+        reading.ask(question, history=history)
+        asked.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        vector = plain.embedder.encode_queries([query])
+        plain.stored.vectors.search(vector, plain.settings.candidates)
+        floors.append(time.perf_counter() - started)
+    floor_ms = statistics.median(floors) * 1e3
+    rows = [
+        Row(
+            "query with the reader: Assistant.ask, median",
+            statistics.median(asked) * 1e3,
+            floor_ms,
+            "ms",
+            2.0,
+            f"{len(asked)} asks; the reader reads the first passage's sentences",
+        )
+    ]
+    sentences = [
+        "The Defense Ministry of Azerbaijan said its forces suffered 2,783 losses.",
+        "Armenia said on Friday that 376 of its soldiers had died in the fighting to date.",
+        "The ministry also reported that 1,245 wounded personnel are undergoing treatment.",
+        "Rocket artillery on Thursday hit the roof of the Holy Savior Cathedral.",
+    ] * 4
+    for pairs in (1, 4, 16):
+        timings = []
+        for _ in range(3 if every > 1 else 10):
+            started = time.perf_counter()
+            reader.score(QUESTION, sentences[:pairs])
+            timings.append(time.perf_counter() - started)
+        rows.append(
+            Row(
+                f"reader: {pairs} pair(s) scored",
+                statistics.median(timings) * 1e3,
+                floor_ms,
+                "ms",
+                None,
+                "one pair per ONNX Runtime call (int8 activation scales depend on the batch)",
+            )
+        )
+    return rows
+
+
+PARTS = ("query", "cli", "build", "app", "reader")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -323,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-seed-") as tmp:
         index = Path(tmp) / "index"
-        if {"query", "cli", "app"} & set(parts):
+        if {"query", "cli", "app", "reader"} & set(parts):
             from assistant import Assistant
 
             Assistant.load(REPO / "corpus", index)  # built once, outside every timing
@@ -335,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += bench_build(paragraphs, repeat=1 if args.quick else 2)
         if "app" in parts:
             rows += bench_app(index)
+        if "reader" in parts:
+            rows += bench_reader(index, every=8 if args.quick else 1)
     print_table("speed against floors", rows, as_json=args.json)
     return 0
 
