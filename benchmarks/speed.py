@@ -243,7 +243,7 @@ def bench_app(index: Path) -> list[Row]:
     from gradio_client import Client
 
     sys.path.insert(0, str(REPO / "scripts"))
-    from load_test import free_port
+    from harness import free_port
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"

@@ -18,7 +18,6 @@ The folder holds::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -29,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from ..files import sha256_file
 
 READER_DIR = Path(__file__).resolve().parent / "data" / "reader"
 MODEL_FILE = "model.onnx"
@@ -63,12 +63,8 @@ class ReaderConfig:
     tokenizer: str
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+# The files' checksums, as the index's and the ONNX cache's are taken.
+sha256_of = sha256_file
 
 
 def read_sums(path: Path) -> dict[str, str]:

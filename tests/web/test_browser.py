@@ -380,8 +380,9 @@ def test_article_markdown_shows_as_text(page: Any) -> None:
     for fold in reply.locator("details").all():
         fold.locator("summary").click()
     shown = reply.inner_text()
+    # (The Post's Markdown byline, "By [Aris Messinis and Dmitry Zaks for AFP](#)", left the
+    # body with issue 14: it is the article's author now, so this photo credit is the test.)
     assert "**Valery Sharifulin / TASS**" in shown
-    assert "[Aris Messinis and Dmitry Zaks for AFP](#)" in shown
     passages = reply.locator(".qa-passage, .qa-sentence")
     assert passages.count() >= 10
     assert passages.locator("strong, a, h1, h2, script, img").count() == 0
