@@ -3,7 +3,8 @@
 A row holds a ``text`` column and optionally ``title``, ``outlet``, ``published``,
 ``url``, ``author`` and ``id`` (column names are matched without case or surrounding
 spaces; other columns are ignored). Each row's text is cleaned as a Markdown
-article's is.
+article's is; a row without a title is named by its first line, which stays in the text.
+Rows are numbered from 1: a CSV file's data rows below the header, a JSONL file's lines.
 
 Bad rows do not stop the archive: a row without text, not a JSON object, with a
 text over the one-article limit, a date that is not ISO, or an id or text another
@@ -187,11 +188,14 @@ def _row_article(stem: str, number: int, row: dict[str, Any], *, path: str) -> A
             "or leave it empty"
         )
     metadata["published"] = published.group(1) if published else ""
-    if not metadata["title"]:
-        metadata["title"] = first_line(body)
     cleaned = clean_article(body, metadata["title"])
     if not cleaned.text:
         raise CorpusError("it holds no article text once cleaned")
+    if not metadata["title"]:
+        # Unlike a Markdown file's, a row's text is its body: without a title
+        # column the first line names the article but stays in the text, or a
+        # one-paragraph article would lose its only paragraph.
+        metadata["title"] = first_line(cleaned.text)
     provenance = fill_from_text(metadata, cleaned.facts)
     article_id = _UNSAFE_ID.sub("-", fields["id"]).strip("-.") or f"{stem}-{number}"
     return Article(id=article_id, text=cleaned.text, path=path, provenance=provenance, **metadata)
