@@ -1,9 +1,10 @@
 """Read articles from the corpus folder.
 
-Every file is read by the source of its format (``sources.py``): today Markdown
-with a YAML front-matter block, or a plain ``.txt``/``.md`` file without one.
-The article id is the file name without its extension. A file that cannot be
-read is skipped with a logged reason; it never stops the others.
+Every file is read by the source of its format (``sources.py``): Markdown with a
+YAML front-matter block, or a plain ``.txt``/``.md`` file without one, a saved web
+page (``html.py``), or an archive of many articles (``archive.py``). The article id
+is the file name without its extension (an archive's rows name their own). A file
+that cannot be read is skipped with a logged reason; it never stops the others.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import os
 import stat
 from functools import lru_cache
+from importlib.metadata import version as _version
 from pathlib import Path
 
 from ..errors import CorpusError
@@ -87,12 +89,13 @@ def load_corpus(corpus_dir: str | Path) -> Corpus:
             skipped.append(SkippedFile(str(path), reason))
             continue
         try:
-            raw = read_article_file(path, root)
+            raw = read_article_file(path, root, limit=getattr(source, "max_bytes", None))
             digest.update(f"{path.name}\0{len(raw)}\0".encode())
             digest.update(raw)
             found = source.read(path.stem, raw, path=str(path))
-            for article in found:
-                _check_unique(article, by_id, by_text)
+            # Not held while the next file is read: an archive may be 200 MB.
+            del raw
+            found = _unique(found, path, by_id, by_text)
         except CorpusError as error:
             digest.update(f"{path.name}\0{error}\0".encode())
             logger.warning("skipped %s: %s", path, error)
@@ -113,9 +116,40 @@ def reader_fingerprint() -> str:
     as when a file changes.
     """
     digest = hashlib.sha256()
-    for module in ("article.py", "cleaning.py", "decoding.py", "markdown.py", "sources.py"):
+    modules = ("archive.py", "article.py", "cleaning.py", "decoding.py", "html.py")
+    for module in (*modules, "markdown.py", "sources.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
+    # Another trafilatura may find another main text in an unchanged page.
+    digest.update(_version("trafilatura").encode())
     return digest.hexdigest()[:16]
+
+
+def _unique(
+    found: list[Article], path: Path, by_id: dict[str, Path], by_text: dict[str, Path]
+) -> list[Article]:
+    """The articles of one file whose id and text no earlier file has.
+
+    A one-article file that clashes is refused as a whole, as before. From an
+    archive only the clashing rows are dropped, each with a logged warning:
+    one row printed twice must not lose the thousands of others.
+
+    Raises:
+        CorpusError: a one-article file clashes, or every article of a file does.
+    """
+    if len(found) == 1:
+        _check_unique(found[0], by_id, by_text)
+        return found
+    kept = []
+    for article in found:
+        try:
+            _check_unique(article, by_id, by_text)
+        except CorpusError as error:
+            logger.warning("%s: article %s skipped: %s", path, article.id, error)
+            if not kept and article is found[-1]:
+                raise
+            continue
+        kept.append(article)
+    return kept
 
 
 def _check_unique(article: Article, by_id: dict[str, Path], by_text: dict[str, Path]) -> None:
@@ -131,13 +165,20 @@ def _check_unique(article: Article, by_id: dict[str, Path], by_text: dict[str, P
         )
 
 
-def read_article_file(path: Path, root: Path) -> bytes:
+def read_article_file(path: Path, root: Path, *, limit: int | None = None) -> bytes:
     """The bytes of one article file, refusing what is not a plain file of the corpus.
+
+    Args:
+        path: the file.
+        root: the corpus folder, resolved.
+        limit: the biggest file read, in bytes; ``MAX_ARTICLE_BYTES`` when None
+            (an archive source states a bigger one).
 
     Raises:
         CorpusError: a link out of the corpus folder or to nothing, not a
-            regular file, over ``MAX_ARTICLE_BYTES``, or unreadable.
+            regular file, over the limit, or unreadable.
     """
+    limit = limit or MAX_ARTICLE_BYTES
     if path.is_symlink():
         target = Path(os.path.realpath(path))
         if not target.exists():
@@ -153,14 +194,21 @@ def read_article_file(path: Path, root: Path) -> bytes:
         with os.fdopen(descriptor, "rb") as handle:
             if not stat.S_ISREG(os.fstat(descriptor).st_mode):
                 raise CorpusError("it is not a regular file: save the article as a plain file")
-            raw = handle.read(MAX_ARTICLE_BYTES + 1)
+            # One byte over the limit tells a file at the limit from a bigger one
+            # without reading the rest of a huge file.
+            raw = handle.read(limit + 1)
     except OSError as error:
         raise CorpusError(
             f"it cannot be read ({error.strerror or error}): check that it exists and that "
             "you may read it"
         ) from error
-    if len(raw) > MAX_ARTICLE_BYTES:
+    if len(raw) > limit:
         size = max(path.stat().st_size, len(raw))
+        if limit != MAX_ARTICLE_BYTES:
+            raise CorpusError(
+                f"the archive is too big ({size:,} bytes, the limit is {limit:,}): "
+                "split it into several files"
+            )
         raise CorpusError(
             f"the file is too big for one article ({size:,} bytes, the limit is "
             f"{MAX_ARTICLE_BYTES:,}): split it into one file per article"

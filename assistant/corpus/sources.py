@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from .archive import ArchiveSource
 from .article import Article
+from .html import HtmlSource
 from .markdown import MarkdownSource
 
 
@@ -20,6 +22,9 @@ class ArticleSource(Protocol):
     Attributes:
         name: the format's name, shown by ``info`` beside each file.
         suffixes: the lower-case file suffixes it reads, with their dot.
+
+    A source may also set ``max_bytes``, the biggest file it reads (an archive of
+    many articles); the loader's one-article limit holds for the others.
     """
 
     name: str
@@ -34,7 +39,7 @@ class ArticleSource(Protocol):
         ...
 
 
-SOURCES: tuple[ArticleSource, ...] = (MarkdownSource(),)
+SOURCES: tuple[ArticleSource, ...] = (MarkdownSource(), HtmlSource(), ArchiveSource())
 ARTICLE_SUFFIXES = tuple(suffix for source in SOURCES for suffix in source.suffixes)
 
 

@@ -1,0 +1,137 @@
+"""JSONL and CSV archives: one article per row, bad rows skipped with their reason."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.corpus import archive
+from assistant.corpus.archive import MAX_ROW_TEXT_BYTES, ArchiveSource, read_archive
+from assistant.corpus.loading import MAX_ARTICLE_BYTES, load_corpus
+from assistant.errors import CorpusError
+
+ARCHIVES = Path(__file__).resolve().parents[1] / "data" / "archives"
+
+
+def read(name: str) -> list:
+    path = ARCHIVES / name
+    return ArchiveSource().read(path.stem, path.read_bytes(), path=str(path))
+
+
+def test_a_jsonl_archive_gives_one_article_per_good_row(caplog) -> None:
+    with caplog.at_level(logging.WARNING):
+        articles = read("good.jsonl")
+    first, second = articles
+    assert first.id == "tram-001"  # the row's id, made safe for a file name
+    assert (first.title, first.outlet, first.published, first.author) == (
+        "City Orders Forty New Trams",
+        "Metro Daily",
+        "2022-05-04",
+        "Jonas Weber",
+    )
+    assert first.url == "https://metrodaily.example/trams"
+    assert first.text.startswith("The city council ordered forty new low-floor trams")
+    assert "\n\nThe first trams will run" in first.text
+    # No id: the file's stem and the row's line; a datetime keeps its date.
+    assert (second.id, second.published, second.outlet) == ("good-2", "2022-05-06", "")
+    warnings = caplog.text
+    assert "row 4 skipped: it has no text" in warnings
+    assert "row 5 skipped: not a JSON object" in warnings
+    assert "row 6 skipped: its date 'last Tuesday' is not an ISO date" in warnings
+
+
+def test_a_csv_without_a_text_column_names_the_columns_it_has() -> None:
+    with pytest.raises(CorpusError, match="no 'text' column \\(its columns: 'title', 'outlet'"):
+        read("missing_text.csv")
+
+
+def test_a_csv_skips_empty_rows_and_rows_without_text(caplog) -> None:
+    with caplog.at_level(logging.WARNING):
+        (article,) = read("empty_row.csv")
+    assert (article.id, article.title, article.published) == (
+        "market-1",
+        "Market Hall Reopens",
+        "2022-06-01",
+    )
+    assert article.text == (
+        "The market hall reopened on Wednesday after a fire closed it in March.\n\n"
+        "Forty traders are back, the market office said."
+    )
+    assert "row 3 skipped: it has no text" in caplog.text
+
+
+def test_a_huge_field_skips_its_row_only(caplog) -> None:
+    huge = "word " * (MAX_ROW_TEXT_BYTES // 5 + 1)
+    raw = (
+        "id,title,text\nbig,Big,"
+        + huge
+        + "\nsmall,Ferry,A short article about the harbour ferry timetable.\n"
+    ).encode()
+    with caplog.at_level(logging.WARNING):
+        (article,) = read_archive("a", raw, path="a.csv", csv_format=True)
+    assert article.id == "small"
+    assert "row 1 skipped: its text is too big for one article" in caplog.text
+
+
+def test_a_field_longer_than_the_csv_default_limit_is_read() -> None:
+    # csv refuses fields over 128 kB by default; a long article is bigger.
+    long_text = "The ferry timetable changed again. " * 5000
+    raw = ("title,text\nFerry," + long_text + "\n").encode()
+    (article,) = read_archive("a", raw, path="a.csv", csv_format=True)
+    assert article.text == long_text.strip()
+
+
+def test_duplicate_rows_and_bad_files(caplog) -> None:
+    rows = [
+        {"id": "x", "text": "Same text in two rows."},
+        {"id": "y", "text": "Same text in two rows."},
+    ]
+    raw = "\n".join(json.dumps(row) for row in rows).encode()
+    with caplog.at_level(logging.WARNING):
+        assert [a.id for a in read_archive("d", raw, path="d.jsonl", csv_format=False)] == ["x"]
+    assert "row 2 skipped: another row has the same text" in caplog.text
+    with pytest.raises(CorpusError, match="no 'text' key \\(its keys: 'body'\\)"):
+        read_archive("d", b'{"body": "x"}\n', path="d.jsonl", csv_format=False)
+    with pytest.raises(CorpusError, match="no row holds an article"):
+        read_archive("d", b'{"text": ""}\n', path="d.jsonl", csv_format=False)
+    with pytest.raises(CorpusError, match="not valid UTF-8"):
+        read_archive("d", b'{"text": "caf\xe9"}\n', path="d.jsonl", csv_format=False)
+
+
+def test_archives_may_exceed_the_one_article_limit_up_to_their_own(
+    tmp_path: Path, monkeypatch
+) -> None:
+    line = json.dumps({"text": "A row of an archive. " * 100}) + "\n"
+    rows = [
+        line.replace("A row", f"Row {number}")
+        for number in range(MAX_ARTICLE_BYTES // len(line) + 5)
+    ]
+    (tmp_path / "big.jsonl").write_text("".join(rows), encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    assert len(corpus.articles) == len(rows) and not corpus.skipped
+    assert (tmp_path / "big.jsonl").stat().st_size > MAX_ARTICLE_BYTES
+    monkeypatch.setattr(archive.ArchiveSource, "max_bytes", MAX_ARTICLE_BYTES * 2 // 3 + 1)
+    (reason,) = [skip.reason for skip in load_corpus(tmp_path).skipped]
+    assert reason.startswith("the archive is too big")
+
+
+def test_an_archive_loses_only_its_rows_that_clash_with_other_files(tmp_path: Path) -> None:
+    shutil.copy(ARCHIVES / "good.jsonl", tmp_path / "good.jsonl")
+    (tmp_path / "a_first.md").write_text(
+        "# Earlier\n\nThe central library will open on Sundays from June, after a petition "
+        "signed by 8,000 readers.",
+        encoding="utf-8",
+    )
+    (tmp_path / "tram-001.md").write_text("# Tram\n\nAnother text entirely.", encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    # good.jsonl's library row repeats a_first.md and is dropped; its tram row is
+    # kept, and the later tram-001.md, a second file with that id, is skipped.
+    assert [(article.id, article.outlet) for article in corpus.articles] == [
+        ("a_first", ""),
+        ("tram-001", "Metro Daily"),
+    ]
+    assert [Path(skip.path).name for skip in corpus.skipped] == ["tram-001.md"]
