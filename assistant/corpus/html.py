@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import CorpusError
 from .article import Article
-from .cleaning import clean_article
 from .decoding import decode
-from .markdown import fill_from_text, first_line
+from .markdown import finish_article
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -77,14 +76,13 @@ def parse_page(article_id: str, raw: bytes, *, path: str = "") -> Article:
             "no article text was found in the page (a front page, a list of links, or "
             "a page whose text is loaded by scripts?): save the article's own page"
         )
-    metadata = page_metadata(document)
-    if not metadata["title"]:
-        metadata["title"] = first_line(body)
-    cleaned = clean_article(body, metadata["title"])
-    if not cleaned.text:
-        raise CorpusError("the page's main text is only site furniture once cleaned")
-    provenance = fill_from_text(metadata, cleaned.facts)
-    return Article(id=article_id, text=cleaned.text, path=path, provenance=provenance, **metadata)
+    return finish_article(
+        article_id,
+        body,
+        page_metadata(document),
+        path=path,
+        empty="the page's main text is only site furniture once cleaned",
+    )
 
 
 def decode_page(raw: bytes) -> str:

@@ -42,12 +42,31 @@ def parse_article(article_id: str, raw: bytes, *, path: str = "") -> Article:
         problem = " ".join(str(error).split())
         raise CorpusError(f"invalid YAML front matter ({problem}); fix or remove it") from error
     metadata = {name: metadata_value(name, post.metadata.get(name)) for name in METADATA_FIELDS}
-    body = post.content
+    return finish_article(
+        article_id,
+        post.content,
+        metadata,
+        path=path,
+        empty="it holds no article text: add the text below the title",
+    )
+
+
+def finish_article(
+    article_id: str, body: str, metadata: dict[str, str], *, path: str, empty: str
+) -> Article:
+    """An Article from a source's body and metadata: titled, cleaned, its empty fields filled.
+
+    Every source ends here, so that each format's body is cleaned by the same rules and
+    its header lines fill the fields its metadata leaves empty the same way.
+
+    Raises:
+        CorpusError: no article text is left once cleaned (``empty`` says why).
+    """
     if not metadata["title"]:
         metadata["title"] = first_line(body)
     cleaned = clean_article(body, metadata["title"])
     if not cleaned.text:
-        raise CorpusError("it holds no article text: add the text below the title")
+        raise CorpusError(empty)
     provenance = fill_from_text(metadata, cleaned.facts)
     return Article(id=article_id, text=cleaned.text, path=path, provenance=provenance, **metadata)
 
