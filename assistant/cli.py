@@ -1,4 +1,4 @@
-"""Command line: ``python -m assistant build | ask | info``.
+"""Command line: ``python -m assistant build | add | ask | info | eval``.
 
 Gradio is never imported here, so the CLI starts as fast as the model loads.
 """
@@ -91,6 +91,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.set_defaults(run=_build)
 
+    add = commands.add_parser(
+        "add", help="copy article files (or a folder's files) into the corpus and index them"
+    )
+    add.add_argument("paths", nargs="+", metavar="PATH", help="a file, or a folder of files")
+    add.set_defaults(run=_add)
+
     ask = commands.add_parser("ask", help="ask a question")
     ask.add_argument("question", help="the question, in quotes")
     ask.add_argument("-k", type=int, default=DEFAULT_K, help="passages to show (%(default)s)")
@@ -154,6 +160,42 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
     for skipped in info["skipped_files"]:
         print(f"skipped {skipped['path']}: {skipped['reason']}")
     return 0
+
+
+def _add(args: argparse.Namespace, settings: Settings) -> int:
+    from .corpus.adding import add_files
+    from .pipeline import Assistant
+
+    results = add_files(args.paths, args.corpus)
+    added = [result for result in results if result.status == "added"]
+    passages: dict[str, int] = {}
+    skipped: dict[str, str] = {}
+    if added:
+        bot = Assistant.build(args.corpus, args.index, settings=settings, progress=True)
+        for chunk in bot.stored.chunks:
+            passages[chunk.article_id] = passages.get(chunk.article_id, 0) + 1
+        skipped = {Path(s["path"]).name: s["reason"] for s in bot.info()["skipped_files"]}
+    for result in results:
+        kind = f" ({result.format})" if result.format else ""
+        if result.status != "added":
+            print(f"{result.status:>8}  {result.source}{kind}: {result.reason}")
+            continue
+        name = Path(result.copy).name
+        print(f"   added  {result.source}{kind} as {name}")
+        if name in skipped:
+            print(f"          but the build skipped it: {skipped[name]}")
+        for article in result.articles:
+            meta = ", ".join(v for v in (article.outlet, article.published) if v)
+            count = passages.get(article.id, 0)
+            print(
+                f"          {article.title}"
+                + (f" ({meta})" if meta else "")
+                + f": {count} passages"
+            )
+    # Nothing added because something was refused is a failure; a file already
+    # there is not, so that adding the same folder again succeeds.
+    refused = any(result.status == "skipped" for result in results)
+    return 2 if not added and (refused or not results) else 0
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -243,6 +285,7 @@ def _info(args: argparse.Namespace, settings: Settings) -> int:
         report["files"] = [
             {
                 "file": Path(a.path).name,
+                "format": _format_of(a.path),
                 "indexed": True,
                 "title": a.title,
                 "outlet": a.outlet,
@@ -250,7 +293,12 @@ def _info(args: argparse.Namespace, settings: Settings) -> int:
             }
             for a in corpus.articles
         ] + [
-            {"file": Path(s.path).name, "indexed": False, "reason": s.reason}
+            {
+                "file": Path(s.path).name,
+                "format": _format_of(s.path),
+                "indexed": False,
+                "reason": s.reason,
+            }
             for s in corpus.skipped
         ]
     else:
@@ -273,7 +321,19 @@ def _info(args: argparse.Namespace, settings: Settings) -> int:
     for entry in report.get("files", []):
         if entry["indexed"]:
             meta = ", ".join(v for v in (entry["outlet"], entry["published"]) if v)
-            print(f"  indexed  {entry['file']}: {entry['title']}" + (f" ({meta})" if meta else ""))
+            print(
+                f"  indexed  {entry['file']} [{entry['format']}]: {entry['title']}"
+                + (f" ({meta})" if meta else "")
+            )
         else:
-            print(f"  skipped  {entry['file']}: {entry['reason']}")
+            shown = f" [{entry['format']}]" if entry["format"] else ""
+            print(f"  skipped  {entry['file']}{shown}: {entry['reason']}")
     return 0
+
+
+def _format_of(path: str) -> str:
+    """The name of the source that reads a file ('markdown', 'html'...); '' when none."""
+    from .corpus.sources import source_for
+
+    source = None if Path(path).is_dir() else source_for(Path(path))
+    return source.name if source else ""

@@ -85,3 +85,52 @@ def test_missing_corpus_and_index_give_a_fix(tmp_path: Path, capsys) -> None:
 def test_the_cli_never_imports_gradio() -> None:
     code = "import sys, assistant.cli, assistant; assert 'gradio' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=120)
+
+
+def test_add_copies_a_page_and_a_feed_and_they_are_answerable(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    for path in CORPUS.iterdir():
+        (corpus / path.name).write_bytes(path.read_bytes())
+    page = REPO / "tests" / "data" / "pages" / "news_page.html"
+    feed = REPO / "tests" / "data" / "feeds" / "caucasus.rss"
+    original = page.read_bytes()
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        command = [
+            sys.executable,
+            "-m",
+            "assistant",
+            "--corpus",
+            str(corpus),
+            "--index",
+            str(index),
+        ]
+        return subprocess.run(
+            [*command, *args], cwd=REPO, capture_output=True, text=True, timeout=300
+        )
+
+    result = cli("add", str(page), str(feed))
+    assert result.returncode == 0, result.stderr
+    assert "(html) as news_page.html" in result.stdout and "(feed) as caucasus.rss" in result.stdout
+    assert "Lake Sevan fishermen report a record whitefish catch (Caucasus Weekly" in result.stdout
+    assert (corpus / "news_page.html").read_bytes() == original == page.read_bytes()
+
+    answer = json.loads(cli("ask", "How much whitefish was caught in Lake Sevan?", "--json").stdout)
+    assert answer["passages"][0]["article_id"] == "caucasus-1"
+
+    again = cli("add", str(page))
+    assert again.returncode == 0 and "already in the corpus as news_page.html" in again.stdout
+    assert sorted(p.name for p in corpus.iterdir()).count("news_page.html") == 1
+
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    refused = cli("add", str(tmp_path / "notes.pdf"), str(feed.parent / "empty.rss"))
+    assert refused.returncode == 2
+    assert "no source reads '.pdf' files" in refused.stdout
+    assert "the feed has no entries" in refused.stdout
+
+    report = json.loads(cli("info", "--json").stdout)
+    indexed = {entry["file"] for entry in report["files"] if entry["indexed"]}
+    assert {path.name for path in CORPUS.iterdir()} <= indexed  # nothing indexed is lost
+    assert {"news_page.html", "caucasus.rss"} <= indexed
+    assert {entry["format"] for entry in report["files"]} == {"markdown", "html", "feed"}

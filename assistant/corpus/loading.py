@@ -2,7 +2,8 @@
 
 Every file is read by the source of its format (``sources.py``): Markdown with a
 YAML front-matter block, or a plain ``.txt``/``.md`` file without one, a saved web
-page (``html.py``), or an archive of many articles (``archive.py``). The article id
+page (``html.py``), an archive of many articles (``archive.py``), or a news
+feed (``feed.py``). The article id
 is the file name without its extension (an archive's rows name their own). A file
 that cannot be read is skipped with a logged reason; it never stops the others.
 """
@@ -116,11 +117,13 @@ def reader_fingerprint() -> str:
     as when a file changes.
     """
     digest = hashlib.sha256()
-    modules = ("archive.py", "article.py", "cleaning.py", "decoding.py", "html.py")
+    modules = ("archive.py", "article.py", "cleaning.py", "decoding.py", "feed.py", "html.py")
     for module in (*modules, "markdown.py", "sources.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
     # Another trafilatura may find another main text in an unchanged page.
     digest.update(_version("trafilatura").encode())
+    # And another feedparser another entry text in an unchanged feed.
+    digest.update(_version("feedparser").encode())
     return digest.hexdigest()[:16]
 
 

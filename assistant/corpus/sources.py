@@ -1,7 +1,7 @@
 """Article sources: one reader per source format, and which reader takes which file.
 
 A source turns the bytes of one file into articles: one for a Markdown file, many for
-an archive or a feed. ``load_corpus`` picks the source by the file's suffix, so a new
+an archive or a feed (``feed.py``). ``load_corpus`` picks the source by the file's suffix, so a new
 format is a new module with a class meeting :class:`ArticleSource`, listed in ``SOURCES``.
 """
 
@@ -12,6 +12,7 @@ from typing import Protocol
 
 from .archive import ArchiveSource
 from .article import Article
+from .feed import FeedSource
 from .html import HtmlSource
 from .markdown import MarkdownSource
 
@@ -39,7 +40,12 @@ class ArticleSource(Protocol):
         ...
 
 
-SOURCES: tuple[ArticleSource, ...] = (MarkdownSource(), HtmlSource(), ArchiveSource())
+SOURCES: tuple[ArticleSource, ...] = (
+    MarkdownSource(),
+    HtmlSource(),
+    ArchiveSource(),
+    FeedSource(),
+)
 ARTICLE_SUFFIXES = tuple(suffix for source in SOURCES for suffix in source.suffixes)
 
 

@@ -1,0 +1,257 @@
+"""News feeds: ``.rss``, ``.atom`` and ``.xml`` files, one article per entry, by feedparser.
+
+An entry with text (its ``content``, else its ``summary``) becomes an article: its
+title, its link as the url, its author, the feed's title as the outlet, and its
+published date as an ISO date (UTC, from feedparser's parsed time); a feed that
+states no published date for an entry leaves it empty (the ``updated`` date is when
+the entry last changed, not when it was published, so it is not used). HTML in an
+entry is reduced to plain text, one block (paragraph, heading, list item) per
+paragraph, and cleaned by the project's rules as a Markdown article is.
+
+Entries are numbered from 1 in feed order; an entry's article id is
+``<file stem>-<number>``. An entry without text, with too much, or repeating another
+entry's text is skipped with a logged warning. A file that is not a feed, a feed
+with no entries, one in which no entry holds text, and any file that declares XML
+entities (``<!ENTITY``: the billion-laughs and external-entity attacks; a news
+feed never needs them) are CorpusErrors.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import CorpusError
+from .article import Article
+from .cleaning import clean_article
+from .decoding import decode
+from .markdown import fill_from_text, first_line
+
+logger = logging.getLogger(__name__)
+
+# A feed of a few thousand entries with full text; feedparser holds the whole
+# document and its parse in memory, so far below an archive's 200 MB.
+MAX_FEED_BYTES = 50_000_000
+# One entry is one article, held to the loader's limit for an article file.
+MAX_ENTRY_TEXT_BYTES = 1_000_000
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([\w.:-]+)["']""")
+# Elements whose end is a paragraph's end in an entry's HTML.
+_BLOCKS = frozenset(
+    "p div li h1 h2 h3 h4 h5 h6 blockquote pre tr table ul ol dl dt dd section article "
+    "figure figcaption header footer aside".split()
+)
+_DROPPED = frozenset({"script", "style", "noscript", "template"})
+
+
+class FeedSource:
+    """``.rss``, ``.atom`` and ``.xml`` files: one article per entry with text."""
+
+    name = "feed"
+    suffixes = (".rss", ".atom", ".xml")
+    max_bytes = MAX_FEED_BYTES
+
+    def read(self, article_id: str, raw: bytes, *, path: str = "") -> list[Article]:
+        return read_feed(article_id, raw, path=path)
+
+
+def read_feed(stem: str, raw: bytes, *, path: str = "") -> list[Article]:
+    """The articles of a feed's entries; entries without text are skipped with a warning.
+
+    Args:
+        stem: the file's name without its suffix; entry N's id is ``<stem>-N``.
+        raw: the file's bytes.
+        path: the file's path, for messages and the articles' ``path``.
+
+    Raises:
+        CorpusError: not decodable, declares XML entities, not a feed, no
+            entries, or no entry holds text.
+    """
+    # Imported here, as trafilatura is in html.py: a corpus without feeds
+    # should not pay for the import.
+    import feedparser
+
+    name = Path(path).name or stem
+    if not raw.strip():
+        raise CorpusError("the file is empty: save the feed again or remove the file")
+    if _ENTITY_DECLARATION.search(raw):
+        # feedparser drops such declarations itself (checked in the tests), but
+        # refusing them here does not depend on how a future version parses.
+        raise CorpusError(
+            "the feed declares XML entities (<!ENTITY ...>), which are refused: they can "
+            "expand to gigabytes or read local files, and a news feed has no need of them"
+        )
+    # Bytes, never a str: feedparser.parse reads a str as a URL or a file name
+    # and would fetch or open it. The bytes are UTF-8 with the declaration's
+    # encoding removed, so that feedparser cannot decode them another way.
+    document = feedparser.parse(_as_utf8(raw), sanitize_html=True, resolve_relative_uris=True)
+    if not document.get("version"):
+        problem = document.get("bozo_exception")
+        detail = f" ({problem})" if problem else ""
+        raise CorpusError(f"it is not an RSS or Atom feed{detail}: save the feed's own XML")
+    if not document.entries:
+        raise CorpusError("the feed has no entries: save it again when it lists articles")
+    outlet = _plain(document.feed.get("title", ""))
+    articles: list[Article] = []
+    texts: set[str] = set()
+    problems: list[str] = []
+    for number, entry in enumerate(document.entries, start=1):
+        try:
+            article = _entry_article(f"{stem}-{number}", entry, outlet=outlet, path=path)
+            if article.text in texts:
+                raise CorpusError("another entry has the same text")
+        except CorpusError as error:
+            problems.append(f"entry {number}: {error}")
+            logger.warning("%s, entry %d skipped: %s", name, number, error)
+            continue
+        texts.add(article.text)
+        articles.append(article)
+    if not articles:
+        detail = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
+        raise CorpusError(f"no entry of the feed holds article text ({detail})")
+    return articles
+
+
+def _as_utf8(raw: bytes) -> bytes:
+    """The feed as UTF-8 bytes without an encoding declaration, decoded strictly.
+
+    UTF-8 (or UTF-16/32 with a BOM) is read by the project's decoder; a feed
+    that is not UTF-8 is decoded strictly in the encoding its XML declaration
+    names, as ``html.decode_page`` does for a page's declared charset.
+
+    Raises:
+        CorpusError: not decodable in UTF-8 or its declared encoding.
+    """
+    try:
+        text = decode(raw)
+    except CorpusError as error:
+        declared = _DECLARED_ENCODING.match(raw)
+        if declared is None:
+            raise
+        encoding = declared.group(1).decode("ascii", "strict").lower()
+        try:
+            text = raw.decode(encoding)
+        except LookupError:
+            raise CorpusError(
+                f"the feed declares the encoding {encoding!r}, which is unknown: "
+                "re-save it as UTF-8"
+            ) from error
+        except UnicodeDecodeError as wrong:
+            raise CorpusError(
+                f"the feed declares the encoding {encoding!r} but is not valid {encoding} "
+                f"(byte {wrong.start}): re-save it as UTF-8"
+            ) from wrong
+    return _XML_DECLARATION.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1).encode()
+
+
+def _entry_article(article_id: str, entry: Any, *, outlet: str, path: str) -> Article:
+    """One feed entry as an Article.
+
+    Raises:
+        CorpusError: the entry has no text, or too much.
+    """
+    body = _entry_text(entry)
+    if not body.strip():
+        raise CorpusError("it has no text (neither content nor summary)")
+    if len(body.encode()) > MAX_ENTRY_TEXT_BYTES:
+        raise CorpusError(
+            f"its text is too big for one article ({len(body.encode()):,} bytes, the limit "
+            f"is {MAX_ENTRY_TEXT_BYTES:,})"
+        )
+    title = _plain(_detail_text(entry.get("title_detail"), entry.get("title", "")))
+    metadata = {
+        "title": title,
+        "outlet": outlet,
+        "published": _iso_date(entry.get("published_parsed")),
+        "url": _plain(entry.get("link", "")),
+        "author": _plain(entry.get("author", "")),
+    }
+    cleaned = clean_article(body, title)
+    if not cleaned.text:
+        raise CorpusError("it holds no article text once cleaned")
+    if not metadata["title"]:
+        # As for an archive row: the first line names the entry and stays in the text.
+        metadata["title"] = first_line(cleaned.text)
+    provenance = fill_from_text(metadata, cleaned.facts)
+    return Article(id=article_id, text=cleaned.text, path=path, provenance=provenance, **metadata)
+
+
+def _entry_text(entry: Any) -> str:
+    """The entry's longest content, else its summary, as plain text."""
+    contents = [item for item in entry.get("content", []) if str(item.get("value", "")).strip()]
+    if contents:
+        texts = [_detail_text(item, item.get("value", "")) for item in contents]
+        return max(texts, key=len)
+    return _detail_text(entry.get("summary_detail"), entry.get("summary", ""))
+
+
+def _detail_text(detail: Any, value: str) -> str:
+    """A feed text construct as plain text: HTML is reduced to its paragraphs."""
+    kind = str((detail or {}).get("type", "text/html"))
+    if "html" in kind:
+        return html_text(value)
+    return "\n\n".join(
+        " ".join(part.split()) for part in re.split(r"\n\s*\n", value) if part.strip()
+    )
+
+
+def html_text(fragment: str) -> str:
+    """An HTML fragment as plain text: a paragraph per block, a line per ``<br>``.
+
+    lxml reads the fragment as html.py's trafilatura does, but whole: an entry
+    holds only the article, so there is no page furniture to tell apart.
+    """
+    if not fragment.strip():
+        return ""
+    import lxml.html
+
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    parts: list[str] = []
+    _walk(root, parts)
+    text = "".join(parts)
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [" ".join(line.split()) for line in block.split("\n")]
+        paragraph = "\n".join(line for line in lines if line)
+        if paragraph:
+            paragraphs.append(paragraph)
+    return "\n\n".join(paragraphs)
+
+
+def _walk(element: Any, parts: list[str]) -> None:
+    """Append an element's text to parts: blank lines around blocks, newlines for <br>."""
+    if not isinstance(element.tag, str):
+        # A comment or a processing instruction: not text (its tail is the parent's).
+        return
+    tag = element.tag
+    if tag in _DROPPED:
+        return
+    if tag in _BLOCKS:
+        parts.append("\n\n")
+    if tag == "br":
+        parts.append("\n")
+    # Whitespace inside a block is one space: a feed's line breaks are source layout.
+    parts.append((element.text or "").replace("\n", " "))
+    for child in element:
+        _walk(child, parts)
+        parts.append((child.tail or "").replace("\n", " "))
+    if tag in _BLOCKS:
+        parts.append("\n\n")
+
+
+def _iso_date(parsed: time.struct_time | None) -> str:
+    """feedparser's parsed UTC time as YYYY-MM-DD; '' when the feed states none."""
+    if not parsed:
+        return ""
+    # Through a timestamp, so a malformed tuple fails here rather than printing nonsense.
+    seconds = calendar.timegm(parsed)
+    return time.strftime("%Y-%m-%d", time.gmtime(seconds))
+
+
+def _plain(value: str | None) -> str:
+    return " ".join((value or "").split())

@@ -1,0 +1,90 @@
+"""Feeds: RSS 2.0 and Atom entries become articles; empty and hostile feeds are refused."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.corpus.feed import html_text, read_feed
+from assistant.corpus.loading import load_corpus
+from assistant.errors import CorpusError
+
+FEEDS = Path(__file__).resolve().parents[1] / "data" / "feeds"
+
+
+def read(name: str) -> list:
+    path = FEEDS / name
+    return read_feed(path.stem, path.read_bytes(), path=str(path))
+
+
+def test_rss_entries_with_text_become_articles() -> None:
+    first, second = read("caucasus.rss")  # the third entry has no text
+    assert first.id == "caucasus-1"
+    assert first.title == "Lake Sevan fishermen report a record whitefish catch"
+    assert (first.outlet, first.published) == ("Caucasus Weekly", "2021-03-16")
+    assert first.url == "https://caucasus-weekly.example/2021/03/sevan-whitefish"
+    assert first.author == "Anna Petrosyan"
+    # content:encoded wins over the teaser; its HTML is plain paragraphs, scripts gone.
+    assert first.text.startswith("Fishermen on Lake Sevan landed 412 tonnes")
+    assert "\n\nThe office credited a ban on net fishing" in first.text
+    assert "<" not in first.text and "alert" not in first.text
+    # No pubDate: the date stays empty, never guessed.
+    assert second.published == "" and second.text.startswith("A new cable car line")
+
+
+def test_atom_entries_take_published_not_updated() -> None:
+    first, second = read("glaciers.atom")
+    assert (first.outlet, first.author) == ("Mountain Science Bulletin", "Giorgi Beridze")
+    assert first.published == "2021-05-03"  # 22:15+02:00 is 20:15 UTC the same day
+    assert first.url == "https://mountain-science.example/kazbek-glacier"
+    assert first.text.split("\n\n")[1] == "Its tongue has lost about 1.2 kilometres since 1911."
+    assert second.published == ""  # it states only when it was updated
+    assert second.text.startswith("Teams will measure the snowpack")
+
+
+def test_an_empty_feed_is_refused_with_its_reason() -> None:
+    with pytest.raises(CorpusError, match="no entries"):
+        read("empty.rss")
+
+
+def test_a_feed_without_entry_text_is_refused() -> None:
+    raw = b'<rss version="2.0"><channel><title>T</title><item><title>x</title></item>'
+    raw += b"</channel></rss>"
+    with pytest.raises(CorpusError, match="no entry of the feed holds article text"):
+        read_feed("bare", raw)
+
+
+def test_not_a_feed_is_refused() -> None:
+    with pytest.raises(CorpusError, match="not an RSS or Atom feed"):
+        read_feed("page", b"<?xml version='1.0'?><note><to>Tove</to></note>")
+
+
+def test_billion_laughs_is_refused_quickly() -> None:
+    started = time.perf_counter()
+    with pytest.raises(CorpusError, match="declares XML entities"):
+        read("billion_laughs.xml")
+    assert time.perf_counter() - started < 2
+
+
+def test_feedparser_itself_does_not_expand_entities() -> None:
+    # The check above must not be the only guard: feedparser drops the DOCTYPE's entities.
+    import feedparser
+
+    started = time.perf_counter()
+    document = feedparser.parse((FEEDS / "billion_laughs.xml").read_bytes())
+    assert time.perf_counter() - started < 2
+    summary = document.entries[0].get("summary", "")
+    assert "lollol" not in summary and "root:" not in summary
+
+
+def test_html_text_keeps_paragraphs_and_line_breaks() -> None:
+    fragment = "<p>One <i>two</i>\nthree.</p><!-- a note --><p>Four<br>five</p>"
+    assert html_text(fragment) == "One two three.\n\nFour\nfive"
+
+
+def test_the_loader_reads_feeds_and_lists_their_format(tmp_path: Path) -> None:
+    (tmp_path / "glaciers.atom").write_bytes((FEEDS / "glaciers.atom").read_bytes())
+    corpus = load_corpus(tmp_path)
+    assert [article.id for article in corpus.articles] == ["glaciers-1", "glaciers-2"]
