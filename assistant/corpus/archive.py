@@ -27,8 +27,7 @@ from typing import Any
 
 from ..errors import CorpusError
 from .article import METADATA_FIELDS, Article
-from .cleaning import clean_article
-from .markdown import fill_from_text, first_line
+from .assembly import collect, finish_article, require_text, summary
 
 logger = logging.getLogger(__name__)
 
@@ -75,32 +74,23 @@ def read_archive(stem: str, raw: bytes, *, path: str = "", csv_format: bool) -> 
     stream = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", errors="strict", newline="")
     rows = _csv_rows(stream) if csv_format else _jsonl_rows(stream)
     articles: list[Article] = []
-    ids: set[str] = set()
-    texts: set[str] = set()
     problems: list[str] = []
     try:
-        for number, row in rows:
-            try:
-                article = _row_article(stem, number, row, path=path)
-                if article.id in ids:
-                    raise CorpusError(f"another row has the id {article.id!r}")
-                if article.text in texts:
-                    raise CorpusError("another row has the same text")
-            except CorpusError as error:
-                problems.append(f"row {number}: {error}")
-                logger.warning("%s, row %d skipped: %s", name, number, error)
-                continue
-            ids.add(article.id)
-            texts.add(article.text)
-            articles.append(article)
+        collect(
+            rows,
+            lambda number, row: _row_article(stem, number, row, path=path),
+            what="row",
+            name=name,
+            articles=articles,
+            problems=problems,
+        )
     except UnicodeDecodeError as error:
         raise CorpusError(
             f"the file is not valid UTF-8 (after row {len(articles) + len(problems)}); "
             "re-save it as UTF-8"
         ) from error
     if not articles:
-        detail = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
-        raise CorpusError(f"no row holds an article ({detail or 'no rows'})")
+        raise CorpusError(f"no row holds an article ({summary(problems) or 'no rows'})")
     return articles
 
 
@@ -173,13 +163,7 @@ def _row_article(stem: str, number: int, row: dict[str, Any], *, path: str) -> A
         raise CorpusError(str(row[""]))
     fields = {name: _field(name, row.get(name)) for name in COLUMNS}
     body = fields["text"].replace("\r\n", "\n").replace("\r", "\n")
-    if not body.strip():
-        raise CorpusError("it has no text")
-    if len(body.encode()) > MAX_ROW_TEXT_BYTES:
-        raise CorpusError(
-            f"its text is too big for one article ({len(body.encode()):,} bytes, the limit "
-            f"is {MAX_ROW_TEXT_BYTES:,})"
-        )
+    require_text(body, MAX_ROW_TEXT_BYTES, missing="it has no text")
     metadata = {name: fields[name] for name in METADATA_FIELDS}
     published = _ISO_DATE.match(metadata["published"])
     if metadata["published"] and published is None:
@@ -188,17 +172,15 @@ def _row_article(stem: str, number: int, row: dict[str, Any], *, path: str) -> A
             "or leave it empty"
         )
     metadata["published"] = published.group(1) if published else ""
-    cleaned = clean_article(body, metadata["title"])
-    if not cleaned.text:
-        raise CorpusError("it holds no article text once cleaned")
-    if not metadata["title"]:
-        # Unlike a Markdown file's, a row's text is its body: without a title
-        # column the first line names the article but stays in the text, or a
-        # one-paragraph article would lose its only paragraph.
-        metadata["title"] = first_line(cleaned.text)
-    provenance = fill_from_text(metadata, cleaned.facts)
     article_id = _UNSAFE_ID.sub("-", fields["id"]).strip("-.") or f"{stem}-{number}"
-    return Article(id=article_id, text=cleaned.text, path=path, provenance=provenance, **metadata)
+    return finish_article(
+        article_id,
+        body,
+        metadata,
+        path=path,
+        empty="it holds no article text once cleaned",
+        title_in_text=True,
+    )
 
 
 def _field(name: str, value: Any) -> str:

@@ -27,9 +27,8 @@ from typing import Any
 
 from ..errors import CorpusError
 from .article import Article
-from .cleaning import clean_article
+from .assembly import collect, finish_article, require_text, summary
 from .decoding import decode
-from .markdown import fill_from_text, first_line
 
 logger = logging.getLogger(__name__)
 
@@ -98,22 +97,17 @@ def read_feed(stem: str, raw: bytes, *, path: str = "") -> list[Article]:
         raise CorpusError("the feed has no entries: save it again when it lists articles")
     outlet = _plain(document.feed.get("title", ""))
     articles: list[Article] = []
-    texts: set[str] = set()
     problems: list[str] = []
-    for number, entry in enumerate(document.entries, start=1):
-        try:
-            article = _entry_article(f"{stem}-{number}", entry, outlet=outlet, path=path)
-            if article.text in texts:
-                raise CorpusError("another entry has the same text")
-        except CorpusError as error:
-            problems.append(f"entry {number}: {error}")
-            logger.warning("%s, entry %d skipped: %s", name, number, error)
-            continue
-        texts.add(article.text)
-        articles.append(article)
+    collect(
+        enumerate(document.entries, start=1),
+        lambda number, entry: _entry_article(f"{stem}-{number}", entry, outlet=outlet, path=path),
+        what="entry",
+        name=name,
+        articles=articles,
+        problems=problems,
+    )
     if not articles:
-        detail = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
-        raise CorpusError(f"no entry of the feed holds article text ({detail})")
+        raise CorpusError(f"no entry of the feed holds article text ({summary(problems)})")
     return articles
 
 
@@ -156,13 +150,7 @@ def _entry_article(article_id: str, entry: Any, *, outlet: str, path: str) -> Ar
         CorpusError: the entry has no text, or too much.
     """
     body = _entry_text(entry)
-    if not body.strip():
-        raise CorpusError("it has no text (neither content nor summary)")
-    if len(body.encode()) > MAX_ENTRY_TEXT_BYTES:
-        raise CorpusError(
-            f"its text is too big for one article ({len(body.encode()):,} bytes, the limit "
-            f"is {MAX_ENTRY_TEXT_BYTES:,})"
-        )
+    require_text(body, MAX_ENTRY_TEXT_BYTES, missing="it has no text (neither content nor summary)")
     title = _plain(_detail_text(entry.get("title_detail"), entry.get("title", "")))
     metadata = {
         "title": title,
@@ -171,14 +159,14 @@ def _entry_article(article_id: str, entry: Any, *, outlet: str, path: str) -> Ar
         "url": _plain(entry.get("link", "")),
         "author": _plain(entry.get("author", "")),
     }
-    cleaned = clean_article(body, title)
-    if not cleaned.text:
-        raise CorpusError("it holds no article text once cleaned")
-    if not metadata["title"]:
-        # As for an archive row: the first line names the entry and stays in the text.
-        metadata["title"] = first_line(cleaned.text)
-    provenance = fill_from_text(metadata, cleaned.facts)
-    return Article(id=article_id, text=cleaned.text, path=path, provenance=provenance, **metadata)
+    return finish_article(
+        article_id,
+        body,
+        metadata,
+        path=path,
+        empty="it holds no article text once cleaned",
+        title_in_text=True,
+    )
 
 
 def _entry_text(entry: Any) -> str:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import CorpusError
 from .article import Article
+from .assembly import finish_article
 from .decoding import decode
-from .markdown import finish_article
 
 if TYPE_CHECKING:
     from lxml.etree import _Element

@@ -117,8 +117,8 @@ def reader_fingerprint() -> str:
     as when a file changes.
     """
     digest = hashlib.sha256()
-    modules = ("archive.py", "article.py", "cleaning.py", "decoding.py", "feed.py", "html.py")
-    for module in (*modules, "markdown.py", "sources.py"):
+    modules = ("archive.py", "article.py", "assembly.py", "cleaning.py", "decoding.py", "feed.py")
+    for module in (*modules, "html.py", "markdown.py", "sources.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
     # Another trafilatura may find another main text in an unchanged page.
     digest.update(_version("trafilatura").encode())
