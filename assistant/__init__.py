@@ -14,6 +14,7 @@ from .config import DEFAULT_K, DEFAULT_MODEL, Settings
 from .corpus import Article, load_corpus
 from .errors import (
     AssistantError,
+    ClusterError,
     CorpusError,
     IndexMismatchError,
     IndexNotFoundError,
@@ -32,6 +33,7 @@ __all__ = [
     "Article",
     "Assistant",
     "AssistantError",
+    "ClusterError",
     "CorpusError",
     "Filters",
     "IndexMismatchError",

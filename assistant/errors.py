@@ -7,7 +7,8 @@ One root, so that callers can catch the whole family in one place::
     ├── ModelError           # the embedding model cannot be loaded offline
     ├── IndexNotFoundError   # no built index where one was expected
     ├── IndexMismatchError   # index built from another corpus, model or settings
-    └── QuestionError        # empty or meaningless question (also a ValueError)
+    ├── QuestionError        # empty or meaningless question (also a ValueError)
+    └── ClusterError         # the cluster is unreachable, or a shard could not be searched
 
 Messages say what went wrong and how to fix it.
 """
@@ -37,3 +38,7 @@ class IndexMismatchError(AssistantError):
 
 class QuestionError(AssistantError, ValueError):
     """The question is empty or holds no words to search for."""
+
+
+class ClusterError(AssistantError):
+    """The cluster cannot be reached, or a shard could not be searched."""

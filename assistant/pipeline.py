@@ -133,6 +133,88 @@ class Assistant:
             stored = load_index(index_dir)
         return cls(stored, embedder, settings)
 
+    @classmethod
+    def connect(
+        cls,
+        address: str | None = None,
+        *,
+        corpus_dir: str | Path = DEFAULT_CORPUS_DIR,
+        index_dir: str | Path = DEFAULT_INDEX_DIR,
+        settings: Settings | None = None,
+        shards: int | None = None,
+        timeout: float | None = None,
+    ) -> Assistant:
+        """Serve a sharded index from a Ray cluster; answers are those of ``load``.
+
+        The index is built on the cluster first (with Ray Data) when it is missing
+        or stale for the corpus, as ``load`` does; then every shard is loaded by
+        an actor. Ray is imported only here and in ``build_sharded``.
+
+        Args:
+            address: the cluster (``host:port``; None or ``auto``: the one this
+                machine runs).
+            corpus_dir, index_dir: as for ``load``; ``index_dir`` holds the sharded index.
+            shards: how many shards a build spreads the articles over (default:
+                the live index's count, else ``cluster.sharding.DEFAULT_SHARDS``).
+            timeout: seconds a question waits for every shard.
+
+        Raises:
+            ClusterError: the cluster is unreachable, or a shard cannot be served.
+            IndexNotFoundError: there is neither a sharded index nor a corpus.
+        """
+        from .cluster import ray_shards
+        from .cluster.build import sharded_stale_reason
+
+        settings = settings or Settings()
+        embedder = Embedder(settings.model, encoder=settings.encoder)
+        ray_shards.connect_ray(address)
+        if Path(corpus_dir).is_dir():
+            corpus = load_corpus(corpus_dir)
+            if reason := sharded_stale_reason(index_dir, corpus, settings, embedder, shards):
+                logger.info("building the sharded index in %s: %s", index_dir, reason)
+                cls._build_on_cluster(corpus, index_dir, settings, embedder, shards)
+        index = ray_shards.connect(
+            index_dir, address, timeout=timeout or ray_shards.DEFAULT_TIMEOUT
+        )
+        return cls(index, embedder, settings)
+
+    @classmethod
+    def build_sharded(
+        cls,
+        address: str | None = None,
+        *,
+        corpus_dir: str | Path = DEFAULT_CORPUS_DIR,
+        index_dir: str | Path = DEFAULT_INDEX_DIR,
+        settings: Settings | None = None,
+        shards: int | None = None,
+        full: bool = False,
+    ) -> Assistant:
+        """Build (or update) the sharded index on the cluster, then serve it from there."""
+        from .cluster import ray_shards
+
+        settings = settings or Settings()
+        embedder = Embedder(settings.model, encoder=settings.encoder)
+        ray_shards.connect_ray(address)
+        corpus = load_corpus(corpus_dir)
+        cls._build_on_cluster(corpus, index_dir, settings, embedder, shards, full=full)
+        return cls(ray_shards.connect(index_dir, address), embedder, settings)
+
+    @staticmethod
+    def _build_on_cluster(corpus, index_dir, settings, embedder, shards, *, full=False) -> None:
+        from .cluster.build import build_sharded, live_shard_count
+        from .cluster.embedding import ray_encoder
+        from .cluster.sharding import DEFAULT_SHARDS
+
+        count = shards or live_shard_count(index_dir) or DEFAULT_SHARDS
+        encode = ray_encoder(embedder, settings)
+        build_sharded(corpus, index_dir, settings, embedder, shards=count, encode=encode, full=full)
+
+    def close(self) -> None:
+        """Let go of the shard actors of a cluster index (nothing to do on one machine)."""
+        close = getattr(self.stored, "close", None)
+        if close is not None:
+            close()
+
     # -- asking ---------------------------------------------------------------
 
     def ask(
@@ -292,7 +374,7 @@ class Assistant:
         return {
             "articles": len(self.stored.articles),
             "passages": len(self.stored.chunks),
-            "sentences": len(self.stored.sentence_vectors),
+            "sentences": manifest["counts"]["sentences"],
             "model": manifest["model"],
             "dimension": manifest["dimension"],
             "built_at": manifest["built_at"],

@@ -26,12 +26,10 @@ class SearchBackend(Protocol):
     Attributes:
         articles: every article, in index order.
         chunks: every passage, grouped by article, with its sentences' spans.
-        sentence_vectors: unit vectors of every passage's sentences, row after row.
     """
 
     articles: tuple[Article, ...]
     chunks: tuple[Chunk, ...]
-    sentence_vectors: np.ndarray
 
     def dense_candidates(
         self, query_vector: np.ndarray, k: int, *, rows: np.ndarray | None = None
@@ -51,4 +49,12 @@ class SearchBackend(Protocol):
 
     def idf(self, terms: list[str]) -> np.ndarray:
         """BM25 inverse document frequency of each term over the whole corpus."""
+        ...
+
+    def sentence_vectors_at(self, positions: np.ndarray) -> np.ndarray:
+        """Unit vectors of these sentences, numbered over every passage's, row after row.
+
+        Only the shortlisted passages' sentences are asked for, so a sharded
+        index fetches them from the shards that hold those passages alone.
+        """
         ...

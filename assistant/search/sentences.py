@@ -61,9 +61,8 @@ class SentenceScorer:
     def __init__(self, backend: SearchBackend, texts: dict[str, str]) -> None:
         self.backend = backend
         self._texts = texts
-        # A plain view of the (memory-mapped) sentence vectors: slicing a
-        # np.memmap costs more than the dot product on a few sentences.
-        self._vectors = np.asarray(backend.sentence_vectors)
+        # The vectors of given sentences, numbered over all passages in row order.
+        self._vectors_at = backend.sentence_vectors_at
         # Where each passage's sentence vectors start in them.
         counts = [len(chunk.sentences) for chunk in backend.chunks]
         self._offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -99,7 +98,7 @@ class SentenceScorer:
         begins = np.cumsum(counts) - counts
         segment = np.repeat(np.arange(len(rows)), counts)
         positions = np.repeat(starts - begins, counts) + np.arange(int(counts.sum()))
-        cosines = (self._vectors[positions] @ query_vector).astype(np.float64)
+        cosines = (self._vectors_at(positions) @ query_vector).astype(np.float64)
         # Plain lists: a few dozen additions cost less than as many numpy calls.
         shares_list = [0.0] * len(positions)
         coverage_list = [0.0] * len(rows)
@@ -195,7 +194,8 @@ class SentenceScorer:
         if not held:
             return chosen.span
         start = int(self._offsets[row])
-        cosines = (self._vectors[start : start + len(spans)] @ query_vector).tolist()
+        vectors = self._vectors_at(np.arange(start, start + len(spans)))
+        cosines = (vectors @ query_vector).tolist()
         holding = self._terms(row)
         weights = term_weights.tolist()
         total = float(term_weights.sum()) or 1.0

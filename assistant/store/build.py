@@ -33,7 +33,7 @@ from ..corpus.chunking import Chunk
 from ..encoding.embedder import Embedder
 from ..errors import CorpusError, IndexMismatchError
 from . import lexical as lexical_index
-from .storage import live_manifest, save_index
+from .storage import PreviousIndex, live_manifest, save_index
 from .terms import PassageTerms
 from .update import Plan, gather, gather_terms, reusable
 from .vectors import VectorIndex
@@ -168,42 +168,25 @@ def build_index(
         previous, full_reason = (
             (None, "requested") if full else _reusable(index_dir, settings, embedder)
         )
-        plan = Plan.make(articles, previous, settings)
-        terms = gather_terms(
-            plan.passages, previous, PassageTerms.of([chunk.text for chunk in plan.new_chunks])
-        )
+        plan, terms = plan_update(articles, previous, settings)
         # bm25s cannot index a corpus without a single term; say so before embedding.
         if not len(terms.ids):
-            raise CorpusError(
-                "the articles hold no searchable words (only stop words, numbers or "
-                "one-letter words): add articles with real text"
+            raise CorpusError(NO_TERMS)
+        new = (
+            embedder.encode_documents(
+                texts_to_embed(plan.new_chunks, articles),
+                batch_size=settings.batch_size,
+                progress=progress,
             )
-        new = _embed(plan.new_chunks, articles, embedder, settings, progress)
-        passage_vectors = gather(
-            plan.passages, previous and previous.passage_vectors, new[: len(plan.new_chunks)]
+            if plan.new_chunks
+            else np.zeros((0, 0), dtype=np.float32)
         )
-        sentence_vectors = gather(
-            plan.sentences, previous and previous.sentence_vectors, new[len(plan.new_chunks) :]
-        )
+        passage_vectors, sentence_vectors = gather_vectors(plan, previous, new)
         update = plan.record(previous, full_reason, len(new) - len(plan.new_chunks))
         logger.info("%s", describe_update(update))
-        passages, sentences = len(plan.chunks), len(sentence_vectors)
-        manifest = {
-            **expected_manifest(corpus, settings, embedder),
-            "code_fingerprint": code_fingerprint(),
-            "settings": settings.to_dict(),
-            "dimension": int(passage_vectors.shape[1]),
-            "vector_count": {
-                "passages.faiss": passages,
-                "passages.npy": passages,
-                "sentences.npy": sentences,
-            },
-            "counts": {"articles": len(articles), "passages": passages, "sentences": sentences},
-            "update": update,
-            "skipped": [{"path": s.path, "reason": s.reason} for s in corpus.skipped],
-            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "faiss_version": faiss.__version__,
-        }
+        manifest = version_manifest(
+            corpus, articles, settings, embedder, plan, passage_vectors, sentence_vectors, update
+        )
         # Unmapped before the previous version is removed (Windows refuses otherwise).
         del previous
         return save_index(
@@ -219,6 +202,77 @@ def build_index(
         )
 
 
+NO_TERMS = (
+    "the articles hold no searchable words (only stop words, numbers or "
+    "one-letter words): add articles with real text"
+)
+
+
+def plan_update(
+    articles: list[Article], previous: PreviousIndex | None, settings: Settings
+) -> tuple[Plan, PassageTerms]:
+    """Which passages are kept and which cut anew, and every passage's BM25 terms."""
+    plan = Plan.make(articles, previous, settings)
+    terms = gather_terms(
+        plan.passages, previous, PassageTerms.of([chunk.text for chunk in plan.new_chunks])
+    )
+    return plan, terms
+
+
+def texts_to_embed(chunks: list[Chunk], articles: list[Article]) -> list[str]:
+    """The passages' texts, then their sentences': what one pass of the model embeds."""
+    texts = {article.id: article.text for article in articles}
+    sentences = [texts[c.article_id][start:end] for c in chunks for start, end in c.sentences]
+    return [chunk.text for chunk in chunks] + sentences
+
+
+def gather_vectors(
+    plan: Plan, previous: PreviousIndex | None, new: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Passage and sentence vectors in corpus order, from the previous version and ``new``.
+
+    ``new`` holds what ``texts_to_embed(plan.new_chunks, ...)`` listed, embedded.
+    """
+    count = len(plan.new_chunks)
+    passage_vectors = gather(plan.passages, previous and previous.passage_vectors, new[:count])
+    sentence_vectors = gather(plan.sentences, previous and previous.sentence_vectors, new[count:])
+    return passage_vectors, sentence_vectors
+
+
+def version_manifest(
+    corpus: Corpus,
+    articles: list[Article],
+    settings: Settings,
+    embedder: Embedder,
+    plan: Plan,
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    update: dict[str, Any],
+) -> dict[str, Any]:
+    """The manifest of a version (or a shard) holding the plan's passages."""
+    passages, sentences = len(plan.chunks), len(sentence_vectors)
+    return {
+        **expected_manifest(corpus, settings, embedder),
+        "code_fingerprint": code_fingerprint(),
+        "settings": settings.to_dict(),
+        "dimension": int(passage_vectors.shape[1]),
+        "vector_count": {
+            "passages.faiss": passages,
+            "passages.npy": passages,
+            "sentences.npy": sentences,
+        },
+        "counts": {
+            "articles": len(articles),
+            "passages": passages,
+            "sentences": sentences,
+        },
+        "update": update,
+        "skipped": [{"path": s.path, "reason": s.reason} for s in corpus.skipped],
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "faiss_version": faiss.__version__,
+    }
+
+
 def _reusable(index_dir: str | Path, settings: Settings, embedder: Embedder):
     """The live version if it was built with this model, these settings and this code."""
     return reusable(
@@ -228,23 +282,4 @@ def _reusable(index_dir: str | Path, settings: Settings, embedder: Embedder):
             "index_settings": settings.index_key(),
             "code_fingerprint": code_fingerprint(),
         },
-    )
-
-
-def _embed(
-    chunks: list[Chunk],
-    articles: list[Article],
-    embedder: Embedder,
-    settings: Settings,
-    progress: bool,
-) -> np.ndarray:
-    """Vectors of the passages, then of their sentences, in one pass (one progress bar)."""
-    if not chunks:  # nothing new: the model is not even loaded
-        return np.zeros((0, 0), dtype=np.float32)
-    texts = {article.id: article.text for article in articles}
-    sentences = [texts[c.article_id][start:end] for c in chunks for start, end in c.sentences]
-    return embedder.encode_documents(
-        [chunk.text for chunk in chunks] + sentences,
-        batch_size=settings.batch_size,
-        progress=progress,
     )

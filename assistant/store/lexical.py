@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +22,83 @@ def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusStatistics:
+    """What BM25 scores with, counted over a whole corpus rather than one shard.
+
+    A sharded index (``assistant.cluster``) builds each shard's BM25 with the
+    statistics of every shard together, as Elasticsearch's DFS query-then-fetch
+    does, so that a passage scores what it scores in one index of the corpus.
+
+    Attributes:
+        passages: how many passages the corpus holds.
+        average_length: their mean number of terms.
+        frequencies: for each term, how many passages hold it.
+    """
+
+    passages: int
+    average_length: float
+    frequencies: Mapping[str, int]
+
+
+class _CorpusBM25(bm25s.BM25):
+    """bm25s's BM25 with the document count, frequencies and length given, not counted.
+
+    ``build_index_from_ids`` is bm25s's documented point to override; this is
+    its lucene path with the three statistics taken from ``statistics``.
+    """
+
+    def __init__(self, statistics: CorpusStatistics, vocabulary: Mapping[str, int]) -> None:
+        super().__init__()
+        self._statistics = statistics
+        self._terms = {number: term for term, number in vocabulary.items()}
+
+    def build_index_from_ids(
+        self, unique_token_ids, corpus_token_ids, show_progress=True, leave_progress=False
+    ):
+        from bm25s import scoring
+
+        if self.method in self.methods_requiring_nonoccurrence:
+            raise ValueError(f"corpus-wide statistics are not supported for {self.method}")
+        frequencies = self._statistics.frequencies
+        corpus_frequencies = {
+            number: frequencies.get(self._terms.get(number, ""), 0) for number in unique_token_ids
+        }
+        self.nonoccurrence_array = None
+        idf_array = scoring._build_idf_array(
+            doc_frequencies=corpus_frequencies,
+            n_docs=self._statistics.passages,
+            compute_idf_fn=scoring._select_idf_scorer(self.idf_method),
+            dtype=self.dtype,
+        )
+        scores, rows, columns = scoring._build_scores_and_indices_for_matrix(
+            corpus_token_ids=corpus_token_ids,
+            idf_array=idf_array,
+            avg_doc_len=np.float64(self._statistics.average_length),
+            # Only sized by: the shard's own (passage, term) pairs.
+            doc_frequencies=scoring._calculate_doc_freqs(
+                corpus_token_ids, unique_token_ids, show_progress=False
+            ),
+            k1=self.k1,
+            b=self.b,
+            delta=self.delta,
+            show_progress=False,
+            leave_progress=False,
+            dtype=self.dtype,
+            int_dtype=self.int_dtype,
+            method=self.method,
+            nonoccurrence_array=None,
+        )
+        shape = (len(corpus_token_ids), len(unique_token_ids))
+        data, indices, indptr = self._np_csc(data=scores, rows=rows, cols=columns, shape=shape)
+        return {
+            "data": data.astype(self.dtype),
+            "indices": indices,
+            "indptr": indptr,
+            "num_docs": len(corpus_token_ids),
+        }
 
 
 def tokenize(texts: list[str]):
@@ -112,11 +191,8 @@ class LexicalIndex:
         """BM25 inverse document frequency of each term; unknown terms get the highest."""
         indptr = self.model.scores["indptr"]
         vocab = self.model.vocab_dict
-        counts = np.array(
-            [indptr[vocab[t] + 1] - indptr[vocab[t]] if t in vocab else 0 for t in terms],
-            dtype=np.float64,
-        )
-        return np.log1p((self.size - counts + 0.5) / (counts + 0.5))
+        counts = [indptr[vocab[t] + 1] - indptr[vocab[t]] if t in vocab else 0 for t in terms]
+        return bm25_idf(counts, self.size)
 
     def save(self, folder: str | Path) -> None:
         self.model.save(str(folder), allow_pickle=False)
@@ -124,6 +200,12 @@ class LexicalIndex:
     @classmethod
     def load(cls, folder: str | Path, size: int) -> LexicalIndex:
         return cls(bm25s.BM25.load(str(folder), allow_pickle=False), size)
+
+
+def bm25_idf(counts: Sequence[int], passages: int) -> np.ndarray:
+    """BM25's (lucene) inverse document frequency of terms held by ``counts`` passages."""
+    held = np.array(counts, dtype=np.float64)
+    return np.log1p((passages - held + 0.5) / (held + 0.5))
 
 
 def stems(text: str) -> list[str]:

@@ -58,8 +58,11 @@ __all__ = [
     "live_manifest",
     "load_index",
     "load_previous",
+    "load_previous_version",
+    "load_version",
     "read_manifest",
     "save_index",
+    "write_version",
 ]
 
 _REBUILD = "run `python -m assistant build` to rebuild the index"
@@ -114,6 +117,11 @@ class StoredIndex:
         """BM25 inverse document frequency of each term over the whole corpus."""
         return self.lexical.idf(terms)
 
+    def sentence_vectors_at(self, positions: np.ndarray) -> np.ndarray:
+        """Unit vectors of these sentences, numbered over every passage's, row after row."""
+        # A plain view first: indexing a np.memmap costs more than the dot product after.
+        return np.asarray(self.sentence_vectors)[positions]
+
 
 @dataclass(frozen=True, slots=True)
 class PreviousIndex:
@@ -165,14 +173,17 @@ def save_index(
     """
     try:
         with new_version(index_dir) as folder:
-            _write_jsonl(folder / "articles.jsonl", map(_article_record, articles))
-            _write_jsonl(folder / "chunks.jsonl", map(_chunk_record, chunks))
-            vectors.save(folder / "passages.faiss")
-            np.save(folder / "passages.npy", passage_vectors, allow_pickle=False)
-            np.save(folder / "sentences.npy", sentence_vectors, allow_pickle=False)
-            terms.save(folder)
-            lexical.save(folder / "lexical")
-            write_manifest(folder, manifest)
+            write_version(
+                folder,
+                manifest,
+                articles,
+                chunks,
+                vectors=vectors,
+                passage_vectors=passage_vectors,
+                sentence_vectors=sentence_vectors,
+                terms=terms,
+                lexical=lexical,
+            )
             switch_to(folder)
     except (OSError, RuntimeError) as error:  # faiss reports write errors as RuntimeError
         raise AssistantError(
@@ -181,6 +192,37 @@ def save_index(
         ) from error
     remove_stale_versions(index_dir)
     return folder
+
+
+def write_version(
+    folder: Path,
+    manifest: dict[str, Any],
+    articles: list[Article],
+    chunks: list[Chunk],
+    *,
+    vectors: VectorIndex,
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    terms: PassageTerms,
+    lexical: LexicalIndex,
+) -> None:
+    """Write every file of one index into an empty folder, manifest last.
+
+    ``save_index`` writes a version this way and switches to it; a sharded index
+    (``assistant.cluster``) writes one such folder per shard inside its version.
+
+    Raises:
+        OSError, RuntimeError: a file cannot be written.
+    """
+    folder.mkdir(exist_ok=True)
+    _write_jsonl(folder / "articles.jsonl", map(article_record, articles))
+    _write_jsonl(folder / "chunks.jsonl", map(chunk_record, chunks))
+    vectors.save(folder / "passages.faiss")
+    np.save(folder / "passages.npy", passage_vectors, allow_pickle=False)
+    np.save(folder / "sentences.npy", sentence_vectors, allow_pickle=False)
+    terms.save(folder)
+    lexical.save(folder / "lexical")
+    write_manifest(folder, manifest)
 
 
 def load_index(index_dir: str | Path) -> StoredIndex:
@@ -210,6 +252,24 @@ def load_previous(index_dir: str | Path) -> PreviousIndex | None:
         IndexMismatchError: the live version is damaged or from another format.
     """
     return _read_live(index_dir, _load_previous)
+
+
+def load_version(folder: Path) -> StoredIndex:
+    """Load one index folder (a shard's), checking every file as ``load_index`` does.
+
+    Raises:
+        IndexMismatchError: a file is missing, damaged or from another build.
+    """
+    return _load_version(folder)
+
+
+def load_previous_version(folder: Path) -> PreviousIndex:
+    """What an update may reuse of one index folder, checked as ``load_previous`` does.
+
+    Raises:
+        IndexMismatchError: the folder is damaged or from another format.
+    """
+    return _load_previous(folder)
 
 
 def _read_live(index_dir: str | Path, read: Callable[[Path], T]) -> T | None:
@@ -277,7 +337,7 @@ def _load_passages(
         articles = tuple(Article(**record) for record in _read_jsonl(folder / "articles.jsonl"))
         texts = {article.id: article.text for article in articles}
         records = _read_jsonl(folder / "chunks.jsonl")
-        chunks = tuple(_chunk_from(row, record, texts) for row, record in enumerate(records))
+        chunks = tuple(chunk_from_record(row, record, texts) for row, record in enumerate(records))
     except _READ_ERRORS as error:
         raise _damaged(folder, f"its metadata is unreadable ({error})") from error
     found = dict(zip(COUNT_KEYS, (len(articles), len(chunks), _sentences(chunks)), strict=True))
@@ -327,12 +387,12 @@ def _damaged(folder: Path, problem: str) -> IndexMismatchError:
     return IndexMismatchError(f"the index in {str(folder)!r} is damaged: {problem}; {_REBUILD}")
 
 
-def _article_record(article: Article) -> dict[str, str]:
+def article_record(article: Article) -> dict[str, str]:
     # Not dataclasses.asdict, which deep-copies every value: ten times slower.
     return {name: getattr(article, name) for name in _ARTICLE_FIELDS}
 
 
-def _chunk_record(chunk: Chunk) -> dict[str, Any]:
+def chunk_record(chunk: Chunk) -> dict[str, Any]:
     # The text is a slice of the article, so only the span is stored.
     return {
         "id": chunk.id,
@@ -344,7 +404,7 @@ def _chunk_record(chunk: Chunk) -> dict[str, Any]:
     }
 
 
-def _chunk_from(row: int, record: dict[str, Any], texts: dict[str, str]) -> Chunk:
+def chunk_from_record(row: int, record: dict[str, Any], texts: dict[str, str]) -> Chunk:
     """A passage back from its record; its spans must lie inside its article."""
     sentences = tuple((start, end) for start, end in record.pop("sentences"))
     start, end, article_id = record["start"], record["end"], record["article_id"]

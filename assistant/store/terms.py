@@ -23,7 +23,7 @@ import bm25s
 import numpy as np
 from bm25s.tokenization import Tokenized
 
-from .lexical import LexicalIndex, tokenize
+from .lexical import CorpusStatistics, LexicalIndex, _CorpusBM25, tokenize
 
 FILES = ("terms/ids.npy", "terms/offsets.npy", "terms/vocabulary.json")
 
@@ -53,14 +53,22 @@ class PassageTerms:
         offsets = np.cumsum([0, *map(len, tokenized.ids)], dtype=np.int64)
         return cls(tuple(vocabulary), ids, offsets)
 
-    def lexical_index(self) -> LexicalIndex:
-        """BM25 over these passages: ``LexicalIndex.build`` without tokenising again."""
+    def lexical_index(self, statistics: CorpusStatistics | None = None) -> LexicalIndex:
+        """BM25 over these passages: ``LexicalIndex.build`` without tokenising again.
+
+        With ``statistics`` (a shard's passages, the corpus's statistics), every
+        passage gets the score it has in one index of the whole corpus.
+        """
         ids, offsets = self.ids.tolist(), self.offsets.tolist()
         documents = [ids[offsets[row] : offsets[row + 1]] for row in range(len(self))]
         vocabulary = {term: number for number, term in enumerate(self.vocabulary)}
-        model = bm25s.BM25()
+        model = bm25s.BM25() if statistics is None else _CorpusBM25(statistics, vocabulary)
         model.index(Tokenized(ids=documents, vocab=vocabulary), show_progress=False)
         return LexicalIndex(model, len(self))
+
+    def statistics(self) -> CorpusStatistics:
+        """The BM25 statistics of these passages alone."""
+        return combine_statistics([self])
 
     def save(self, folder: Path) -> None:
         (folder / "terms").mkdir()
@@ -121,3 +129,20 @@ def concatenate(pieces: Sequence[tuple[PassageTerms, int, int]]) -> PassageTerms
         ids=compact[flat],
         offsets=np.concatenate([[0], np.cumsum(np.concatenate(lengths))]).astype(np.int64),
     )
+
+
+def combine_statistics(parts: Sequence[PassageTerms]) -> CorpusStatistics:
+    """The BM25 statistics of all these passages together (a corpus from its shards)."""
+    frequencies: dict[str, int] = {}
+    passages = terms = 0
+    for part in parts:
+        # Each passage counts once per distinct term it holds.
+        held = np.zeros(len(part.vocabulary), dtype=np.int64)
+        for row in range(len(part)):
+            held[np.unique(part.ids[part.offsets[row] : part.offsets[row + 1]])] += 1
+        for term, count in zip(part.vocabulary, held.tolist(), strict=True):
+            if count:
+                frequencies[term] = frequencies.get(term, 0) + count
+        passages += len(part)
+        terms += int(part.offsets[-1])
+    return CorpusStatistics(passages, terms / passages if passages else 0.0, frequencies)

@@ -1,0 +1,301 @@
+"""Building a sharded index: every shard a stored index, BM25 scored corpus-wide.
+
+A build runs in three steps. Each shard plans its articles as a one-machine
+build does (unchanged articles keep their passages, vectors and terms from the
+live version's shard). The terms of all shards then give the corpus-wide BM25
+statistics. Last, the new passages of every shard are embedded in one pass
+(in this process, or on the cluster with Ray Data: ``embedding.py``) and every
+shard is written, with BM25 built from the corpus's statistics, into one new
+version that ``CURRENT`` switches to at once.
+
+So each passage gets the vectors, terms and BM25 scores it gets in a
+one-machine index of the same corpus, and an update embeds only the articles
+that were added or changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..config import Settings
+from ..corpus.article import Article, Corpus
+from ..encoding.embedder import Embedder
+from ..errors import AssistantError, CorpusError, IndexMismatchError
+from ..store.build import (
+    NO_TERMS,
+    code_fingerprint,
+    expected_manifest,
+    gather_vectors,
+    plan_update,
+    texts_to_embed,
+    version_manifest,
+)
+from ..store.storage import PreviousIndex, load_previous_version, write_version
+from ..store.terms import PassageTerms, combine_statistics
+from ..store.update import Plan
+from ..store.vectors import VectorIndex
+from ..store.versions import new_version, remove_stale_versions, switch_to
+from .catalog import Catalog, live_catalog
+from .sharding import DEFAULT_SHARDS, SHARD_FOLDER, split_articles
+
+logger = logging.getLogger(__name__)
+
+# Embeds texts (passages, then sentences) into unit vectors, in order.
+Encode = Callable[[list[str]], np.ndarray]
+_build_lock = threading.Lock()
+
+
+@dataclass(slots=True)
+class _Shard:
+    number: int
+    articles: list[Article]
+    previous: PreviousIndex | None
+    plan: Plan
+    terms: PassageTerms
+
+
+def build_sharded(
+    corpus: Corpus,
+    index_dir: str | Path,
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    shards: int = DEFAULT_SHARDS,
+    encode: Encode | None = None,
+    full: bool = False,
+    progress: bool = False,
+) -> Path:
+    """Write a sharded index of a corpus, reusing what the live version holds.
+
+    Args:
+        corpus: the articles to index.
+        index_dir: the sharded index's folder (not a one-machine index's).
+        settings: how articles are cut and embedded.
+        embedder: the model, for fingerprints and, without ``encode``, embedding.
+        shards: how many shards the articles are hashed over.
+        encode: embeds the new texts (Ray Data on a cluster); the embedder in
+            this process when None.
+        full: embed every article again.
+        progress: show the embedding progress bar (in-process embedding only).
+
+    Returns:
+        The new version's folder.
+
+    Raises:
+        CorpusError: the corpus holds no article or no searchable word.
+        AssistantError: the index cannot be written; the live version is kept.
+    """
+    if not corpus.articles:
+        raise CorpusError("the corpus holds no readable article: add articles to it first")
+    with _build_lock:
+        articles = list(corpus.articles)
+        key = {
+            **expected_manifest(corpus, settings, embedder),
+            "code_fingerprint": code_fingerprint(),
+            "shards": shards,
+        }
+        previous, full_reason = (None, "requested") if full else _reusable(index_dir, key)
+        planned = []
+        for number, group in enumerate(split_articles(articles, shards)):
+            if not group:
+                continue
+            before = previous and _previous_shard(previous, number)
+            plan, terms = plan_update(group, before, settings)
+            planned.append(_Shard(number, group, before, plan, terms))
+        statistics = combine_statistics([shard.terms for shard in planned])
+        if not statistics.frequencies:
+            raise CorpusError(NO_TERMS)
+        texts = [texts_to_embed(shard.plan.new_chunks, shard.articles) for shard in planned]
+        new = _embed(
+            [text for part in texts for text in part], encode, embedder, settings, progress
+        )
+        try:
+            with new_version(index_dir) as folder:
+                manifests, start = [], 0
+                for shard, part in zip(planned, texts, strict=True):
+                    vectors = new[start : start + len(part)]
+                    start += len(part)
+                    manifests.append(
+                        _write_shard(
+                            folder,
+                            shard,
+                            vectors,
+                            statistics,
+                            corpus,
+                            settings,
+                            embedder,
+                            previous,
+                            full_reason,
+                        )
+                    )
+                base = previous[1].articles if previous else ()
+                _catalog(articles, planned, manifests, statistics, key, base).save(folder)
+                del previous, planned  # unmapped before the old version is removed
+                switch_to(folder)
+        except (OSError, RuntimeError) as error:
+            raise AssistantError(
+                f"could not write the sharded index in {str(index_dir)!r} ({error}): check the "
+                "free disk space and that you may write there; the previous index is kept"
+            ) from error
+        remove_stale_versions(index_dir)
+        return folder
+
+
+def sharded_stale_reason(
+    index_dir: str | Path,
+    corpus: Corpus,
+    settings: Settings,
+    embedder: Embedder,
+    shards: int | None = None,
+) -> str:
+    """Why the sharded index must be (re)built for this corpus, or '' when it is up to date."""
+    try:
+        live = live_catalog(index_dir)
+    except IndexMismatchError as error:
+        return f"the index cannot be used ({error})"
+    if live is None:
+        return "no index yet"
+    key = {**expected_manifest(corpus, settings, embedder), "code_fingerprint": code_fingerprint()}
+    key["shards"] = shards or live[1].shards
+    for name, value in key.items():
+        if live[1].key.get(name) != value:
+            return f"the {name.replace('_', ' ')} changed"
+    return ""
+
+
+def live_shard_count(index_dir: str | Path) -> int | None:
+    """How many shards the live sharded index has; None when there is none (or it is damaged)."""
+    try:
+        live = live_catalog(index_dir)
+    except IndexMismatchError:
+        return None
+    return None if live is None else live[1].shards
+
+
+def _reusable(index_dir: str | Path, key: dict) -> tuple[tuple[Path, Catalog] | None, str]:
+    try:
+        live = live_catalog(index_dir)
+    except IndexMismatchError as error:
+        logger.warning(
+            "building the sharded index in full: the live one cannot be reused: %s", error
+        )
+        return None, "the current index cannot be reused"
+    if live is None:
+        return None, "no index yet"
+    changed = [
+        name
+        for name, value in key.items()
+        if name != "corpus_fingerprint" and live[1].key.get(name) != value
+    ]
+    if changed:
+        return None, f"the {changed[0].replace('_', ' ')} changed"
+    return live, ""
+
+
+def _previous_shard(previous: tuple[Path, Catalog], number: int) -> PreviousIndex | None:
+    folder, catalog = previous
+    name = catalog.folders.get(str(number))
+    if name is None:
+        return None
+    try:
+        return load_previous_version(folder / name)
+    except IndexMismatchError as error:
+        logger.warning(
+            "shard %d is embedded again: its live version cannot be reused: %s", number, error
+        )
+        return None
+
+
+def _embed(
+    texts: list[str], encode: Encode | None, embedder: Embedder, settings: Settings, progress: bool
+) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    if encode is None:
+        return embedder.encode_documents(texts, batch_size=settings.batch_size, progress=progress)
+    vectors = np.asarray(encode(texts), dtype=np.float32)
+    if vectors.shape[0] != len(texts):
+        raise AssistantError(
+            f"the encoders returned {vectors.shape[0]} vectors for {len(texts)} texts"
+        )
+    return vectors
+
+
+def _write_shard(
+    folder, shard, new, statistics, corpus, settings, embedder, previous, full_reason
+) -> dict:
+    passage_vectors, sentence_vectors = gather_vectors(shard.plan, shard.previous, new)
+    update = shard.plan.record(shard.previous, full_reason, len(new) - len(shard.plan.new_chunks))
+    manifest = version_manifest(
+        corpus,
+        shard.articles,
+        settings,
+        embedder,
+        shard.plan,
+        passage_vectors,
+        sentence_vectors,
+        update,
+    )
+    write_version(
+        folder / SHARD_FOLDER.format(shard.number),
+        manifest,
+        shard.articles,
+        shard.plan.chunks,
+        vectors=VectorIndex.build(passage_vectors),
+        passage_vectors=passage_vectors,
+        sentence_vectors=sentence_vectors,
+        terms=shard.terms,
+        lexical=shard.terms.lexical_index(statistics),
+    )
+    return manifest
+
+
+def _catalog(articles, planned, manifests, statistics, key, base) -> Catalog:
+    """The new version's catalog; ``base`` lists the previous version's article ids."""
+    shards = key["shards"]
+    counts = {
+        name: sum(m["counts"][name] for m in manifests)
+        for name in ("articles", "passages", "sentences")
+    }
+    updates = [m["update"] for m in manifests]
+    update = {
+        name: sum(u[name] for u in updates)
+        for name in (
+            "added",
+            "changed",
+            "removed",
+            "reused_articles",
+            "embedded_articles",
+            "embedded_passages",
+            "embedded_sentences",
+        )
+    }
+    # A shard left with no article writes no manifest: count removals over the corpus.
+    update["removed"] = len(set(base) - {article.id for article in articles})
+    update["base"] = next((u["base"] for u in updates if u["base"]), "")
+    update["full_reason"] = updates[0]["full_reason"] if updates else ""
+    first = manifests[0]
+    manifest = {
+        "model": first["model"],
+        "dimension": first["dimension"],
+        "counts": counts,
+        "update": update,
+        "skipped": first["skipped"],
+        "built_at": first["built_at"],
+        "shards": shards,
+    }
+    return Catalog(
+        shards=shards,
+        folders={str(shard.number): SHARD_FOLDER.format(shard.number) for shard in planned},
+        articles=tuple(article.id for article in articles),
+        passages=statistics.passages,
+        average_length=statistics.average_length,
+        key=key,
+        manifest=manifest,
+    )

@@ -1,0 +1,100 @@
+"""Embedding on the cluster with Ray Data: ``map_batches`` over a pool of encoder actors.
+
+The driver converts the model once (the ONNX graph of ``encoding.artefacts``)
+and ships the file through Ray's object store; each encoder actor writes it to
+its own cache folder, where the embedder finds it checked and ready, so no
+node converts the model again. Rows carry their position, and the vectors are
+put back in that order whatever order the batches finish in.
+
+On a two-core machine an actor pool that takes every CPU leaves none for Ray
+Data's own tasks and stalls; actors ask for ``ENCODER_CPUS`` each, and the
+pool is no larger than the CPUs the cluster has.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..config import Settings
+from ..encoding.embedder import Embedder
+
+# A share of a CPU per encoder actor, so that Ray Data's read tasks still get scheduled.
+ENCODER_CPUS = 0.5
+# Texts per batch handed to one actor (it embeds them in model batches of Settings.batch_size).
+ROWS_PER_BATCH = 256
+
+
+class _Encoder:
+    """A Ray Data actor: embeds the ``text`` column of its batches."""
+
+    def __init__(self, model: str, encoder: str, artefacts, batch_size: int) -> None:
+        import ray
+
+        # Ray Data hands constructor arguments over as they were given: the files'
+        # object reference, fetched here once per actor from the object store.
+        if isinstance(artefacts, ray.ObjectRef):
+            artefacts = ray.get(artefacts)
+        self.folder = tempfile.mkdtemp(prefix="assistant-encoder-")
+        for name, data in artefacts.items():
+            (Path(self.folder) / name).write_bytes(data)
+        self.embedder = Embedder(model, encoder=encoder, cache_dir=self.folder)
+        self.batch_size = batch_size
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        vectors = self.embedder.encode_documents(list(batch["text"]), batch_size=self.batch_size)
+        return {"position": batch["position"], "vector": vectors}
+
+
+def shipped_artefacts(embedder: Embedder) -> dict[str, bytes]:
+    """The converted model files an encoder actor needs, by file name ({} for torch)."""
+    if not embedder.encoder.startswith("onnx"):
+        return {}
+    from ..encoding.artefacts import default_cache_dir, onnx_artefact
+
+    graph = onnx_artefact(
+        embedder.path,
+        embedder.model_fingerprint,
+        quantized=embedder.encoder == "onnx-int8",
+        cache_dir=embedder.cache_dir,
+    )
+    folder = embedder.cache_dir or default_cache_dir()
+    record = Path(folder) / f"{graph.stem}.json"
+    return {graph.name: graph.read_bytes(), record.name: record.read_bytes()}
+
+
+def ray_encoder(embedder: Embedder, settings: Settings, *, workers: int | None = None):
+    """An ``encode(texts) -> vectors`` that embeds on the cluster with Ray Data.
+
+    Args:
+        embedder: the driver's embedder: its model is converted here, once.
+        settings: the model batch size.
+        workers: encoder actors (default: as many as the cluster's CPUs allow).
+    """
+    import ray
+
+    artefacts = ray.put(shipped_artefacts(embedder))
+
+    def encode(texts: list[str]) -> np.ndarray:
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        size = workers or max(1, int(cpus / ENCODER_CPUS) - 1)
+        rows = [{"position": n, "text": text} for n, text in enumerate(texts)]
+        dataset = ray.data.from_items(
+            rows, override_num_blocks=max(1, min(len(rows) // ROWS_PER_BATCH, 4 * size))
+        )
+        embedded = dataset.map_batches(
+            _Encoder,
+            fn_constructor_args=(embedder.name, embedder.encoder, artefacts, settings.batch_size),
+            batch_size=ROWS_PER_BATCH,
+            batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=size),
+            num_cpus=ENCODER_CPUS,
+        )
+        out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+        for batch in embedded.iter_batches(batch_format="numpy", batch_size=None):
+            out[batch["position"]] = np.stack(batch["vector"])
+        return out
+
+    return encode

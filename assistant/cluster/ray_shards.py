@@ -1,0 +1,131 @@
+"""Shard servers as Ray actors: placement, restarts and retries are Ray's.
+
+Each shard of the live version is one actor (``ShardServer``), spread over the
+nodes. An actor that dies is restarted by Ray, which loads its shard again
+from the index folder, and the calls it had not answered are retried there
+(``max_restarts``, ``max_task_retries``). A shard that still cannot answer
+within ``timeout`` seconds makes the whole call fail with ``ClusterError``:
+an answer from some of the shards would look complete and be wrong.
+
+The index folder must be readable at the same path on every node (one machine,
+or a shared file system); docs/scaling.md says what a larger deployment needs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import ClusterError
+
+logger = logging.getLogger(__name__)
+
+NAMESPACE = "assistant"
+# Ray restarts a dead shard actor this many times, retrying its pending calls.
+MAX_RESTARTS = 5
+MAX_TASK_RETRIES = 3
+# Seconds a question waits for every shard (a restart reloads the shard from disk).
+DEFAULT_TIMEOUT = 60.0
+
+
+def connect_ray(address: str | None) -> None:
+    """Join the Ray cluster at ``address`` (``auto``: the one this machine runs).
+
+    Raises:
+        ClusterError: no cluster answers there.
+    """
+    import ray
+
+    if ray.is_initialized():
+        return
+    try:
+        ray.init(
+            address=address or "auto",
+            namespace=NAMESPACE,
+            log_to_driver=False,
+            logging_level=logging.WARNING,
+        )
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        raise ClusterError(
+            f"no Ray cluster answers at {address or 'auto'!r} ({error}): start one "
+            "(`python scripts/local_cluster.py start`, or `ray start --head`) and pass its address"
+        ) from error
+
+
+class RayPool:
+    """One actor per shard folder; calls go to all the shards asked at once."""
+
+    def __init__(self, folders: list[Path], *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        import ray
+
+        from .shard import ShardServer
+
+        self.timeout = timeout
+        remote = ray.remote(
+            num_cpus=0,  # shards wait on questions; the CPUs are the encoders'
+            max_restarts=MAX_RESTARTS,
+            max_task_retries=MAX_TASK_RETRIES,
+        )(ShardServer)
+        self.actors = [
+            remote.options(scheduling_strategy="SPREAD").remote(str(folder)) for folder in folders
+        ]
+        self.names = [f"{folder.parent.name}/{folder.name}" for folder in folders]
+
+    def call(self, method: str, arguments: dict[int, tuple]) -> dict[int, Any]:
+        import ray
+        from ray.exceptions import GetTimeoutError, RayError
+
+        refs = {n: getattr(self.actors[n], method).remote(*args) for n, args in arguments.items()}
+        results = {}
+        for n, ref in refs.items():
+            try:
+                results[n] = ray.get(ref, timeout=self.timeout)
+            except GetTimeoutError as error:
+                raise ClusterError(
+                    f"shard {self.names[n]} did not answer within {self.timeout:g} s, so no "
+                    "answer is given (it would leave that shard's articles out): try again"
+                ) from error
+            except RayError as error:
+                raise ClusterError(
+                    f"shard {self.names[n]} could not be searched ({type(error).__name__}), so "
+                    "no answer is given (it would leave that shard's articles out): try again"
+                ) from error
+        return results
+
+    def close(self) -> None:
+        import ray
+
+        for actor in self.actors:
+            ray.kill(actor, no_restart=True)
+        self.actors = []
+
+
+def connect(index_dir: str | Path, address: str | None = None, *, timeout: float = DEFAULT_TIMEOUT):
+    """The live sharded index in ``index_dir``, served by actors on the cluster.
+
+    Raises:
+        ClusterError: the cluster is unreachable or a shard cannot be loaded.
+        IndexNotFoundError, IndexMismatchError: no sharded index, or a damaged one.
+    """
+    from ..errors import IndexNotFoundError
+    from .backend import ClusterIndex
+    from .catalog import live_catalog
+
+    live = live_catalog(index_dir)
+    if live is None:
+        raise IndexNotFoundError(
+            f"no sharded index in {str(index_dir)!r}: run `python -m assistant build --shards N "
+            f"--index {index_dir}` first"
+        )
+    folder, catalog = live
+    connect_ray(address)
+    pool = RayPool(
+        [Path(os.path.abspath(folder / name)) for name in catalog.shard_folders()], timeout=timeout
+    )
+    try:
+        return ClusterIndex(folder, catalog, pool)
+    except BaseException:
+        pool.close()
+        raise

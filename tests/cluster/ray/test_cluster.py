@@ -1,0 +1,142 @@
+"""The assistant on a real two-node Ray cluster answers as it does on one machine.
+
+Every labelled question of the project's own set gets the same Answer (passages,
+spans, highlight, confidence to 1e-6, found) from ``Assistant.connect`` as from
+``Assistant.load``: as built, with filters, after an article is added, changed
+and removed, and after a shard actor is killed mid-question. A shard that stays
+down makes the question fail with ClusterError, never a partial answer.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, ClusterError
+from assistant.evaluation.datasets import load_own_questions
+from tests.support import CORPUS
+
+SHARDS = 5  # the five seed articles hash into four of them: 1, 1, 1 and 2 articles
+
+
+def _same(single, cluster) -> None:
+    a, b = single.to_dict(), cluster.to_dict()
+    assert abs(a.pop("confidence") - b.pop("confidence")) <= 1e-6, single.question
+    for passage_a, passage_b in zip(a["passages"], b["passages"], strict=True):
+        assert abs(passage_a.pop("score") - passage_b.pop("score")) <= 1e-6, single.question
+    assert a == b, single.question
+
+
+def _compare(single: Assistant, cluster: Assistant, questions, **options) -> None:
+    for question in questions:
+        history = list(question.history)
+        _same(
+            single.ask(question.question, history=history, **options),
+            cluster.ask(question.question, history=history, **options),
+        )
+
+
+@pytest.fixture(scope="module")
+def questions():
+    return load_own_questions()
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory) -> Assistant:
+    return Assistant.load(corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("single"))
+
+
+@pytest.fixture(scope="module")
+def cluster(ray_cluster, tmp_path_factory):
+    bot = Assistant.connect(
+        ray_cluster,
+        corpus_dir=CORPUS,
+        index_dir=tmp_path_factory.mktemp("sharded"),
+        shards=SHARDS,
+    )
+    yield bot
+    bot.close()
+
+
+def test_the_shards_are_spread_over_both_nodes(cluster) -> None:
+    import ray
+
+    pool = cluster.stored.pool
+    assert len(pool.actors) == 4, "four of the five shards hold articles"
+    where = [
+        actor.__ray_call__.remote(lambda _: ray.get_runtime_context().get_node_id())
+        for actor in pool.actors
+    ]
+    assert len(set(ray.get(where))) == 2
+
+
+def test_every_own_question_gets_the_one_machine_answer(single, cluster, questions) -> None:
+    _compare(single, cluster, questions)
+
+
+def test_filters_give_the_one_machine_answer(single, cluster, questions) -> None:
+    outlets = sorted({article.outlet for article in single.articles if article.outlet})
+    for filters in ({"outlets": outlets[:1]}, {"outlets": outlets[1:3]}):
+        _compare(single, cluster, questions[::4], filters=filters)
+
+
+def test_a_killed_shard_is_restarted_and_the_question_retried(single, cluster, questions) -> None:
+    import ray
+
+    question = questions[0]
+    victim = cluster.stored.pool.actors[2]
+    killer = threading.Timer(0.01, lambda: ray.kill(victim, no_restart=False))
+    killer.start()
+    for _ in range(5):  # the kill lands during one of these
+        _same(single.ask(question.question), cluster.ask(question.question))
+    killer.join()
+    _compare(single, cluster, questions[:20])
+
+
+def test_a_shard_that_stays_down_fails_the_question_loudly(ray_cluster, tmp_path) -> None:
+    import ray
+
+    bot = Assistant.connect(ray_cluster, corpus_dir=CORPUS, index_dir=_copy_index(tmp_path))
+    try:
+        ray.kill(bot.stored.pool.actors[0], no_restart=True)
+        with pytest.raises(ClusterError, match="could not be searched.*no answer is given"):
+            bot.ask("How many soldiers did Azerbaijan lose?")
+    finally:
+        bot.close()
+
+
+def test_add_change_remove_embed_only_those_articles(ray_cluster, tmp_path, questions) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    sharded, plain = tmp_path / "sharded", tmp_path / "plain"
+    first = Assistant.connect(ray_cluster, corpus_dir=corpus, index_dir=sharded, shards=SHARDS)
+    first.close()
+    files = sorted(corpus.glob("*.md"))
+    added = corpus / "added.md"
+    added.write_text(
+        "# Mines remain after the war\n\nPeacekeepers cleared almost 1,500 hectares of mined "
+        "land near Stepanakert, the Russian defence ministry said on Tuesday.\n",
+        encoding="utf-8",
+    )
+    text = files[1].read_text(encoding="utf-8")
+    files[1].write_text(text.replace("the", "the", 1) + "\nA line added later.\n", "utf-8")
+    files[3].unlink()
+    bot = Assistant.connect(ray_cluster, corpus_dir=corpus, index_dir=sharded)
+    try:
+        update = bot.stored.manifest["update"]
+        assert (update["added"], update["changed"], update["removed"]) == (1, 1, 1)
+        assert update["embedded_articles"] == 2
+        assert update["reused_articles"] == len(files) - 2  # one changed, one removed
+        reference = Assistant.load(corpus_dir=corpus, index_dir=plain)
+        _compare(reference, bot, questions[::3])
+        answer = bot.ask("How many hectares of mined land were cleared?")
+        assert answer.found and answer.best.article_id == "added"
+    finally:
+        bot.close()
+
+
+def _copy_index(tmp_path: Path) -> Path:
+    return tmp_path / "sharded"
