@@ -79,6 +79,9 @@ class FetchLimits:
     max_feed_bytes: int = MAX_FEED_BYTES
 
 
+DEFAULT_LIMITS = FetchLimits()
+
+
 @dataclass(frozen=True, slots=True)
 class FetchedPage:
     """What a link gave.
@@ -101,7 +104,7 @@ class FetchedPage:
 
 
 def fetch(
-    url: str, *, limits: FetchLimits = FetchLimits(), allow_private: bool = False
+    url: str, *, limits: FetchLimits = DEFAULT_LIMITS, allow_private: bool = False
 ) -> FetchedPage:
     """GET a web page or a feed, following redirects by hand and checking every hop.
 
@@ -144,11 +147,12 @@ def fetch(
                 location = response.headers.get("location", "").strip()
             if not location:
                 raise FetchError(f"the server answered {response.status_code} with no Location")
+            target = current.join(location)
             if len(redirects) >= limits.max_redirects:
                 raise FetchError(
-                    f"more than {limits.max_redirects} redirects (the last to {location})"
+                    f"more than {limits.max_redirects} redirects (the next to {target})"
                 )
-            current = _parse(str(current.join(location)))
+            current = _parse(str(target))
             redirects.append(str(current))
             if time.monotonic() > deadline:
                 raise FetchError(f"the fetch took longer than {limits.total:g} s")
@@ -242,9 +246,11 @@ def address_refusal(address: IPAddress) -> str:
     """What makes an address unfit for fetching ("a loopback address"); '' when it is public."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
-    for kind in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
+    # Most specific first: Python counts link-local and unspecified addresses as private too.
+    for kind in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
         if getattr(address, f"is_{kind}"):
-            return f"a {kind.replace('_', '-')} address"
+            name = kind.replace("_", "-")
+            return f"{'an' if name[0] in 'aeiou' else 'a'} {name} address"
     if not address.is_global:
         return "not a public address"
     return ""
