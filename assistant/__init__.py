@@ -15,6 +15,7 @@ from .corpus import Article, load_corpus
 from .errors import (
     AssistantError,
     CorpusError,
+    FetchError,
     IndexMismatchError,
     IndexNotFoundError,
     ModelError,
@@ -33,6 +34,7 @@ __all__ = [
     "Assistant",
     "AssistantError",
     "CorpusError",
+    "FetchError",
     "Filters",
     "IndexMismatchError",
     "IndexNotFoundError",

@@ -30,6 +30,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._redirect(f"/redirect/{left - 1}" if left > 1 else "/page")
         elif path == "/page":
             self._send(200, "text/html; charset=utf-8", PAGE)
+        elif path == "/page-again":  # the same article, the page's bytes changed a little
+            self._send(200, "text/html", PAGE.replace(b"</body>", b"<!-- 09:15 --></body>"))
         elif path == "/canonical":
             self._send(200, "text/html", CANONICAL_PAGE)
         elif path == "/feed":
