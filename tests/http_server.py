@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import http.server
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -43,7 +44,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/gzip":
             self._send(200, "text/html", gzip.compress(PAGE), encoding="gzip")
         elif path == "/gzip-bomb":
-            self._send(200, "text/html", gzip.compress(b" " * 20_000_000), encoding="gzip")
+            self._send(200, "text/html", gzip.compress(b" " * 2_000_000), encoding="gzip")
         elif path == "/big":
             self._send(200, "text/html", b"<html>" + b"x" * 50_000)
         elif path == "/big-chunked":
@@ -106,6 +107,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    # A TLS handshake that fails (a test's wrong certificate) must not hang the others.
+    timeout = 5
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A client that stops reading (a body over its limit) is what some tests do.
@@ -113,13 +116,19 @@ class _Server(http.server.ThreadingHTTPServer):
 
 
 @contextlib.contextmanager
-def serving() -> Iterator[str]:
-    """Serve the routes on 127.0.0.1; yields the base URL ("http://127.0.0.1:PORT")."""
+def serving(*, tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """Serve the routes on 127.0.0.1; yields the base URL ("http://127.0.0.1:PORT").
+
+    Args:
+        tls: a server context to serve HTTPS with instead ("https://127.0.0.1:PORT").
+    """
     server = _Server(("127.0.0.1", 0), _Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()

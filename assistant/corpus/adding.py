@@ -5,6 +5,8 @@ no file of the folder has. A file is refused before anything is copied when no
 source reads its suffix, its source cannot read it, its bytes are already in the
 corpus, or one of its articles has the id or the text of an article already there
 (the loader would then drop one of the two, and it might be the one indexed before).
+``add_bytes`` does the same for bytes fetched from a link (``links.py``), with the
+link's fetch record written beside the copy.
 """
 
 from __future__ import annotations

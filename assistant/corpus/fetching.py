@@ -104,7 +104,11 @@ class FetchedPage:
 
 
 def fetch(
-    url: str, *, limits: FetchLimits = DEFAULT_LIMITS, allow_private: bool = False
+    url: str,
+    *,
+    limits: FetchLimits = DEFAULT_LIMITS,
+    allow_private: bool = False,
+    verify: ssl.SSLContext | bool = True,
 ) -> FetchedPage:
     """GET a web page or a feed, following redirects by hand and checking every hop.
 
@@ -113,6 +117,8 @@ def fetch(
         limits: timeouts, redirect and size limits.
         allow_private: let links reach loopback and private addresses (tests
             serving pages from 127.0.0.1; an intranet the operator trusts).
+        verify: how TLS certificates are checked: the system's CAs by default,
+            or an ``ssl.SSLContext`` trusting others (an intranet's own CA).
 
     Raises:
         FetchError: a bad scheme or host, a refused address, a DNS, connection,
@@ -131,7 +137,7 @@ def fetch(
     # No connection is kept: one made for a host (its TLS name checked) must
     # not carry a request for another host that resolved to the same address.
     pool = httpx.Limits(max_keepalive_connections=0)
-    with httpx.Client(timeout=timeout, limits=pool, trust_env=False) as client:
+    with httpx.Client(timeout=timeout, limits=pool, trust_env=False, verify=verify) as client:
         while True:
             with _opened(client, current, allow_private, limits.timeout) as response:
                 if response.status_code not in _REDIRECTS:

@@ -5,7 +5,8 @@ YAML front-matter block, or a plain ``.txt``/``.md`` file without one, a saved w
 page (``html.py``), an archive of many articles (``archive.py``), or a news
 feed (``feed.py``). The article id
 is the file name without its extension (an archive's rows name their own). A file
-that cannot be read is skipped with a logged reason; it never stops the others.
+that cannot be read is skipped with a logged reason; it never stops the others. A
+file fetched from a link has its fetch record beside it (``records.py``), read with it.
 """
 
 from __future__ import annotations

@@ -6,10 +6,13 @@ host names are resolved by a stand-in, so no lookup or request leaves the machin
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -208,3 +211,58 @@ def test_only_http_and_https_links_are_fetched(url: str, message: str) -> None:
 
 def test_a_fetch_error_is_a_corpus_error() -> None:
     assert issubclass(FetchError, CorpusError)
+
+
+def _certificate(folder: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for ``name``, and its key, written as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / f"{name}.pem", folder / f"{name}.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@pytest.mark.parametrize(
+    ("served_as", "error"), [("news.example", ""), ("other.example", "Hostname mismatch")]
+)
+def test_https_goes_to_the_checked_address_and_checks_the_host_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served_as: str, error: str
+) -> None:
+    cert_file, key_file = _certificate(tmp_path, served_as)
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert_file, key_file)
+    trusted = ssl.create_default_context(cafile=str(cert_file))
+    monkeypatch.setattr(fetching, "resolve_host", lambda h, p: [ipaddress.ip_address("127.0.0.1")])
+    with serving(tls=server) as base:
+        url = f"https://news.example:{base.rsplit(':', 1)[1]}/host"
+        if not error:
+            page = fetch(url, allow_private=True, limits=FAST, verify=trusted)
+            assert page.body.startswith(b"<html><p>news.example:")
+            return
+        with pytest.raises(FetchError, match=f"the TLS connection to news.example.*{error}"):
+            fetch(url, allow_private=True, limits=FAST, verify=trusted)
