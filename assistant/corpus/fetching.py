@@ -5,10 +5,10 @@ Every hop (the link and each redirect, followed here by hand, at most
 ``https``; the host is resolved here and refused when any of its addresses is
 loopback, private, link-local, multicast, reserved, unspecified or otherwise not
 public (SSRF: a link must not reach this machine's or its network's services),
-unless the caller allows private addresses. The request then goes to the address
-that was checked (the host name stays in ``Host`` and in TLS's SNI and certificate
-check), so a second DNS answer cannot swap in another address between check and
-connection. No proxy from the environment is used.
+unless the caller allows private addresses (``addresses.py``). The request then
+goes to the address that was checked (the host name stays in ``Host`` and in TLS's
+SNI and certificate check), so a second DNS answer cannot swap in another address
+between check and connection. No proxy from the environment is used.
 
 The body is read as it streams and the read stops one byte past the limit; a
 compressed body (gzip, deflate) is decompressed here with the same bound, so a
@@ -22,9 +22,7 @@ one-line message.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import re
-import socket
 import ssl
 import time
 import zlib
@@ -34,10 +32,9 @@ from dataclasses import dataclass
 import httpx
 
 from ..errors import FetchError
+from .addresses import checked_addresses, is_literal
 from .feed import MAX_FEED_BYTES
 from .loading import MAX_ARTICLE_BYTES
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # What each content type is saved as; the suffix picks the source that reads it.
 PAGE_TYPES = {"text/html": ".html", "application/xhtml+xml": ".html"}
@@ -50,6 +47,7 @@ SNIFFED_TYPES = frozenset(
 _FEED_TAG = re.compile(rb"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _PAGE_TAG = re.compile(rb"<(!doctype\s+html|html)[\s>]", re.IGNORECASE)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_PORTS = {"http": 80, "https": 443}
 # zlib's header detection: gzip or zlib-wrapped deflate alike.
 _GZIP_OR_ZLIB = 32 + zlib.MAX_WBITS
 USER_AGENT = "news-assistant (python -m assistant add)"
@@ -187,7 +185,7 @@ def _opened(
     headers = {"Host": url.netloc.decode("ascii"), "User-Agent": USER_AGENT}
     headers["Accept-Encoding"] = "gzip, deflate"
     # A host name (not an address literal) stays the name TLS sends and checks.
-    named = not _is_literal(url.host)
+    named = not is_literal(url.host)
     extensions = {"sni_hostname": url.host} if named and url.scheme == "https" else {}
     for number, address in enumerate(addresses):
         pinned = url.copy_with(host=str(address))
@@ -206,68 +204,6 @@ def _opened(
         finally:
             response.close()
         return
-
-
-_PORTS = {"http": 80, "https": 443}
-
-
-def resolve_host(host: str, port: int) -> list[IPAddress]:
-    """Every address of a host name (or the address a literal names), in resolver order."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise FetchError(f"the host name {host!r} cannot be resolved ({reason})") from error
-    addresses: list[IPAddress] = []
-    for info in infos:
-        # A scope id ("fe80::1%eth0") is not part of the address.
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if address not in addresses:
-            addresses.append(address)
-    return addresses
-
-
-def checked_addresses(host: str, port: int, allow_private: bool) -> list[IPAddress]:
-    """The host's addresses, every one public unless ``allow_private``.
-
-    All must pass, not just the first: the connection may go to any of them.
-    """
-    addresses = resolve_host(host, port)
-    if not addresses:
-        raise FetchError(f"the host name {host!r} has no address")
-    if allow_private:
-        return addresses
-    for address in addresses:
-        refusal = address_refusal(address)
-        if refusal:
-            shown = host if str(address) == host else f"{host} ({address})"
-            raise FetchError(
-                f"{shown} is {refusal}: links to loopback, private and other non-public "
-                "addresses are refused (allow them with --allow-private-addresses)"
-            )
-    return addresses
-
-
-def address_refusal(address: IPAddress) -> str:
-    """What makes an address unfit for fetching ("a loopback address"); '' when it is public."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    # Most specific first: Python counts link-local and unspecified addresses as private too.
-    for kind in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
-        if getattr(address, f"is_{kind}"):
-            name = kind.replace("_", "-")
-            return f"{'an' if name[0] in 'aeiou' else 'a'} {name} address"
-    if not address.is_global:
-        return "not a public address"
-    return ""
-
-
-def _is_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _check_status(response: httpx.Response) -> None:

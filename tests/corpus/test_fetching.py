@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import fetching
-from assistant.corpus.fetching import FetchLimits, address_refusal, fetch
+from assistant.corpus import addresses
+from assistant.corpus.addresses import address_refusal
+from assistant.corpus.fetching import FetchLimits, fetch
 from assistant.errors import CorpusError, FetchError
 from tests.http_server import FEED, PAGE, serving
 
@@ -33,9 +34,9 @@ def base() -> Iterator[str]:
 @pytest.fixture
 def only_127_0_0_1_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let the guard take the test server's 127.0.0.1 for a public address, and only it."""
-    real = fetching.address_refusal
+    real = addresses.address_refusal
     server = ipaddress.ip_address("127.0.0.1")
-    monkeypatch.setattr(fetching, "address_refusal", lambda a: "" if a == server else real(a))
+    monkeypatch.setattr(addresses, "address_refusal", lambda a: "" if a == server else real(a))
 
 
 def test_a_page_is_fetched_as_sent(base: str) -> None:
@@ -89,8 +90,8 @@ def test_a_host_with_any_private_address_is_refused(
     base: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A name that resolves to a public and a private address could connect to either.
-    addresses = [ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("10.0.0.7")]
-    monkeypatch.setattr(fetching, "resolve_host", lambda host, port: addresses)
+    both = [ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("10.0.0.7")]
+    monkeypatch.setattr(addresses, "resolve_host", lambda host, port: both)
     port = base.rsplit(":", 1)[1]
     with pytest.raises(FetchError, match=r"news.example \(10.0.0.7\) is a private address"):
         fetch(f"http://news.example:{port}/page", limits=FAST)
@@ -105,7 +106,7 @@ def test_the_request_goes_to_the_checked_address_with_the_host_name_kept(
         asked.append(host)
         return [ipaddress.ip_address("127.0.0.1")]
 
-    monkeypatch.setattr(fetching, "resolve_host", resolve)
+    monkeypatch.setattr(addresses, "resolve_host", resolve)
     port = base.rsplit(":", 1)[1]
     page = fetch(f"http://news.example:{port}/host", allow_private=True, limits=FAST)
     assert page.body == f"<html><p>news.example:{port}</p>".encode()
@@ -257,7 +258,7 @@ def test_https_goes_to_the_checked_address_and_checks_the_host_name(
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(cert_file, key_file)
     trusted = ssl.create_default_context(cafile=str(cert_file))
-    monkeypatch.setattr(fetching, "resolve_host", lambda h, p: [ipaddress.ip_address("127.0.0.1")])
+    monkeypatch.setattr(addresses, "resolve_host", lambda h, p: [ipaddress.ip_address("127.0.0.1")])
     with serving(tls=server) as base:
         url = f"https://news.example:{base.rsplit(':', 1)[1]}/host"
         if not error:
