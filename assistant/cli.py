@@ -92,9 +92,21 @@ def _parser() -> argparse.ArgumentParser:
     build.set_defaults(run=_build)
 
     add = commands.add_parser(
-        "add", help="copy article files (or a folder's files) into the corpus and index them"
+        "add",
+        help="copy article files (or a folder's files) into the corpus, or fetch links into it, "
+        "and index them",
     )
-    add.add_argument("paths", nargs="+", metavar="PATH", help="a file, or a folder of files")
+    add.add_argument(
+        "paths", nargs="*", metavar="PATH|URL", help="a file, a folder of files, or an http(s) link"
+    )
+    add.add_argument(
+        "--urls", metavar="FILE", help="a file of links to fetch, one a line (# starts a comment)"
+    )
+    add.add_argument(
+        "--allow-private-addresses",
+        action="store_true",
+        help="let links reach loopback and private network addresses (refused by default)",
+    )
     add.set_defaults(run=_add)
 
     ask = commands.add_parser("ask", help="ask a question")
@@ -163,10 +175,13 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _add(args: argparse.Namespace, settings: Settings) -> int:
-    from .corpus.adding import add_files
+    from .corpus.links import add_sources, read_link_list
     from .pipeline import Assistant
 
-    results = add_files(args.paths, args.corpus)
+    given = [*args.paths, *(read_link_list(args.urls) if args.urls else [])]
+    if not given:
+        raise ValueError("give files, folders or links to add (or --urls FILE)")
+    results = add_sources(given, args.corpus, allow_private=args.allow_private_addresses)
     added = [result for result in results if result.status == "added"]
     passages: dict[str, int] = {}
     skipped: dict[str, str] = {}

@@ -4,6 +4,7 @@ One root, so that callers can catch the whole family in one place::
 
     AssistantError
     ├── CorpusError          # no usable article in the corpus folder
+    │   └── FetchError       # a link that cannot be fetched (refused, failed, too big...)
     ├── ModelError           # the embedding model cannot be loaded offline
     ├── IndexNotFoundError   # no built index where one was expected
     ├── IndexMismatchError   # index built from another corpus, model or settings
@@ -22,6 +23,10 @@ class AssistantError(Exception):
 
 class CorpusError(AssistantError):
     """The corpus folder is missing or holds no readable article."""
+
+
+class FetchError(CorpusError):
+    """A link cannot be fetched: a bad scheme, a refused address, a network or HTTP failure."""
 
 
 class ModelError(AssistantError):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from tests.http_server import PAGE, serving
 from tests.support import CORPUS, REPO
 
 
@@ -134,3 +135,47 @@ def test_add_copies_a_page_and_a_feed_and_they_are_answerable(tmp_path: Path) ->
     assert {path.name for path in CORPUS.iterdir()} <= indexed  # nothing indexed is lost
     assert {"news_page.html", "caucasus.rss"} <= indexed
     assert {entry["format"] for entry in report["files"]} == {"markdown", "html", "feed"}
+
+
+def test_add_fetches_links_and_their_pages_are_answerable(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    for path in CORPUS.iterdir():
+        (corpus / path.name).write_bytes(path.read_bytes())
+    page_file = REPO / "tests" / "data" / "pages" / "news_page.html"
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        folders = ["--corpus", str(corpus), "--index", str(index)]
+        command = [sys.executable, "-m", "assistant", *folders]
+        return subprocess.run(
+            [*command, *args], cwd=REPO, capture_output=True, text=True, timeout=300
+        )
+
+    with serving() as base:
+        refused = cli("add", f"{base}/page")
+        assert refused.returncode == 2
+        assert f"skipped  {base}/page: cannot fetch it: 127.0.0.1 is a loopback" in refused.stdout
+
+        links = tmp_path / "links.txt"
+        links.write_text(f"# the morning's links\n{base}/feed\n\n{base}/missing\n")
+        options = ("--allow-private-addresses", "--urls", str(links))
+        result = cli("add", *options, f"{base}/redirect/2", str(page_file))
+    assert result.returncode == 0, result.stderr
+    assert f"added  {base}/redirect/2 (html) as 127.0.0.1-page.html" in result.stdout
+    assert "Ararat Valley growers harvest a record apricot crop (Valley Courier" in result.stdout
+    assert "(html) as news_page.html" in result.stdout
+    assert f"added  {base}/feed (feed) as 127.0.0.1-feed.rss" in result.stdout
+    assert f"skipped  {base}/missing: cannot fetch it: the server answered 404" in result.stdout
+    assert (corpus / "127.0.0.1-page.html").read_bytes() == PAGE  # the bytes as served
+
+    answer = json.loads(cli("ask", "How many tonnes of apricots were picked?", "--json").stdout)
+    best = answer["passages"][0]
+    assert best["article_id"] == "127.0.0.1-page" and answer["found"] is True
+    assert best["url"] == f"{base}/page"  # the page states no canonical URL: where it was
+    assert "96,000 tonnes" in best["highlight"]
+
+    report = json.loads(cli("info", "--json").stdout)
+    files = {entry["file"]: entry for entry in report["files"]}
+    assert files["127.0.0.1-page.html"]["indexed"] and files["127.0.0.1-feed.rss"]["indexed"]
+    assert "127.0.0.1-page.html.fetched.json" not in files
+    assert report["index_status"] == "up to date"

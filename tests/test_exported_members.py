@@ -12,7 +12,7 @@ def test_public_names() -> None:
 
 
 def test_every_error_derives_from_assistant_error() -> None:
-    for name in ("CorpusError", "IndexMismatchError", "IndexNotFoundError", "ModelError",
-                 "QuestionError"):  # fmt: skip
+    for name in ("CorpusError", "FetchError", "IndexMismatchError", "IndexNotFoundError",
+                 "ModelError", "QuestionError"):  # fmt: skip
         assert issubclass(getattr(assistant, name), assistant.AssistantError)
     assert issubclass(assistant.QuestionError, ValueError)

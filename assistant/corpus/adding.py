@@ -5,6 +5,8 @@ no file of the folder has. A file is refused before anything is copied when no
 source reads its suffix, its source cannot read it, its bytes are already in the
 corpus, or one of its articles has the id or the text of an article already there
 (the loader would then drop one of the two, and it might be the one indexed before).
+``add_bytes`` does the same for bytes fetched from a link (``links.py``), with the
+link's fetch record written beside the copy.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ..errors import CorpusError
 from ..files import fsync_path, sha256_file
 from .article import Article
 from .loading import corpus_files, load_corpus, read_article_file
+from .records import parse_record, record_path, with_record
 from .sources import ARTICLE_SUFFIXES, source_for
 
 _UNSAFE_NAME = re.compile(r"[^\w.-]+")
@@ -57,35 +60,51 @@ def files_to_add(paths: list[str | Path]) -> list[Path]:
     return found
 
 
-def add_files(paths: list[str | Path], corpus_dir: str | Path) -> list[Addition]:
+def add_files(
+    paths: list[str | Path], corpus_dir: str | Path, *, known: Known | None = None
+) -> list[Addition]:
     """Copy every readable file of ``paths`` into the corpus folder.
+
+    Args:
+        known: what the folder holds, when the caller adds other things beside
+            (links); read from the folder when None.
 
     Raises:
         CorpusError: the corpus folder does not exist.
     """
     folder = Path(corpus_dir)
-    existing = load_corpus(folder)
-    by_id = {article.id: Path(article.path).name for article in existing.articles}
-    by_text = {article.text: Path(article.path).name for article in existing.articles}
-    by_digest = {
-        sha256_file(path): path.name
-        for path in corpus_files(folder)
-        if path.is_file() and not path.is_symlink()
-    }
-    results = []
-    for path in files_to_add(paths):
-        result = _add_one(path, folder, by_id, by_text, by_digest)
-        results.append(result)
-    return results
+    known = known or Known.of(folder)
+    return [_add_one(path, folder, known) for path in files_to_add(paths)]
 
 
-def _add_one(
-    path: Path,
-    folder: Path,
-    by_id: dict[str, str],
-    by_text: dict[str, str],
-    by_digest: dict[str, str],
-) -> Addition:
+@dataclass
+class Known:
+    """What the corpus folder holds, by article id, article text and file digest."""
+
+    by_id: dict[str, str]
+    by_text: dict[str, str]
+    by_digest: dict[str, str]
+
+    @classmethod
+    def of(cls, folder: Path) -> Known:
+        """What a corpus folder holds now.
+
+        Raises:
+            CorpusError: the folder does not exist.
+        """
+        existing = load_corpus(folder)
+        return cls(
+            {article.id: Path(article.path).name for article in existing.articles},
+            {article.text: Path(article.path).name for article in existing.articles},
+            {
+                sha256_file(path): path.name
+                for path in corpus_files(folder)
+                if path.is_file() and not path.is_symlink()
+            },
+        )
+
+
+def _add_one(path: Path, folder: Path, known: Known) -> Addition:
     source = None if path.is_dir() else source_for(path)
     if source is None:
         reason = (
@@ -95,38 +114,70 @@ def _add_one(
             f"(only {', '.join(ARTICLE_SUFFIXES)})"
         )
         return Addition(str(path), "skipped", reason=reason)
-    addition = Addition(str(path), "skipped", format=source.name)
     try:
         resolved = Path(os.path.realpath(path))
         raw = read_article_file(resolved, resolved.parent, limit=getattr(source, "max_bytes", None))
-        digest = _digest(raw)
-        if digest in by_digest:
-            addition.status, addition.reason = (
-                "present",
-                f"already in the corpus as {by_digest[digest]}",
-            )
-            return addition
-        name = unique_name(path, folder)
-        articles = source.read(Path(name).stem, raw, path=str(folder / name))
-        for article in articles:
-            if article.id in by_id:
-                raise CorpusError(
-                    f"its article id {article.id!r} is taken by {by_id[article.id]}: "
-                    "rename the file"
-                )
-            if article.text in by_text:
-                raise CorpusError(
-                    f"its article {article.title!r} is already in {by_text[article.text]}"
-                )
-        copy = write_new(folder / name, raw)
+    except CorpusError as error:
+        return Addition(str(path), "skipped", format=source.name, reason=str(error))
+    return add_bytes(str(path), raw, path, folder, known)
+
+
+def add_bytes(
+    given: str, raw: bytes, name: Path, folder: Path, known: Known, *, record: bytes = b""
+) -> Addition:
+    """Check that the source of ``name``'s suffix reads ``raw`` and write it into the corpus.
+
+    Args:
+        given: the file or link as given, for the result.
+        raw: the bytes to add.
+        name: the copy is named after it (made safe and unique in the folder).
+        known: what the folder holds; updated with what is added.
+        record: a fetch record to write beside the copy (``records.py``); none when empty.
+    """
+    source = source_for(name)
+    if source is None:  # pragma: no cover - callers pass a name a source reads
+        raise ValueError(f"no source reads {name.suffix!r} files")
+    addition = Addition(given, "skipped", format=source.name)
+    digest = _digest(raw)
+    if digest in known.by_digest:
+        addition.status = "present"
+        addition.reason = f"already in the corpus as {known.by_digest[digest]}"
+        return addition
+    try:
+        copy_name = unique_name(name, folder)
+        articles = source.read(Path(copy_name).stem, raw, path=str(folder / copy_name))
+        if record:
+            articles = with_record(articles, parse_record(record))
+        _check_new(articles, known)
+        copy = write_new(folder / copy_name, raw)
+        if record:
+            try:
+                write_new(record_path(copy), record)
+            except CorpusError:
+                copy.unlink(missing_ok=True)
+                raise
     except CorpusError as error:
         addition.reason = str(error)
         return addition
     for article in articles:
-        by_id[article.id] = by_text[article.text] = copy.name
-    by_digest[digest] = copy.name
+        known.by_id[article.id] = known.by_text[article.text] = copy.name
+    known.by_digest[digest] = copy.name
     addition.status, addition.copy, addition.articles = "added", str(copy), articles
     return addition
+
+
+def _check_new(articles: list[Article], known: Known) -> None:
+    """Refuse articles whose id or text the corpus already has."""
+    for article in articles:
+        if article.id in known.by_id:
+            raise CorpusError(
+                f"its article id {article.id!r} is taken by {known.by_id[article.id]}: "
+                "rename the file"
+            )
+        if article.text in known.by_text:
+            raise CorpusError(
+                f"its article {article.title!r} is already in {known.by_text[article.text]}"
+            )
 
 
 def unique_name(path: Path, folder: Path) -> str:

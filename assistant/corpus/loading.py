@@ -5,7 +5,8 @@ YAML front-matter block, or a plain ``.txt``/``.md`` file without one, a saved w
 page (``html.py``), an archive of many articles (``archive.py``), or a news
 feed (``feed.py``). The article id
 is the file name without its extension (an archive's rows name their own). A file
-that cannot be read is skipped with a logged reason; it never stops the others.
+that cannot be read is skipped with a logged reason; it never stops the others. A
+file fetched from a link has its fetch record beside it (``records.py``), read with it.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import stat
 from functools import lru_cache
 from importlib.metadata import version as _version
 from pathlib import Path
+from typing import Any
 
 from ..errors import CorpusError
 from .article import Article, Corpus, SkippedFile
 from .markdown import parse_article
+from .records import parse_record, record_path, recorded_file, with_record
 from .sources import ARTICLE_SUFFIXES, source_for
 
 __all__ = [
@@ -84,6 +87,9 @@ def load_corpus(corpus_dir: str | Path) -> Corpus:
     by_text: dict[str, Path] = {}
     for path in corpus_files(corpus_dir):
         source = None if path.is_dir() else source_for(path)
+        owner = recorded_file(path)
+        if owner is not None and source_for(owner) is not None and owner.is_file():
+            continue  # a fetch record, read with its file
         if source is None:
             reason = _not_an_article(path)
             logger.info("skipped %s: %s", path, reason)
@@ -96,6 +102,7 @@ def load_corpus(corpus_dir: str | Path) -> Corpus:
             found = source.read(path.stem, raw, path=str(path))
             # Not held while the next file is read: an archive may be 200 MB.
             del raw
+            found = _with_record(found, path, root, digest, skipped)
             found = _unique(found, path, by_id, by_text)
         except CorpusError as error:
             digest.update(f"{path.name}\0{error}\0".encode())
@@ -108,6 +115,28 @@ def load_corpus(corpus_dir: str | Path) -> Corpus:
     return Corpus(tuple(articles), tuple(skipped), digest.hexdigest())
 
 
+def _with_record(
+    found: list[Article], path: Path, root: Path, digest: Any, skipped: list[SkippedFile]
+) -> list[Article]:
+    """The articles with what the file's fetch record says (``records.py``), if it has one.
+
+    A record that cannot be read is skipped with its reason; the articles stay.
+    """
+    record = record_path(path)
+    if not record.exists() and not record.is_symlink():
+        return found
+    try:
+        raw = read_article_file(record, root)
+        digest.update(f"{record.name}\0{len(raw)}\0".encode())
+        digest.update(raw)
+        return with_record(found, parse_record(raw))
+    except CorpusError as error:
+        digest.update(f"{record.name}\0{error}\0".encode())
+        logger.warning("skipped %s: %s", record, error)
+        skipped.append(SkippedFile(str(record), str(error)))
+        return found
+
+
 @lru_cache(maxsize=1)
 def reader_fingerprint() -> str:
     """A fingerprint of the code that turns a file into an article.
@@ -118,7 +147,7 @@ def reader_fingerprint() -> str:
     """
     digest = hashlib.sha256()
     modules = ("archive.py", "article.py", "assembly.py", "cleaning.py", "decoding.py", "feed.py")
-    for module in (*modules, "html.py", "markdown.py", "sources.py"):
+    for module in (*modules, "html.py", "markdown.py", "records.py", "sources.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
     # Another trafilatura may find another main text in an unchanged page.
     digest.update(_version("trafilatura").encode())
@@ -223,4 +252,6 @@ def _not_an_article(path: Path) -> str:
     if path.is_dir():
         return "it is a folder: put each article directly in the corpus folder, one file each"
     suffixes = ", ".join(ARTICLE_SUFFIXES)
+    if recorded_file(path) is not None:
+        return f"a fetch record for {recorded_file(path).name}, which is not in the corpus folder"
     return f"not an article file (only {suffixes} files are read): rename it if it is one"

@@ -1,0 +1,135 @@
+"""A loopback HTTP server for fetching tests: saved pages, a feed, redirects and bad answers.
+
+``serving()`` starts it on 127.0.0.1 on a free port in a thread and stops it on exit;
+nothing it serves is fetched from anywhere else, and nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import http.server
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+PAGE = (DATA / "pages" / "orchard_no_canonical.html").read_bytes()
+CANONICAL_PAGE = (DATA / "pages" / "news_page.html").read_bytes()
+FEED = (DATA / "feeds" / "caucasus.rss").read_bytes()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """One route per case; ``/redirect/N`` redirects N more times, then to ``/page``."""
+
+    def do_GET(self) -> None:
+        path = self.path.split("?")[0]
+        if path.startswith("/redirect/"):
+            left = int(path.rsplit("/", 1)[1])
+            self._redirect(f"/redirect/{left - 1}" if left > 1 else "/page")
+        elif path == "/page":
+            self._send(200, "text/html; charset=utf-8", PAGE)
+        elif path == "/page-again":  # the same article, the page's bytes changed a little
+            self._send(200, "text/html", PAGE.replace(b"</body>", b"<!-- 09:15 --></body>"))
+        elif path == "/canonical":
+            self._send(200, "text/html", CANONICAL_PAGE)
+        elif path == "/feed":
+            self._send(200, "application/rss+xml", FEED)
+        elif path == "/feed-as-xml":
+            self._send(200, "text/xml", FEED)
+        elif path == "/untyped":
+            self._send(200, "", PAGE)
+        elif path == "/gzip":
+            self._send(200, "text/html", gzip.compress(PAGE), encoding="gzip")
+        elif path == "/gzip-bomb":
+            self._send(200, "text/html", gzip.compress(b" " * 2_000_000), encoding="gzip")
+        elif path == "/big":
+            self._send(200, "text/html", b"<html>" + b"x" * 50_000)
+        elif path == "/big-chunked":
+            self._stream_unsized(b"<html>" + b"x" * 50_000)
+        elif path == "/slow":
+            time.sleep(2)
+            self._send(200, "text/html", PAGE)
+        elif path == "/drip":
+            self._drip()
+        elif path == "/image":
+            self._send(200, "image/png", b"\x89PNG\r\n\x1a\n")
+        elif path == "/not-a-page":
+            self._send(200, "text/plain", b"just some words, no markup")
+        elif path == "/to-private":
+            self._redirect(f"http://127.0.0.2:{self.server.server_port}/page")
+        elif path == "/to-ftp":
+            self._redirect("ftp://127.0.0.1/page")
+        elif path == "/host":
+            self._send(200, "text/html", f"<html><p>{self.headers['Host']}</p>".encode())
+        else:
+            self._send(404, "text/html", b"<html><p>not here</p></html>")
+
+    def _send(self, status: int, content_type: str, body: bytes, *, encoding: str = "") -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _stream_unsized(self, body: bytes) -> None:
+        # HTTP/1.0 and no Content-Length: the body ends when the connection does.
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        for start in range(0, len(body), 4096):
+            self.wfile.write(body[start : start + 4096])
+
+    def _drip(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", "100")
+        self.end_headers()
+        for _ in range(100):
+            self.wfile.write(b"x")
+            self.wfile.flush()
+            time.sleep(0.05)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
+        pass
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    # A TLS handshake that fails (a test's wrong certificate) must not hang the others.
+    timeout = 5
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that stops reading (a body over its limit) is what some tests do.
+        pass
+
+
+@contextlib.contextmanager
+def serving(*, tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """Serve the routes on 127.0.0.1; yields the base URL ("http://127.0.0.1:PORT").
+
+    Args:
+        tls: a server context to serve HTTPS with instead ("https://127.0.0.1:PORT").
+    """
+    server = _Server(("127.0.0.1", 0), _Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
