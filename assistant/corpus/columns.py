@@ -64,12 +64,19 @@ def read_columns(path: Path) -> dict[str, str]:
     Raises:
         CorpusError: the file is too big, not a JSON object, or maps an unknown field.
     """
+    if path.is_symlink():
+        raise CorpusError(
+            f"its column mapping {path.name} is a link: put the mapping itself beside the archive"
+        )
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_COLUMNS_FILE_BYTES + 1)
     except FileNotFoundError:
         return {}
     except OSError as error:
-        raise CorpusError(f"its column mapping {path.name} cannot be read ({error})") from error
+        raise CorpusError(
+            f"its column mapping {path.name} cannot be read ({error.strerror or error})"
+        ) from error
     try:
         if len(raw) > MAX_COLUMNS_FILE_BYTES:
             raise ValueError(f"it is over {MAX_COLUMNS_FILE_BYTES:,} bytes")

@@ -31,6 +31,7 @@ from .article import Article
 from .assembly import collect, finish_article, require_text, summary
 from .dates import iso_date
 from .decoding import decode
+from .sniffing import refuse_binary
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ def read_feed(stem: str, raw: bytes, *, path: str = "") -> list[Article]:
     name = Path(path).name or stem
     if not raw.strip():
         raise CorpusError("the file is empty: save the feed again or remove the file")
+    refuse_binary(raw, what="a feed")
     if _ENTITY_DECLARATION.search(raw):
         # feedparser drops such declarations itself (checked in the tests), but
         # refusing them here does not depend on how a future version parses.

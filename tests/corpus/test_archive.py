@@ -116,7 +116,7 @@ def test_archives_may_exceed_the_one_article_limit_up_to_their_own(
     assert (tmp_path / "big.jsonl").stat().st_size > MAX_ARTICLE_BYTES
     monkeypatch.setattr(archive.ArchiveSource, "max_bytes", MAX_ARTICLE_BYTES * 2 // 3 + 1)
     (reason,) = [skip.reason for skip in load_corpus(tmp_path).skipped]
-    assert reason.startswith("the archive is too big")
+    assert reason.startswith("the file is too big for its format")
 
 
 def test_an_archive_loses_only_its_rows_that_clash_with_other_files(tmp_path: Path) -> None:
