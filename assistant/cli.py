@@ -34,11 +34,15 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from .corpus import progress
+
     try:
         settings = Settings(encoder=args.encoder)
         if args.model:
             settings = settings.replace(model=args.model)
-        return args.run(args, settings)
+        # Progress bars (on stderr, only when it is a terminal) unless --quiet.
+        with progress.shown(not args.quiet):
+            return args.run(args, settings)
     except AssistantError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -81,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
         help="sentence-transformers model folder or packaged name (default: all-MiniLM-L6-v2)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("-q", "--quiet", action="store_true", help="show no progress bars")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     build = commands.add_parser(
@@ -95,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
         "add", help="copy article files (or a folder's files) into the corpus and index them"
     )
     add.add_argument("paths", nargs="+", metavar="PATH", help="a file, or a folder of files")
+    add.add_argument(
+        "--columns",
+        metavar="FIELD=COLUMN,...",
+        help="archives' columns named otherwise, e.g. text=body,title=headline (kept beside "
+        "the copy as NAME.columns)",
+    )
     add.set_defaults(run=_add)
 
     ask = commands.add_parser("ask", help="ask a question")
@@ -151,7 +162,9 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
     from .pipeline import Assistant
     from .store.build import describe_update
 
-    bot = Assistant.build(args.corpus, args.index, settings=settings, progress=True, full=args.full)
+    bot = Assistant.build(
+        args.corpus, args.index, settings=settings, progress=not args.quiet, full=args.full
+    )
     info = bot.info()
     print(
         f"built {info['passages']} passages from {info['articles']} articles into {info['index']}"
@@ -164,14 +177,16 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
 
 def _add(args: argparse.Namespace, settings: Settings) -> int:
     from .corpus.adding import add_files
+    from .corpus.columns import parse_columns
     from .pipeline import Assistant
 
-    results = add_files(args.paths, args.corpus)
+    columns = parse_columns(args.columns) if args.columns else None
+    results = add_files(args.paths, args.corpus, columns=columns)
     added = [result for result in results if result.status == "added"]
     passages: dict[str, int] = {}
     skipped: dict[str, str] = {}
     if added:
-        bot = Assistant.build(args.corpus, args.index, settings=settings, progress=True)
+        bot = Assistant.build(args.corpus, args.index, settings=settings, progress=not args.quiet)
         for chunk in bot.stored.chunks:
             passages[chunk.article_id] = passages.get(chunk.article_id, 0) + 1
         skipped = {Path(s["path"]).name: s["reason"] for s in bot.info()["skipped_files"]}

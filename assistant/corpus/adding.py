@@ -5,6 +5,8 @@ no file of the folder has. A file is refused before anything is copied when no
 source reads its suffix, its source cannot read it, its bytes are already in the
 corpus, or one of its articles has the id or the text of an article already there
 (the loader would then drop one of the two, and it might be the one indexed before).
+An archive added with a column mapping gets its mapping file beside its copy
+(``columns.py``), so the loader reads it the same way on every build.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from ..errors import CorpusError
 from ..files import fsync_path, sha256_file
 from .article import Article
+from .columns import columns_file, columns_json
 from .loading import corpus_files, load_corpus, read_article_file
 from .sources import ARTICLE_SUFFIXES, source_for
 
@@ -57,8 +60,14 @@ def files_to_add(paths: list[str | Path]) -> list[Path]:
     return found
 
 
-def add_files(paths: list[str | Path], corpus_dir: str | Path) -> list[Addition]:
+def add_files(
+    paths: list[str | Path], corpus_dir: str | Path, *, columns: dict[str, str] | None = None
+) -> list[Addition]:
     """Copy every readable file of ``paths`` into the corpus folder.
+
+    Args:
+        columns: for the archives among them, the column of each field where it is
+            named otherwise ({"text": "body"}; ``columns.parse_columns``).
 
     Raises:
         CorpusError: the corpus folder does not exist.
@@ -74,7 +83,7 @@ def add_files(paths: list[str | Path], corpus_dir: str | Path) -> list[Addition]
     }
     results = []
     for path in files_to_add(paths):
-        result = _add_one(path, folder, by_id, by_text, by_digest)
+        result = _add_one(path, folder, by_id, by_text, by_digest, columns or {})
         results.append(result)
     return results
 
@@ -85,6 +94,7 @@ def _add_one(
     by_id: dict[str, str],
     by_text: dict[str, str],
     by_digest: dict[str, str],
+    columns: dict[str, str],
 ) -> Addition:
     source = None if path.is_dir() else source_for(path)
     if source is None:
@@ -107,7 +117,9 @@ def _add_one(
             )
             return addition
         name = unique_name(path, folder)
-        articles = source.read(Path(name).stem, raw, path=str(folder / name))
+        mapped = columns if columns and source.name == "archive" else None
+        options = {"columns": mapped} if mapped else {}
+        articles = source.read(Path(name).stem, raw, path=str(folder / name), **options)
         for article in articles:
             if article.id in by_id:
                 raise CorpusError(
@@ -119,6 +131,8 @@ def _add_one(
                     f"its article {article.title!r} is already in {by_text[article.text]}"
                 )
         copy = write_new(folder / name, raw)
+        if mapped:
+            _write_mapping(copy, mapped)
     except CorpusError as error:
         addition.reason = str(error)
         return addition
@@ -139,10 +153,28 @@ def unique_name(path: Path, folder: Path) -> str:
     stem = _UNSAFE_NAME.sub("-", path.stem).strip("-.") or "article"
     suffix = path.suffix.lower()
     name, number = f"{stem}{suffix}", 1
-    while (folder / name).exists() or (folder / name).is_symlink():
+    # A mapping file left without its archive must not be taken up by a new one.
+    while any(
+        candidate.exists() or candidate.is_symlink()
+        for candidate in (folder / name, columns_file(folder / name))
+    ):
         number += 1
         name = f"{stem}-{number}{suffix}"
     return name
+
+
+def _write_mapping(copy: Path, columns: dict[str, str]) -> None:
+    """Write an archive copy's column mapping; without it the copy is removed again.
+
+    Raises:
+        CorpusError: the mapping cannot be written.
+    """
+    try:
+        write_new(columns_file(copy), columns_json(columns))
+    except CorpusError:
+        # Read without its mapping, the archive would give other articles or none.
+        copy.unlink(missing_ok=True)
+        raise
 
 
 def write_new(target: Path, raw: bytes) -> Path:

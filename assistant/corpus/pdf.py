@@ -19,7 +19,9 @@ with that reason; so is a file named ``.pdf`` that is something else.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import re
 import unicodedata
 
@@ -92,30 +94,43 @@ def _read_layers(raw: bytes) -> tuple[list[str], dict[str, str]]:
     # Imported here: a corpus without PDFs should not pay for pypdf.
     import pypdf
 
+    with _quiet_pypdf():
+        try:
+            reader = pypdf.PdfReader(io.BytesIO(raw))
+            if reader.is_encrypted and not _opens_without_password(reader):
+                raise CorpusError(
+                    "the PDF is encrypted with a password: save an unprotected copy "
+                    "(print to PDF) and add that"
+                )
+            count = len(reader.pages)
+            if count > MAX_PAGES:
+                raise CorpusError(
+                    f"the PDF has {count:,} pages (at most {MAX_PAGES:,} are read): "
+                    "split it into one file per article"
+                )
+            pages = [_page_text(page) for page in reader.pages]
+            return pages, _metadata(reader.metadata)
+        except CorpusError:
+            raise
+        # pypdf raises many kinds of error on a damaged file (its own, and KeyError,
+        # ValueError, struct and zlib errors from deep inside); each means the same here.
+        except Exception as error:
+            raise CorpusError(
+                f"the PDF is damaged and cannot be read ({type(error).__name__}: {error}): "
+                "open it in a viewer and save it again"
+            ) from error
+
+
+@contextlib.contextmanager
+def _quiet_pypdf():
+    """pypdf's warnings about a damaged file off: the file's reason says it once, clearly."""
+    pypdf_logger = logging.getLogger("pypdf")
+    level = pypdf_logger.level
+    pypdf_logger.setLevel(logging.ERROR)
     try:
-        reader = pypdf.PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted and not _opens_without_password(reader):
-            raise CorpusError(
-                "the PDF is encrypted with a password: save an unprotected copy "
-                "(print to PDF) and add that"
-            )
-        count = len(reader.pages)
-        if count > MAX_PAGES:
-            raise CorpusError(
-                f"the PDF has {count:,} pages (at most {MAX_PAGES:,} are read): "
-                "split it into one file per article"
-            )
-        pages = [_page_text(page) for page in reader.pages]
-        return pages, _metadata(reader.metadata)
-    except CorpusError:
-        raise
-    # pypdf raises many kinds of error on a damaged file (its own, and KeyError,
-    # ValueError, struct and zlib errors from deep inside); each means the same here.
-    except Exception as error:
-        raise CorpusError(
-            f"the PDF is damaged and cannot be read ({type(error).__name__}: {error}): "
-            "open it in a viewer and save it again"
-        ) from error
+        yield
+    finally:
+        pypdf_logger.setLevel(level)
 
 
 def _opens_without_password(reader: object) -> bool:
