@@ -45,7 +45,10 @@ def pdf_bytes(
             pixels = bytes(range(48))
             image = add(
                 b"<< /Type /XObject /Subtype /Image /Width 4 /Height 4 /ColorSpace /DeviceRGB "
-                b"/BitsPerComponent 8 /Length %d >>\nstream\n" % len(pixels) + pixels + b"\nendstream"
+                b"/BitsPerComponent 8 /Length %d >>\nstream\n"
+                % len(pixels)
+                + pixels
+                + b"\nendstream"
             )
             content = b"q 400 0 0 600 100 100 cm /Im1 Do Q"
             resources = b"<< /XObject << /Im1 %d 0 R >> >>" % image
@@ -129,7 +132,12 @@ def docx_bytes(
     properties = document.core_properties
     properties.title, properties.author = title, author
     # python-docx's template states its own creation date and author; a test states its own.
-    properties.created = dt.datetime.fromisoformat(created) if created else None
+    if created:
+        properties.created = dt.datetime.fromisoformat(created)
+    else:
+        for child in list(properties._element):
+            if child.tag.rsplit("}", 1)[-1] in ("created", "modified"):
+                properties._element.remove(child)
     properties.last_modified_by = ""
     out = io.BytesIO()
     document.save(out)
