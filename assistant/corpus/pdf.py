@@ -81,7 +81,13 @@ def read_pdf(article_id: str, raw: bytes, *, path: str = "") -> Article:
         )
     require_text(body, MAX_TEXT_BYTES, missing="the PDF has no text")
     return finish_article(
-        article_id, body, info, path=path, empty="the PDF's text is only furniture once cleaned"
+        article_id,
+        body,
+        info,
+        path=path,
+        empty="the PDF's text is only furniture once cleaned",
+        # One paragraph is the article, not its headline: it names it and stays.
+        title_in_text="\n\n" not in body,
     )
 
 

@@ -34,21 +34,21 @@ _HTML_START = re.compile(
     rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>])", re.I | re.S
 )
 _XML_START = re.compile(rb"^\s*<\?xml\s")
-# What each kind is called in messages, and the suffix that would read it.
+# What each kind is called in messages, and how to fix a file of that kind.
 _NAMES = {
-    "pdf": ("a PDF document", ".pdf"),
+    "pdf": ("a PDF document", "rename it to .pdf"),
     "zip": ("a zip archive (a .docx is one; so are .xlsx, .pptx and .odt)", ""),
-    "ole": ("an Office 97-2003 file (.doc, .xls, .ppt): save it as .docx", ""),
+    "ole": ("an Office 97-2003 file (.doc, .xls, .ppt)", "save it as .docx"),
     "png": ("a PNG image", ""),
     "jpeg": ("a JPEG image", ""),
     "gif": ("a GIF image", ""),
-    "gzip": ("a gzip-compressed file: decompress it first", ""),
-    "bzip2": ("a bzip2-compressed file: decompress it first", ""),
-    "xz": ("an xz-compressed file: decompress it first", ""),
-    "7z": ("a 7-Zip archive: extract it first", ""),
-    "rar": ("a RAR archive: extract it first", ""),
-    "rtf": ("an RTF document: save it as .docx", ""),
-    "html": ("a web page (HTML)", ".html"),
+    "gzip": ("a gzip-compressed file", "decompress it first"),
+    "bzip2": ("a bzip2-compressed file", "decompress it first"),
+    "xz": ("an xz-compressed file", "decompress it first"),
+    "7z": ("a 7-Zip archive", "extract it first"),
+    "rar": ("a RAR archive", "extract it first"),
+    "rtf": ("an RTF document", "save it as .docx"),
+    "html": ("a web page (HTML)", "rename it to .html"),
     "xml": ("an XML file", ""),
     "text": ("plain text", ""),
     "binary": ("binary data", ""),
@@ -67,7 +67,7 @@ def content_kind(raw: bytes) -> str:
     for signature, kind in _SIGNATURES:
         if head.startswith(signature):
             return kind
-    if _PDF_HEADER.search(head[:1024]):
+    if head.startswith(b"%PDF") or _PDF_HEADER.search(head[:1024]):
         return "pdf"
     # A UTF-8 BOM before the markup is still markup.
     markup = head.removeprefix(b"\xef\xbb\xbf")
@@ -106,6 +106,5 @@ def refuse_binary(raw: bytes, *, what: str) -> None:
 
 
 def _mismatch(kind: str, what: str) -> str:
-    name, suffix = _NAMES[kind]
-    fix = f": rename it to {suffix}" if suffix else ""
-    return f"it is not {what} but {name}, whatever its name says{fix}"
+    name, fix = _NAMES[kind]
+    return f"it is not {what} but {name}, whatever its name says" + (f": {fix}" if fix else "")

@@ -80,6 +80,8 @@ def read_docx(article_id: str, raw: bytes, *, path: str = "") -> Article:
         metadata,
         path=path,
         empty="the Word document's text is only furniture once cleaned",
+        # One paragraph is the article, not its headline: it names it and stays.
+        title_in_text="\n\n" not in body,
     )
 
 
