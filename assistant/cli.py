@@ -34,11 +34,15 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from .corpus import progress
+
     try:
         settings = Settings(encoder=args.encoder)
         if args.model:
             settings = settings.replace(model=args.model)
-        return args.run(args, settings)
+        # Progress bars (on stderr, only when it is a terminal) unless --quiet.
+        with progress.shown(not args.quiet):
+            return args.run(args, settings)
     except AssistantError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -81,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
         help="sentence-transformers model folder or packaged name (default: all-MiniLM-L6-v2)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("-q", "--quiet", action="store_true", help="show no progress bars")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     build = commands.add_parser(
@@ -106,6 +111,12 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-private-addresses",
         action="store_true",
         help="let links reach loopback and private network addresses (refused by default)",
+    )
+    add.add_argument(
+        "--columns",
+        metavar="FIELD=COLUMN,...",
+        help="archives' columns named otherwise, e.g. text=body,title=headline (kept beside "
+        "the copy as NAME.columns)",
     )
     add.set_defaults(run=_add)
 
@@ -163,7 +174,9 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
     from .pipeline import Assistant
     from .store.build import describe_update
 
-    bot = Assistant.build(args.corpus, args.index, settings=settings, progress=True, full=args.full)
+    bot = Assistant.build(
+        args.corpus, args.index, settings=settings, progress=not args.quiet, full=args.full
+    )
     info = bot.info()
     print(
         f"built {info['passages']} passages from {info['articles']} articles into {info['index']}"
@@ -175,18 +188,22 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _add(args: argparse.Namespace, settings: Settings) -> int:
+    from .corpus.columns import parse_columns
     from .corpus.links import add_sources, read_link_list
     from .pipeline import Assistant
 
     given = [*args.paths, *(read_link_list(args.urls) if args.urls else [])]
     if not given:
         raise ValueError("give files, folders or links to add (or --urls FILE)")
-    results = add_sources(given, args.corpus, allow_private=args.allow_private_addresses)
+    columns = parse_columns(args.columns) if args.columns else None
+    results = add_sources(
+        given, args.corpus, allow_private=args.allow_private_addresses, columns=columns
+    )
     added = [result for result in results if result.status == "added"]
     passages: dict[str, int] = {}
     skipped: dict[str, str] = {}
     if added:
-        bot = Assistant.build(args.corpus, args.index, settings=settings, progress=True)
+        bot = Assistant.build(args.corpus, args.index, settings=settings, progress=not args.quiet)
         for chunk in bot.stored.chunks:
             passages[chunk.article_id] = passages.get(chunk.article_id, 0) + 1
         skipped = {Path(s["path"]).name: s["reason"] for s in bot.info()["skipped_files"]}

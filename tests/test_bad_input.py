@@ -19,6 +19,7 @@ from assistant import Assistant, CorpusError, QuestionError, Settings
 from assistant.corpus.loading import MAX_ARTICLE_BYTES, load_corpus, parse_article
 from assistant.store.build import build_index
 from assistant.store.storage import load_index
+from tests.documents import pdf_bytes, zip_bomb_bytes
 from tests.support import REPO
 
 # -- questions, through Assistant.ask on the real model and index -------------
@@ -129,7 +130,10 @@ CASES: dict[str, tuple[object, str]] = {
     "authors.md": (b"---\ntitle: T\nauthor: [A. One, B. Two]\n---\nTwo authors wrote it.", "Two"),
     "cp1252.txt": ("T\n\nCaf\u00e9 d\u00e9j\u00e0 vu".encode("cp1252"), "iconv -f cp1252"),
     "utf16-no-bom.txt": ("T\n\nNo mark.".encode("utf-16-le"), "without a byte-order mark"),
-    "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary"),
+    "binary.txt": (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00",
+        "not a Markdown or text file but a PNG image",
+    ),
     "control.txt": (b"Title\n\nText with an escape \x1b[31m in it.", "U+001B on line 3"),
     "empty.md": (b"", "empty"),
     "blank.txt": (b" \n\t\n", "empty"),
@@ -145,7 +149,14 @@ CASES: dict[str, tuple[object, str]] = {
     "link-broken.md": ("link:missing.md", "link to a missing file"),
     "folder.md": ("folder", "it is a folder"),
     "pipe.txt": ("fifo", "not a regular file"),
-    "notes.pdf": (b"%PDF-1.4", "not an article file"),
+    "notes.pdf": (b"%PDF-1.4", "the PDF is damaged"),
+    "scan.pdf": (pdf_bytes([[]], image_only=True), "no text layer"),
+    "page.pdf": (
+        b"<!DOCTYPE html><html><body>Saved page</body></html>",
+        "not a PDF but a web page",
+    ),
+    "bomb.docx": (zip_bomb_bytes(entry_bytes=20_000_000), "possible zip bomb"),
+    "notes.odt": (b"PK\x03\x04", "not an article file"),
     "subfolder": ("folder", "it is a folder"),
 }
 

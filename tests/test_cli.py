@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from tests.documents import docx_bytes, pdf_bytes
 from tests.http_server import PAGE, serving
 from tests.support import CORPUS, REPO
 
@@ -124,10 +125,10 @@ def test_add_copies_a_page_and_a_feed_and_they_are_answerable(tmp_path: Path) ->
     assert again.returncode == 0 and "already in the corpus as news_page.html" in again.stdout
     assert sorted(p.name for p in corpus.iterdir()).count("news_page.html") == 1
 
-    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
-    refused = cli("add", str(tmp_path / "notes.pdf"), str(feed.parent / "empty.rss"))
+    (tmp_path / "notes.odt").write_bytes(b"PK\x03\x04")
+    refused = cli("add", str(tmp_path / "notes.odt"), str(feed.parent / "empty.rss"))
     assert refused.returncode == 2
-    assert "no source reads '.pdf' files" in refused.stdout
+    assert "no source reads '.odt' files" in refused.stdout
     assert "the feed has no entries" in refused.stdout
 
     report = json.loads(cli("info", "--json").stdout)
@@ -179,3 +180,74 @@ def test_add_fetches_links_and_their_pages_are_answerable(tmp_path: Path) -> Non
     assert files["127.0.0.1-page.html"]["indexed"] and files["127.0.0.1-feed.rss"]["indexed"]
     assert "127.0.0.1-page.html.fetched.json" not in files
     assert report["index_status"] == "up to date"
+
+
+def test_add_a_folder_with_a_pdf_a_docx_and_a_mapped_archive_and_ask_each(tmp_path: Path) -> None:
+    corpus, index, given = tmp_path / "corpus", tmp_path / "index", tmp_path / "press office"
+    corpus.mkdir()
+    given.mkdir()
+    for path in CORPUS.iterdir():
+        (corpus / path.name).write_bytes(path.read_bytes())
+    (given / "Funicular Report.pdf").write_bytes(
+        pdf_bytes(
+            [
+                [
+                    "Tbilisi Funicular Sets a Record",
+                    "",
+                    "The funicular railway up Mtatsminda carried 1.4 million passengers in",
+                    "2019, its operator said, more than in any year since it reopened.",
+                ]
+            ],
+            info={"Author": "Mtatsminda Park", "CreationDate": "D:20200115090000+04'00'"},
+        )
+    )
+    (given / "hatchery.docx").write_bytes(
+        docx_bytes(
+            [
+                ("Title", "Sevan Trout Hatchery Releases Fry"),
+                ("Normal", "The hatchery at Lake Sevan released 40,000 trout fry this spring."),
+                ("Normal", "The fisheries agency wants to restore the lake's native stock."),
+            ],
+            author="Fisheries Agency",
+            created="2021-04-20T08:00:00",
+        )
+    )
+    (given / "wire.csv").write_text(
+        "headline,body,date\nOld Bridge Reopens,The Dry Bridge in Tbilisi reopened to "
+        'traffic on 5 March after eleven months of repairs.,"5 March 2021"\n',
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "assistant", "--corpus", str(corpus), "--index", str(index)]
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*command, *args], cwd=REPO, capture_output=True, text=True, timeout=300
+        )
+
+    result = cli("add", str(given), "--columns", "text=body,title=headline,published=date")
+    assert result.returncode == 0, result.stderr
+    assert "(pdf) as Funicular-Report.pdf" in result.stdout
+    assert "Tbilisi Funicular Sets a Record (2020-01-15): 1 passages" in result.stdout
+    assert "(docx) as hatchery.docx" in result.stdout
+    assert "Sevan Trout Hatchery Releases Fry (2021-04-20): 1 passages" in result.stdout
+    assert "Old Bridge Reopens (2021-03-05): 1 passages" in result.stdout
+    assert (corpus / "wire.csv.columns").is_file()
+
+    for question, article_id in [
+        ("How many passengers did the Tbilisi funicular carry in 2019?", "Funicular-Report"),
+        ("How many trout fry were released at Lake Sevan?", "hatchery"),
+        ("When did the Dry Bridge reopen to traffic?", "wire-1"),
+    ]:
+        answer = json.loads(cli("ask", question, "--json").stdout)
+        best = answer["passages"][0]
+        assert best["article_id"] == article_id, question
+        assert answer["found"] is True, (question, answer["confidence"])
+    assert best["published"] == "2021-03-05"
+
+    report = json.loads(cli("info", "--json").stdout)
+    by_file = {entry["file"]: entry for entry in report["files"]}
+    assert {path.name for path in CORPUS.iterdir()} <= set(by_file)  # nothing indexed is lost
+    assert all(entry["indexed"] for entry in by_file.values())
+    assert by_file["hatchery.docx"]["format"] == "docx"
+    assert by_file["Funicular-Report.pdf"]["published"] == "2020-01-15"
+    assert "wire.csv.columns" not in by_file  # part of wire.csv, not a file of its own

@@ -1,6 +1,7 @@
 """The package's rooms import only from rooms below their own.
 
-errors/config/answer/files -> corpus -> encoding -> store -> search -> pipeline
+errors/config/answer/files -> corpus -> encoding -> store -> search, cluster (side by
+side) -> pipeline
 -> evaluation, web (side by side, neither importing the other) -> cli -> __main__.
 """
 
@@ -22,6 +23,7 @@ RANKS = {
     "encoding": 2,
     "store": 3,
     "search": 4,
+    "cluster": 4,
     "pipeline": 5,
     "__init__": 6,
     "evaluation": 6,

@@ -6,7 +6,9 @@ source reads its suffix, its source cannot read it, its bytes are already in the
 corpus, or one of its articles has the id or the text of an article already there
 (the loader would then drop one of the two, and it might be the one indexed before).
 ``add_bytes`` does the same for bytes fetched from a link (``links.py``), with the
-link's fetch record written beside the copy.
+link's fetch record written beside the copy. An archive added with a column mapping
+gets its mapping file beside its copy (``columns.py``), so the loader reads it the
+same way on every build.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from ..errors import CorpusError
 from ..files import fsync_path, sha256_file
 from .article import Article
+from .columns import columns_file, columns_json
 from .loading import corpus_files, load_corpus, read_article_file
 from .records import parse_record, record_path, with_record
 from .sources import ARTICLE_SUFFIXES, source_for
@@ -61,20 +64,26 @@ def files_to_add(paths: list[str | Path]) -> list[Path]:
 
 
 def add_files(
-    paths: list[str | Path], corpus_dir: str | Path, *, known: Known | None = None
+    paths: list[str | Path],
+    corpus_dir: str | Path,
+    *,
+    known: Known | None = None,
+    columns: dict[str, str] | None = None,
 ) -> list[Addition]:
     """Copy every readable file of ``paths`` into the corpus folder.
 
     Args:
         known: what the folder holds, when the caller adds other things beside
             (links); read from the folder when None.
+        columns: for the archives among them, the column of each field where it is
+            named otherwise ({"text": "body"}; ``columns.parse_columns``).
 
     Raises:
         CorpusError: the corpus folder does not exist.
     """
     folder = Path(corpus_dir)
     known = known or Known.of(folder)
-    return [_add_one(path, folder, known) for path in files_to_add(paths)]
+    return [_add_one(path, folder, known, columns or {}) for path in files_to_add(paths)]
 
 
 @dataclass
@@ -104,7 +113,7 @@ class Known:
         )
 
 
-def _add_one(path: Path, folder: Path, known: Known) -> Addition:
+def _add_one(path: Path, folder: Path, known: Known, columns: dict[str, str]) -> Addition:
     source = None if path.is_dir() else source_for(path)
     if source is None:
         reason = (
@@ -119,11 +128,18 @@ def _add_one(path: Path, folder: Path, known: Known) -> Addition:
         raw = read_article_file(resolved, resolved.parent, limit=getattr(source, "max_bytes", None))
     except CorpusError as error:
         return Addition(str(path), "skipped", format=source.name, reason=str(error))
-    return add_bytes(str(path), raw, path, folder, known)
+    return add_bytes(str(path), raw, path, folder, known, columns=columns)
 
 
 def add_bytes(
-    given: str, raw: bytes, name: Path, folder: Path, known: Known, *, record: bytes = b""
+    given: str,
+    raw: bytes,
+    name: Path,
+    folder: Path,
+    known: Known,
+    *,
+    record: bytes = b"",
+    columns: dict[str, str] | None = None,
 ) -> Addition:
     """Check that the source of ``name``'s suffix reads ``raw`` and write it into the corpus.
 
@@ -133,6 +149,7 @@ def add_bytes(
         name: the copy is named after it (made safe and unique in the folder).
         known: what the folder holds; updated with what is added.
         record: a fetch record to write beside the copy (``records.py``); none when empty.
+        columns: an archive's column mapping, kept beside the copy (``columns.py``).
     """
     source = source_for(name)
     if source is None:  # pragma: no cover - callers pass a name a source reads
@@ -145,14 +162,19 @@ def add_bytes(
         return addition
     try:
         copy_name = unique_name(name, folder)
-        articles = source.read(Path(copy_name).stem, raw, path=str(folder / copy_name))
+        mapped = columns if columns and source.name == "archive" else None
+        options = {"columns": mapped} if mapped else {}
+        articles = source.read(Path(copy_name).stem, raw, path=str(folder / copy_name), **options)
         if record:
             articles = with_record(articles, parse_record(record))
         _check_new(articles, known)
         copy = write_new(folder / copy_name, raw)
-        if record:
+        # Without its record or mapping the copy would be read otherwise: remove it then.
+        for companion, data in ((record_path(copy), record), (columns_file(copy), mapped)):
+            if not data:
+                continue
             try:
-                write_new(record_path(copy), record)
+                write_new(companion, data if isinstance(data, bytes) else columns_json(data))
             except CorpusError:
                 copy.unlink(missing_ok=True)
                 raise
@@ -190,7 +212,11 @@ def unique_name(path: Path, folder: Path) -> str:
     stem = _UNSAFE_NAME.sub("-", path.stem).strip("-.") or "article"
     suffix = path.suffix.lower()
     name, number = f"{stem}{suffix}", 1
-    while (folder / name).exists() or (folder / name).is_symlink():
+    # A record or mapping file left without its file must not be taken up by a new one.
+    while any(
+        candidate.exists() or candidate.is_symlink()
+        for candidate in (folder / name, columns_file(folder / name), record_path(folder / name))
+    ):
         number += 1
         name = f"{stem}-{number}{suffix}"
     return name

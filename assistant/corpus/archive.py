@@ -11,6 +11,15 @@ text over the one-article limit, a date that is not ISO, or an id or text anothe
 row already has is skipped with a logged warning naming the file and the row, and
 the other rows are read. A file whose header has no ``text`` column (or whose rows
 hold no ``text`` key), or in which no row holds an article, is a CorpusError.
+
+Dates are read by ``dates.iso_date``: ISO, or a full date in words ("3 October 2020").
+
+Columns named otherwise (``body`` for ``text``, ``headline`` for ``title``) are mapped by
+a column-mapping file beside the archive: ``press.csv.columns`` holds a JSON object from
+field to column, ``{"text": "body", "title": "headline"}``, and is read with the archive
+every time, so the loader reads it the same way on every build. ``add --columns
+text=body,title=headline`` writes it. Rows are read one at a time from the file's bytes,
+with a progress bar where the command line shows one (``progress.py``).
 """
 
 from __future__ import annotations
@@ -26,8 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CorpusError
+from . import progress
 from .article import METADATA_FIELDS, Article
 from .assembly import collect, finish_article, require_text, summary
+from .columns import COLUMNS, columns_file, read_columns
+from .dates import iso_date
+from .sniffing import refuse_binary
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +50,13 @@ logger = logging.getLogger(__name__)
 MAX_ARCHIVE_BYTES = 200_000_000
 # One row is one article, held to the loader's limit for an article file.
 MAX_ROW_TEXT_BYTES = 1_000_000
-COLUMNS = ("text", "id", *METADATA_FIELDS)
+# A field other than the text is a line (a title, a URL); a longer one is a mistake
+# in the export, such as a text column put under another name.
+MAX_FIELD_CHARS = 10_000
+# A JSON line bigger than this is not parsed: even a 1 MB text written as \uXXXX
+# escapes fits in it.
+MAX_LINE_CHARS = 8_000_000
 _UNSAFE_ID = re.compile(r"[^\w.-]+")
-_ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})([T ][\d:.+\-Z]*)?$")
 
 
 class ArchiveSource:
@@ -49,11 +66,29 @@ class ArchiveSource:
     suffixes = (".jsonl", ".csv")
     max_bytes = MAX_ARCHIVE_BYTES
 
-    def read(self, article_id: str, raw: bytes, *, path: str = "") -> list[Article]:
-        return read_archive(article_id, raw, path=path, csv_format=path.lower().endswith(".csv"))
+    def read(
+        self, article_id: str, raw: bytes, *, path: str = "", columns: dict[str, str] | None = None
+    ) -> list[Article]:
+        """The archive's articles; ``columns`` maps fields to columns, else its mapping file."""
+        if columns is None:
+            columns = read_columns(columns_file(path)) if path else {}
+        return read_archive(
+            article_id,
+            raw,
+            path=path,
+            csv_format=path.lower().endswith(".csv"),
+            columns=columns,
+        )
 
 
-def read_archive(stem: str, raw: bytes, *, path: str = "", csv_format: bool) -> list[Article]:
+def read_archive(
+    stem: str,
+    raw: bytes,
+    *,
+    path: str = "",
+    csv_format: bool,
+    columns: dict[str, str] | None = None,
+) -> list[Article]:
     """The articles of an archive's rows; bad rows are skipped with a warning.
 
     Args:
@@ -62,6 +97,7 @@ def read_archive(stem: str, raw: bytes, *, path: str = "", csv_format: bool) -> 
         raw: the file's bytes, UTF-8 (a BOM is allowed).
         path: the file's path, for messages and the articles' ``path``.
         csv_format: a CSV file with a header row, else JSON Lines.
+        columns: field -> column name where they differ ({"text": "body"}).
 
     Raises:
         CorpusError: empty or not UTF-8, no ``text`` column, or no row holds an article.
@@ -69,21 +105,25 @@ def read_archive(stem: str, raw: bytes, *, path: str = "", csv_format: bool) -> 
     name = Path(path).name or stem
     if not raw.strip():
         raise CorpusError("the file is empty: add rows or remove the file")
+    refuse_binary(raw, what="a CSV file" if csv_format else "a JSON Lines file")
+    names = {field: (columns or {}).get(field, field).strip().casefold() for field in COLUMNS}
     # A text stream over the bytes, so rows are decoded one at a time and the
     # file is never held twice (as bytes and as one decoded string).
-    stream = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", errors="strict", newline="")
-    rows = _csv_rows(stream) if csv_format else _jsonl_rows(stream)
+    buffer = io.BytesIO(raw)
+    stream = io.TextIOWrapper(buffer, encoding="utf-8-sig", errors="strict", newline="")
+    rows = _csv_rows(stream, names) if csv_format else _jsonl_rows(stream, names)
     articles: list[Article] = []
     problems: list[str] = []
     try:
-        collect(
-            rows,
-            lambda number, row: _row_article(stem, number, row, path=path),
-            what="row",
-            name=name,
-            articles=articles,
-            problems=problems,
-        )
+        with progress.bar(len(raw), desc=name) as shown:
+            collect(
+                _reporting(rows, buffer, shown),
+                lambda number, row: _row_article(stem, number, row, names, path=path),
+                what="row",
+                name=name,
+                articles=articles,
+                problems=problems,
+            )
     except UnicodeDecodeError as error:
         raise CorpusError(
             f"the file is not valid UTF-8 (after row {len(articles) + len(problems)}); "
@@ -94,7 +134,32 @@ def read_archive(stem: str, raw: bytes, *, path: str = "", csv_format: bool) -> 
     return articles
 
 
-def _csv_rows(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any]]]:
+def _reporting(
+    rows: Iterator[tuple[int, dict[str, Any]]], buffer: io.BytesIO, shown: progress.Bar
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows, moving the bar to how far into the file's bytes they have been read."""
+    done = 0
+    for item in rows:
+        # The text stream reads ahead in blocks, so this is the block's end: near enough.
+        position = buffer.tell()
+        shown.update(position - done)
+        done = position
+        yield item
+
+
+def _missing_column(
+    field: str, names: dict[str, str], where: str, found: list[str], *, noun: str = "column"
+) -> str:
+    """Why a file without the column of ``field`` is refused, naming the columns it has."""
+    shown = ", ".join(repr(column) for column in found) or "none"
+    column = names[field]
+    mapped = f" (the column mapping's {field!r})" if column != field else ""
+    return f"{where} has no {column!r} {noun}{mapped} (its {noun}s: {shown})"
+
+
+def _csv_rows(
+    stream: io.TextIOWrapper, names: dict[str, str]
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """The data rows of a CSV file, numbered from 1, keyed by lower-case column names.
 
     Raises:
@@ -107,9 +172,8 @@ def _csv_rows(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         reader = csv.reader(stream)
         header = [column.strip().casefold() for column in next(reader, [])]
-        if "text" not in header:
-            shown = ", ".join(repr(column) for column in header) or "none"
-            raise CorpusError(f"the CSV header has no 'text' column (its columns: {shown})")
+        if names["text"] not in header:
+            raise CorpusError(_missing_column("text", names, "the CSV header", header))
         try:
             for number, values in enumerate(reader, start=1):
                 if not any(value.strip() for value in values):
@@ -122,7 +186,9 @@ def _csv_rows(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any]]]:
         csv.field_size_limit(previous)
 
 
-def _jsonl_rows(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any]]]:
+def _jsonl_rows(
+    stream: io.TextIOWrapper, names: dict[str, str]
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """The JSON objects of a JSON Lines file, numbered by line.
 
     A line that is not a JSON object is yielded as a row whose fault is named, so
@@ -135,6 +201,15 @@ def _jsonl_rows(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any]]
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
+        if len(line) > MAX_LINE_CHARS:
+            yield (
+                number,
+                {
+                    "": f"the row is too big ({len(line):,} characters; at most "
+                    f"{MAX_LINE_CHARS:,} are read)"
+                },
+            )
+            continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as error:
@@ -146,13 +221,15 @@ def _jsonl_rows(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any]]
         row = {str(key).strip().casefold(): value for key, value in row.items()}
         if not checked:
             checked = True
-            if "text" not in row:
-                shown = ", ".join(repr(key) for key in row) or "none"
-                raise CorpusError(f"the first JSON object has no 'text' key (its keys: {shown})")
+            if names["text"] not in row:
+                where = "the first JSON object"
+                raise CorpusError(_missing_column("text", names, where, list(row), noun="key"))
         yield number, row
 
 
-def _row_article(stem: str, number: int, row: dict[str, Any], *, path: str) -> Article:
+def _row_article(
+    stem: str, number: int, row: dict[str, Any], names: dict[str, str], *, path: str
+) -> Article:
     """One row as an Article.
 
     Raises:
@@ -161,17 +238,17 @@ def _row_article(stem: str, number: int, row: dict[str, Any], *, path: str) -> A
     """
     if "" in row and len(row) == 1:
         raise CorpusError(str(row[""]))
-    fields = {name: _field(name, row.get(name)) for name in COLUMNS}
+    fields = {name: _field(name, row.get(names[name])) for name in COLUMNS}
     body = fields["text"].replace("\r\n", "\n").replace("\r", "\n")
     require_text(body, MAX_ROW_TEXT_BYTES, missing="it has no text")
     metadata = {name: fields[name] for name in METADATA_FIELDS}
-    published = _ISO_DATE.match(metadata["published"])
-    if metadata["published"] and published is None:
+    published = iso_date(metadata["published"])
+    if metadata["published"] and not published:
         raise CorpusError(
-            f"its date {metadata['published']!r} is not an ISO date (YYYY-MM-DD): write it so, "
-            "or leave it empty"
+            f"its date {metadata['published']!r} is not an ISO date (YYYY-MM-DD) nor a full "
+            "date in words (3 October 2020): write it so, or leave it empty"
         )
-    metadata["published"] = published.group(1) if published else ""
+    metadata["published"] = published
     article_id = _UNSAFE_ID.sub("-", fields["id"]).strip("-.") or f"{stem}-{number}"
     return finish_article(
         article_id,
@@ -196,4 +273,11 @@ def _field(name: str, value: Any) -> str:
     # NFC as the decoder gives Markdown files: composed and decomposed accents
     # are then the same text for spans and duplicate checks.
     text = unicodedata.normalize("NFC", str(value))
-    return text if name == "text" else " ".join(text.split())
+    if name == "text":
+        return text
+    if len(text) > MAX_FIELD_CHARS:
+        raise CorpusError(
+            f"its {name!r} is {len(text):,} characters long (at most {MAX_FIELD_CHARS:,}): "
+            "is the text in the wrong column?"
+        )
+    return " ".join(text.split())

@@ -2,7 +2,8 @@
 
 An entry with text (its ``content``, else its ``summary``) becomes an article: its
 title, its link as the url, its author, the feed's title as the outlet, and its
-published date as an ISO date (UTC, from feedparser's parsed time); a feed that
+published date as an ISO date (UTC, from feedparser's parsed time; a date feedparser
+cannot read, such as "3 October 2020", is read by ``dates.iso_date``); a feed that
 states no published date for an entry leaves it empty (the ``updated`` date is when
 the entry last changed, not when it was published, so it is not used). HTML in an
 entry is reduced to plain text, one block (paragraph, heading, list item) per
@@ -28,7 +29,9 @@ from typing import Any
 from ..errors import CorpusError
 from .article import Article
 from .assembly import collect, finish_article, require_text, summary
+from .dates import iso_date
 from .decoding import decode
+from .sniffing import refuse_binary
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +81,7 @@ def read_feed(stem: str, raw: bytes, *, path: str = "") -> list[Article]:
     name = Path(path).name or stem
     if not raw.strip():
         raise CorpusError("the file is empty: save the feed again or remove the file")
+    refuse_binary(raw, what="a feed")
     if _ENTITY_DECLARATION.search(raw):
         # feedparser drops such declarations itself (checked in the tests), but
         # refusing them here does not depend on how a future version parses.
@@ -155,7 +159,7 @@ def _entry_article(article_id: str, entry: Any, *, outlet: str, path: str) -> Ar
     metadata = {
         "title": title,
         "outlet": outlet,
-        "published": _iso_date(entry.get("published_parsed")),
+        "published": _iso_date(entry.get("published_parsed")) or iso_date(entry.get("published")),
         "url": _plain(entry.get("link", "")),
         "author": _plain(entry.get("author", "")),
     }

@@ -19,6 +19,7 @@ from ..errors import CorpusError
 from .article import Article
 from .assembly import finish_article
 from .decoding import decode
+from .sniffing import refuse_binary
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -40,6 +41,7 @@ class HtmlSource:
     suffixes = (".html", ".htm")
 
     def read(self, article_id: str, raw: bytes, *, path: str = "") -> list[Article]:
+        refuse_binary(raw, what="a web page")
         return [parse_page(article_id, raw, path=path)]
 
 

@@ -53,6 +53,7 @@ def add_sources(
     *,
     allow_private: bool = False,
     limits: FetchLimits = DEFAULT_LIMITS,
+    columns: dict[str, str] | None = None,
 ) -> list[Addition]:
     """Add files, folders and links to the corpus folder, in the order given.
 
@@ -61,6 +62,7 @@ def add_sources(
         corpus_dir: the corpus folder.
         allow_private: let links reach loopback and private addresses.
         limits: the fetcher's timeouts and limits.
+        columns: the column mapping of the archive files given (``adding.add_files``).
 
     Returns:
         One Addition per file and per link; a link that cannot be fetched is
@@ -73,7 +75,7 @@ def add_sources(
         >>> add_sources(["https://news.example/a.html", "saved/"], "corpus")  # doctest: +SKIP
     """
     if not any(is_link(item) for item in given):
-        return add_files(given, corpus_dir)
+        return add_files(given, corpus_dir, columns=columns)
     folder = Path(corpus_dir)
     known = Known.of(folder)
     results = []
@@ -81,7 +83,7 @@ def add_sources(
         if is_link(item):
             results.append(add_link(str(item), folder, known, allow_private, limits))
         else:
-            results.extend(add_files([item], folder, known=known))
+            results.extend(add_files([item], folder, known=known, columns=columns))
     return results
 
 

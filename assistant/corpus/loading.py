@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import CorpusError
 from .article import Article, Corpus, SkippedFile
+from .columns import COLUMNS_SUFFIX, MAX_COLUMNS_FILE_BYTES
 from .markdown import parse_article
 from .records import parse_record, record_path, recorded_file, with_record
 from .sources import ARTICLE_SUFFIXES, source_for
@@ -86,6 +87,11 @@ def load_corpus(corpus_dir: str | Path) -> Corpus:
     by_id: dict[str, Path] = {}
     by_text: dict[str, Path] = {}
     for path in corpus_files(corpus_dir):
+        if path.suffix == COLUMNS_SUFFIX and _is_archive(path.with_suffix("")):
+            # Read by the archive's source (which refuses a bad one); its bytes change
+            # the articles as the archive's do.
+            digest.update(f"{path.name}\0".encode() + _mapping_bytes(path))
+            continue
         source = None if path.is_dir() else source_for(path)
         owner = recorded_file(path)
         if owner is not None and source_for(owner) is not None and owner.is_file():
@@ -147,12 +153,16 @@ def reader_fingerprint() -> str:
     """
     digest = hashlib.sha256()
     modules = ("archive.py", "article.py", "assembly.py", "cleaning.py", "decoding.py", "feed.py")
+    modules += ("columns.py", "dates.py", "pdf.py", "sniffing.py", "word.py")
     for module in (*modules, "html.py", "markdown.py", "records.py", "sources.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
     # Another trafilatura may find another main text in an unchanged page.
     digest.update(_version("trafilatura").encode())
     # And another feedparser another entry text in an unchanged feed.
     digest.update(_version("feedparser").encode())
+    # Likewise a PDF's text, a Word document's, and a date in words.
+    for package in ("pypdf", "python-docx", "dateparser"):
+        digest.update(_version(package).encode())
     return digest.hexdigest()[:16]
 
 
@@ -238,7 +248,7 @@ def read_article_file(path: Path, root: Path, *, limit: int | None = None) -> by
         size = max(path.stat().st_size, len(raw))
         if limit != MAX_ARTICLE_BYTES:
             raise CorpusError(
-                f"the archive is too big ({size:,} bytes, the limit is {limit:,}): "
+                f"the file is too big for its format ({size:,} bytes, the limit is {limit:,}): "
                 "split it into several files"
             )
         raise CorpusError(
@@ -248,7 +258,29 @@ def read_article_file(path: Path, root: Path, *, limit: int | None = None) -> by
     return raw
 
 
+def _mapping_bytes(path: Path) -> bytes:
+    """A column-mapping file's first bytes (all of a valid one), for the fingerprint."""
+    if path.is_symlink() or not path.is_file():
+        return b"not a plain file"
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_COLUMNS_FILE_BYTES + 1)
+    except OSError as error:
+        return str(error).encode()
+
+
+def _is_archive(path: Path) -> bool:
+    """Whether a column-mapping file's archive is there: the file and a source for it."""
+    source = source_for(path)
+    return path.is_file() and source is not None and source.name == "archive"
+
+
 def _not_an_article(path: Path) -> str:
+    if path.suffix == COLUMNS_SUFFIX:
+        return (
+            f"it is the column mapping of {path.stem}, which is not in the corpus folder: "
+            "add the archive, or remove the mapping"
+        )
     if path.is_dir():
         return "it is a folder: put each article directly in the corpus folder, one file each"
     suffixes = ", ".join(ARTICLE_SUFFIXES)

@@ -16,6 +16,7 @@ from ..errors import CorpusError
 from .article import METADATA_FIELDS, Article
 from .assembly import finish_article
 from .decoding import decode
+from .sniffing import refuse_binary
 
 
 class MarkdownSource:
@@ -25,6 +26,7 @@ class MarkdownSource:
     suffixes = (".md", ".markdown", ".txt")
 
     def read(self, article_id: str, raw: bytes, *, path: str = "") -> list[Article]:
+        refuse_binary(raw, what="a Markdown or text file")
         return [parse_article(article_id, raw, path=path)]
 
 

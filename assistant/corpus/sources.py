@@ -15,6 +15,8 @@ from .article import Article
 from .feed import FeedSource
 from .html import HtmlSource
 from .markdown import MarkdownSource
+from .pdf import PdfSource
+from .word import DocxSource
 
 
 class ArticleSource(Protocol):
@@ -45,6 +47,8 @@ SOURCES: tuple[ArticleSource, ...] = (
     HtmlSource(),
     ArchiveSource(),
     FeedSource(),
+    PdfSource(),
+    DocxSource(),
 )
 ARTICLE_SUFFIXES = tuple(suffix for source in SOURCES for suffix in source.suffixes)
 

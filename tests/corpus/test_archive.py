@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
-from assistant.corpus import archive
+from assistant.corpus import archive, progress
 from assistant.corpus.archive import MAX_ROW_TEXT_BYTES, ArchiveSource, read_archive
+from assistant.corpus.columns import columns_file, columns_json, parse_columns
 from assistant.corpus.loading import MAX_ARTICLE_BYTES, load_corpus
 from assistant.errors import CorpusError
 
@@ -116,7 +118,7 @@ def test_archives_may_exceed_the_one_article_limit_up_to_their_own(
     assert (tmp_path / "big.jsonl").stat().st_size > MAX_ARTICLE_BYTES
     monkeypatch.setattr(archive.ArchiveSource, "max_bytes", MAX_ARTICLE_BYTES * 2 // 3 + 1)
     (reason,) = [skip.reason for skip in load_corpus(tmp_path).skipped]
-    assert reason.startswith("the archive is too big")
+    assert reason.startswith("the file is too big for its format")
 
 
 def test_an_archive_loses_only_its_rows_that_clash_with_other_files(tmp_path: Path) -> None:
@@ -135,3 +137,115 @@ def test_an_archive_loses_only_its_rows_that_clash_with_other_files(tmp_path: Pa
         ("tram-001", "Metro Daily"),
     ]
     assert [Path(skip.path).name for skip in corpus.skipped] == ["tram-001.md"]
+
+
+# -- column mappings, dates in words, huge rows, progress ---------------------
+
+EXPORT = (
+    "headline,body,pub_date,source\n"
+    "Bridge Closed for Repairs,The old bridge closes for six weeks of repairs from Monday.,"
+    '"3 October 2020",Town Gazette\n'
+    "Bus Fares Frozen,Bus fares stay the same next year; the council froze them.,"
+    "2020-10-05,Town Gazette\n"
+)
+
+
+def test_a_column_mapping_reads_columns_named_otherwise() -> None:
+    columns = parse_columns("text=body, title=headline,published=pub_date,outlet=source")
+    first, second = read_archive("export", EXPORT.encode(), csv_format=True, columns=columns)
+    assert (first.title, first.published, first.outlet) == (
+        "Bridge Closed for Repairs",
+        "2020-10-03",  # a date in words, as ISO
+        "Town Gazette",
+    )
+    assert second.text == "Bus fares stay the same next year; the council froze them."
+    with pytest.raises(CorpusError, match="no 'text' column \\(its columns: 'headline', 'body'"):
+        read_archive("export", EXPORT.encode(), csv_format=True)
+    with pytest.raises(CorpusError, match="no 'content' column \\(the column mapping's 'text'\\)"):
+        read_archive("export", EXPORT.encode(), csv_format=True, columns={"text": "content"})
+    jsonl = b'{"body": "A row of a JSON Lines export.", "headline": "Row"}\n'
+    (article,) = read_archive("e", jsonl, csv_format=False, columns=columns)
+    assert article.title == "Row"
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("text", "is not FIELD=COLUMN"),
+        ("body=text", "'body' is not an archive field; map one of text, id, title"),
+        ("text=", "is not FIELD=COLUMN"),
+    ],
+)
+def test_a_bad_column_mapping_is_a_value_error(spec: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_columns(spec)
+
+
+def test_the_loader_reads_an_archive_with_its_mapping_file_every_time(tmp_path: Path) -> None:
+    (tmp_path / "export.csv").write_text(EXPORT, encoding="utf-8")
+    (reason,) = [skip.reason for skip in load_corpus(tmp_path).skipped]
+    assert "no 'text' column" in reason
+    mapping = columns_file(tmp_path / "export.csv")
+    mapping.write_bytes(columns_json({"text": "body", "title": "headline"}))
+    corpus = load_corpus(tmp_path)
+    assert [article.title for article in corpus.articles] == [
+        "Bridge Closed for Repairs",
+        "Bus Fares Frozen",
+    ]
+    assert not corpus.skipped  # the mapping file is the archive's, not a skipped file
+    # A changed mapping changes the articles, so it must change the fingerprint.
+    before = corpus.fingerprint
+    mapping.write_bytes(columns_json({"text": "body", "title": "source"}))
+    changed = load_corpus(tmp_path)
+    assert changed.articles[0].title == "Town Gazette" and changed.fingerprint != before
+    mapping.write_text("[1, 2]", encoding="utf-8")
+    (reason,) = [skip.reason for skip in load_corpus(tmp_path).skipped]
+    assert reason.startswith("its column mapping export.csv.columns is not valid")
+    (tmp_path / "export.csv").unlink()
+    (reason,) = [skip.reason for skip in load_corpus(tmp_path).skipped]
+    assert reason.startswith("it is the column mapping of export.csv, which is not in the corpus")
+
+
+def test_a_huge_field_other_than_the_text_skips_its_row(caplog) -> None:
+    rows = [{"title": "x" * 20_000, "text": "A row."}, {"title": "Fine", "text": "Another row."}]
+    raw = "\n".join(json.dumps(row) for row in rows).encode()
+    with caplog.at_level(logging.WARNING):
+        (article,) = read_archive("h", raw, csv_format=False)
+    assert article.title == "Fine"
+    assert "row 1 skipped: its 'title' is 20,000 characters long" in caplog.text
+
+
+def test_a_huge_json_line_is_not_parsed(monkeypatch, caplog) -> None:
+    monkeypatch.setattr(archive, "MAX_LINE_CHARS", 1_000)
+    rows = [{"text": "word " * 500}, {"text": "A short row."}]
+    raw = "\n".join(json.dumps(row) for row in rows).encode()
+    with caplog.at_level(logging.WARNING):
+        (article,) = read_archive("h", raw, csv_format=False)
+    assert "row 1 skipped: the row is too big (2," in caplog.text
+
+
+def test_thousands_of_rows_stream_with_a_progress_bar(monkeypatch) -> None:
+    rows = [json.dumps({"text": f"Row {n} of the archive, about item {n}."}) for n in range(5000)]
+    raw = "\n".join(rows).encode()
+    updates: list[float] = []
+
+    class Recorder:
+        def __init__(self, **options) -> None:
+            assert options["total"] == len(raw) and options["file"] is sys.stderr
+            assert options["disable"] is None  # tqdm's: nothing drawn unless a terminal
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            return None
+
+        def update(self, n: float = 1) -> None:
+            updates.append(n)
+
+    monkeypatch.setattr("tqdm.tqdm", Recorder)
+    assert len(read_archive("big", raw, csv_format=False)) == 5000
+    assert updates == []  # off unless the command line asks for it
+    with progress.shown():
+        assert len(read_archive("big", raw, csv_format=False)) == 5000
+    assert 0 < sum(updates) <= len(raw) and len(updates) == 5000

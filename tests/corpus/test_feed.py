@@ -88,3 +88,17 @@ def test_the_loader_reads_feeds_and_lists_their_format(tmp_path: Path) -> None:
     (tmp_path / "glaciers.atom").write_bytes((FEEDS / "glaciers.atom").read_bytes())
     corpus = load_corpus(tmp_path)
     assert [article.id for article in corpus.articles] == ["glaciers-1", "glaciers-2"]
+
+
+def test_a_date_feedparser_cannot_read_is_read_in_words_or_left_empty() -> None:
+    items = "".join(
+        f"<item><title>Entry {n}</title><pubDate>{date}</pubDate>"
+        f"<description>Text of entry {n} about the harbour.</description></item>"
+        for n, date in enumerate(["3 октября 2020", "Oct 3, 2020", "October 2020"], start=1)
+    )
+    raw = f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+    assert [article.published for article in read_feed("f", raw)] == [
+        "2020-10-03",
+        "2020-10-03",
+        "",  # no day: never guessed
+    ]
