@@ -30,7 +30,8 @@ class Addition:
 
     Attributes:
         source: the file as given.
-        status: ``added``, ``present`` (its bytes are already in the corpus) or ``skipped``.
+        status: ``added``, ``present`` (its bytes are already in the corpus) or ``skipped``;
+            ``ready`` in a dry run, for a file that would be added.
         format: the name of the source that reads it; '' when none does.
         copy: the copy's path in the corpus folder; '' unless added.
         reason: why it was skipped, or which corpus file already holds it.
@@ -57,8 +58,13 @@ def files_to_add(paths: list[str | Path]) -> list[Path]:
     return found
 
 
-def add_files(paths: list[str | Path], corpus_dir: str | Path) -> list[Addition]:
+def add_files(
+    paths: list[str | Path], corpus_dir: str | Path, *, dry_run: bool = False
+) -> list[Addition]:
     """Copy every readable file of ``paths`` into the corpus folder.
+
+    With ``dry_run=True`` nothing is copied: each file that would be added is
+    ``ready``, with the articles it gives, and every check is made as for a copy.
 
     Raises:
         CorpusError: the corpus folder does not exist.
@@ -74,7 +80,7 @@ def add_files(paths: list[str | Path], corpus_dir: str | Path) -> list[Addition]
     }
     results = []
     for path in files_to_add(paths):
-        result = _add_one(path, folder, by_id, by_text, by_digest)
+        result = _add_one(path, folder, by_id, by_text, by_digest, dry_run=dry_run)
         results.append(result)
     return results
 
@@ -85,6 +91,8 @@ def _add_one(
     by_id: dict[str, str],
     by_text: dict[str, str],
     by_digest: dict[str, str],
+    *,
+    dry_run: bool = False,
 ) -> Addition:
     source = None if path.is_dir() else source_for(path)
     if source is None:
@@ -118,13 +126,16 @@ def _add_one(
                 raise CorpusError(
                     f"its article {article.title!r} is already in {by_text[article.text]}"
                 )
-        copy = write_new(folder / name, raw)
+        copy = folder / name if dry_run else write_new(folder / name, raw)
     except CorpusError as error:
         addition.reason = str(error)
         return addition
     for article in articles:
         by_id[article.id] = by_text[article.text] = copy.name
     by_digest[digest] = copy.name
+    if dry_run:
+        addition.status, addition.articles = "ready", articles
+        return addition
     addition.status, addition.copy, addition.articles = "added", str(copy), articles
     return addition
 
