@@ -45,6 +45,19 @@ _TEXT_BOMS = (
     (b"\xfe\xff", "utf-16-be"),
 )
 # Markup a web page holds near its top; an HTML file without any of these is not one.
+# The suffixes of text formats: a file with one of them must hold text.
+TEXT_SUFFIXES = (
+    ".md",
+    ".markdown",
+    ".txt",
+    ".html",
+    ".htm",
+    ".jsonl",
+    ".csv",
+    ".rss",
+    ".atom",
+    ".xml",
+)
 _HTML_MARK = re.compile(r"<\s*(!doctype\s+html|html|head|body|meta|title|article|p|div)\b", re.I)
 _FEED_MARK = re.compile(r"<\s*(rss|feed|rdf:rdf)\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -52,6 +65,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 def content_problem(suffix: str, head: bytes) -> str | None:
     """Why a file's first bytes do not fit its suffix; None when they do (or no rule applies).
+
+    A text suffix (``TEXT_SUFFIXES``) needs text, with markup for a page, a feed's
+    root element for a feed, a JSON object first in a JSONL archive; ``.pdf`` and
+    ``.docx`` need their own signatures; other suffixes are left to their source.
 
     Args:
         suffix: the file's suffix, with its dot (``".html"``).
@@ -66,6 +83,8 @@ def content_problem(suffix: str, head: bytes) -> str | None:
         return None if b"%PDF-" in head[:1024] else _not(suffix, _kind(head))
     if suffix == ".docx":
         return None if head.startswith(b"PK\x03\x04") else _not(suffix, _kind(head))
+    if suffix not in TEXT_SUFFIXES:
+        return None  # a format this check does not know: its source judges it
     kind = _binary_kind(head)
     if kind is not None:
         return _not(suffix, kind)
