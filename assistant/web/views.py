@@ -128,7 +128,7 @@ def format_additions(reports: Sequence[FileReport], message: str = "") -> str:
             meta = [
                 escape_text(article.outlet) or '<span class="qa-muted">outlet not stated</span>',
                 escape_text(article.published) or '<span class="qa-muted">no date</span>',
-                f"{article.passages} passages",
+                f"{article.passages} passage{'' if article.passages == 1 else 's'}",
             ]
             title = escape_text(article.title) or "(no title)"
             details.append(

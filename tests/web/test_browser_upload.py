@@ -6,6 +6,7 @@ the real corpus is untouched; the page is driven in headless Chromium.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from tests.support import CORPUS
 from tests.web.test_browser import TIMEOUT_MS, ask, browser  # noqa: F401 (a fixture)
 
 PAGE = Path(__file__).resolve().parents[1] / "data" / "uploads" / "glacier_lake.html"
+SCREENSHOT = os.environ.get("UPLOAD_SCREENSHOT")  # a path: save the panel there, to look at
 TITLE = "Glacier Lake Above Mestia Drained After Record Spring Melt"
 
 
@@ -65,20 +67,27 @@ def test_upload_a_page_then_ask_about_it(page: Any, app_folders: tuple) -> None:
     assert f"stored as {PAGE.name}" in added and "can be asked about now" in added
     assert (corpus / PAGE.name).read_bytes() == PAGE.read_bytes()
     # The Articles tab lists it; the outlet filter offers its outlet.
-    page.get_by_role("tab", name="Articles").click()
+    page.get_by_role("tab", name="Articles", exact=True).click()
     assert TITLE in page.locator("#qa-corpus").inner_text()
     assert "6 articles in the index" in page.locator("#qa-corpus-summary").inner_text()
 
-    page.get_by_role("tab", name="Chat").click()
+    page.get_by_role("tab", name="Chat", exact=True).click()
+    page.locator("#qa-outlets input").click()
+    page.get_by_role("option", name="Highland Courier").wait_for()
+    page.keyboard.press("Escape")
+    assert "Searching all 6 articles" in page.locator("#qa-status").inner_text()
     reply = ask(page, "How many residents of Mestia were evacuated?")
     assert "340 residents" in reply.locator(".qa-best").inner_text()
     card = reply.locator(".qa-card").first
     text = card.inner_text()
     assert "Highland Courier" in text and TITLE in text and "2021-05-17" in text
     assert "340 residents" in text
+    if SCREENSHOT:
+        page.get_by_role("tab", name="Add articles").click()
+        page.screenshot(path=SCREENSHOT, full_page=True)
 
 
 def test_a_new_page_lists_the_added_article(page: Any) -> None:
     # Runs after the upload above (same app): a page opened later sees it too.
-    page.get_by_role("tab", name="Articles").click()
+    page.get_by_role("tab", name="Articles", exact=True).click()
     assert TITLE in page.locator("#qa-corpus").inner_text()
