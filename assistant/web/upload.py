@@ -23,11 +23,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..corpus.adding import Addition, add_files, unique_name
-from ..corpus.article import Article
 from ..corpus.chunking import chunk_article
 from ..corpus.loading import load_corpus
 from ..corpus.sniffing import HEAD_BYTES, content_problem
@@ -39,6 +37,7 @@ from ..store.storage import load_index
 from .links import NO_FETCHER, LinkAdder, parse_links
 from .live import LiveAssistant
 from .policy import WRONG_TOKEN_DELAY, AddPolicy, UploadLimits
+from .reports import FileReport, Outcome, article_report
 
 logger = logging.getLogger(__name__)
 
@@ -47,46 +46,6 @@ Progress = Callable[[float, str], None]
 
 class UploadRefused(Exception):
     """A whole batch refused (too many files, a wrong token); the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleReport:
-    """One article a file gives: what the source read, and its passages."""
-
-    title: str
-    outlet: str
-    published: str
-    passages: int
-
-
-@dataclass(frozen=True, slots=True)
-class FileReport:
-    """What became of one uploaded file or link.
-
-    Attributes:
-        name: the name the browser sent (or the link), shown as text, never a path.
-        status: ``ready`` (checked, not yet added), ``added``, ``present`` or ``skipped``.
-        format: the source that reads it ('' when none does).
-        reason: why it was skipped, or which corpus file already holds it.
-        stored_as: its file name in the corpus, once added.
-        articles: the articles it gives, with their passage counts.
-    """
-
-    name: str
-    status: str
-    format: str = ""
-    reason: str = ""
-    stored_as: str = ""
-    articles: tuple[ArticleReport, ...] = ()
-
-
-@dataclass
-class Outcome:
-    """A batch's reports and one line on the whole of it."""
-
-    reports: list[FileReport] = field(default_factory=list)
-    message: str = ""
-    indexed: bool = False
 
 
 class Uploader:
@@ -245,7 +204,12 @@ class Uploader:
             refused += [Addition(url, "skipped", reason=NO_FETCHER) for url in urls]
         elif urls:
             progress(0.15, f"Fetching {len(urls)} links")
-            refused += self.add_links(urls, self.corpus_dir)
+            try:
+                refused += self.add_links(urls, self.corpus_dir)
+            except Exception as error:  # the fetcher's contract is to raise nothing
+                logger.exception("fetching %d links failed", len(urls))
+                reason = f"fetching failed ({type(error).__name__}); the details were logged"
+                refused += [Addition(url, "skipped", reason=reason) for url in urls]
         return refused
 
     def _index(
@@ -261,35 +225,21 @@ class Uploader:
             reports += [self._report(staged, a, {}) for a in additions]
             return Outcome(reports, "Nothing was added.")
         progress(0.3, f"Indexing {sum(len(a.articles) for a in added)} articles")
-        current = self.assistant.current
         try:
-            build_index(
-                load_corpus(self.corpus_dir),
-                self.index_dir,
-                current.settings,
-                self._indexing_embedder(current),
-                progress=True,
-            )
+            fresh = self._rebuild(progress)
         except Exception as error:
             logger.exception("updating the index with %d new files failed", len(added))
+            # Removed, so the corpus holds what the chat's index holds (a version
+            # built before loading failed is rebuilt at the next start).
             for addition in added:
                 Path(addition.copy).unlink(missing_ok=True)
-            reports += [self._report(staged, a, {}) for a in additions if a.status != "added"]
-            reports += [
-                FileReport(
-                    staged.get(Path(a.source), a.source),
+                addition.status, addition.copy, addition.reason = (
                     "skipped",
-                    a.format,
+                    "",
                     f"the index could not be updated ({type(error).__name__}); it was not added",
                 )
-                for a in added
-            ]
+            reports += [self._report(staged, a, {}) for a in additions]
             return Outcome(reports, "The index could not be updated; nothing was added.")
-        progress(0.9, "Loading the new index")
-        fresh = Assistant(
-            load_index(self.index_dir), current.embedder, current.settings, reader=current.reader
-        )
-        self.assistant.replace(fresh)
         counts: dict[str, int] = {}
         for chunk in fresh.stored.chunks:
             counts[chunk.article_id] = counts.get(chunk.article_id, 0) + 1
@@ -301,9 +251,22 @@ class Uploader:
             reports.append(self._report(staged, addition, counts))
         indexed = sum(report.status == "added" for report in reports)
         logger.info("added %d files from the web chat", indexed)
-        return Outcome(
-            reports, f"Added {indexed} of {len(reports)}; they can be asked about now.", True
+        message = f"Added {indexed} of {len(reports)}; they can be asked about now."
+        return Outcome(reports, message, True)
+
+    def _rebuild(self, progress: Progress) -> Assistant:
+        """Build the index of the corpus as it is now, load it, and put it in place."""
+        current = self.assistant.current
+        embedder = self._indexing_embedder(current)
+        build_index(
+            load_corpus(self.corpus_dir), self.index_dir, current.settings, embedder, progress=True
         )
+        progress(0.9, "Loading the new index")
+        fresh = Assistant(
+            load_index(self.index_dir), current.embedder, current.settings, reader=current.reader
+        )
+        self.assistant.replace(fresh)
+        return fresh
 
     def _indexing_embedder(self, current: Assistant) -> Embedder:
         """A model of the uploader's own: the questions' one is never held by a build."""
@@ -329,7 +292,7 @@ class Uploader:
             format=addition.format,
             reason=addition.reason,
             stored_as=Path(addition.copy).name if addition.copy else "",
-            articles=tuple(_article_report(a, counts) for a in addition.articles),
+            articles=tuple(article_report(a, counts) for a in addition.articles),
         )
 
 
@@ -339,9 +302,3 @@ def parse_links_or_refuse(text: str) -> tuple[list[str], list[Addition]]:
         return parse_links(text)
     except ValueError as error:
         raise UploadRefused(f"{error}.") from error
-
-
-def _article_report(article: Article, counts: dict[str, int]) -> ArticleReport:
-    return ArticleReport(
-        article.title, article.outlet, article.published, counts.get(article.id, 0)
-    )

@@ -13,7 +13,7 @@ from ..corpus.article import Article
 from .format import OPEN_ARTICLE, escape_attr, escape_text, link_html, marked, open_ref
 
 if TYPE_CHECKING:
-    from .upload import FileReport
+    from .reports import FileReport
 
 VIEWER_PLACEHOLDER = (
     '<div class="qa-viewer-empty"><p><strong>Article view</strong></p>'

@@ -355,7 +355,7 @@ def test_parse_links_limits_the_count() -> None:
 
 
 def test_the_report_escapes_what_the_upload_says() -> None:
-    from assistant.web.upload import ArticleReport, FileReport
+    from assistant.web.reports import ArticleReport, FileReport
 
     html = format_additions(
         [
@@ -419,3 +419,35 @@ def test_the_page_with_a_token_and_allow_fetch_shows_both_boxes(
 
 def test_policy_module_has_no_gradio() -> None:
     assert "gradio" not in policy_module.__dict__
+
+
+def test_a_fetcher_that_raises_skips_its_links(folders: tuple[Path, Path], bot: Assistant) -> None:
+    def add_links(urls: Sequence[str], corpus_dir: Path) -> list[Addition]:
+        raise RuntimeError("boom")
+
+    policy = AddPolicy.for_server("127.0.0.1", allow_fetch=True)
+    uploader = make_uploader(folders, bot, policy, add_links=add_links)
+    (report,) = uploader.add(None, "https://example.org/a").reports
+    assert report.status == "skipped" and "RuntimeError" in report.reason
+
+
+# -- app.py -----------------------------------------------------------------------
+
+
+def test_app_options_for_adding(monkeypatch: pytest.MonkeyPatch) -> None:
+    import app
+
+    monkeypatch.delenv("ASSISTANT_ADD_TOKEN", raising=False)
+    args = app.parse_args([])
+    assert (args.add_token, args.allow_fetch) == ("", False)
+    args = app.parse_args(["--add-token", "operator-token-1", "--allow-fetch"])
+    assert (args.add_token, args.allow_fetch) == ("operator-token-1", True)
+    monkeypatch.setenv("ASSISTANT_ADD_TOKEN", "from-the-environment")
+    assert app.parse_args([]).add_token == "from-the-environment"
+
+
+def test_app_refuses_a_short_token_before_loading(capsys: pytest.CaptureFixture[str]) -> None:
+    import app
+
+    assert app.main(["--host", "0.0.0.0", "--add-token", "short"]) == 1
+    assert "at least 12 characters" in capsys.readouterr().err
