@@ -58,7 +58,7 @@ def test_upload_a_page_then_ask_about_it(page: Any, app_folders: tuple) -> None:
     report.locator(".qa-add-ready").wait_for()
     checked = report.inner_text()
     assert TITLE in checked and "Highland Courier" in checked and "2021-05-17" in checked
-    assert "passages" in checked and not (corpus / PAGE.name).exists()
+    assert "1 passage" in checked and not (corpus / PAGE.name).exists()
 
     page.locator("#qa-add-button").click()
     report.locator(".qa-add-added").wait_for(timeout=120_000)
