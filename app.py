@@ -8,9 +8,12 @@ Usage::
     python app.py --mcp                # also an MCP server at /gradio_api/mcp/
     python app.py --feedback /tmp/feedback.jsonl
     python app.py --queue-size 8 --concurrency 2   # a smaller queue
+    python app.py --host 0.0.0.0 --add-token "$(openssl rand -hex 16)"   # adding needs the token
 
 It listens on loopback only unless --host says otherwise, and serves no file
-of the corpus, the index, the model or the feedback log.
+of the corpus, the index, the model or the feedback log. Its "Add articles"
+tab adds files to the corpus: on loopback freely, elsewhere only with the
+operator's --add-token (or $ASSISTANT_ADD_TOKEN).
 
 The index is built on first start (and rebuilt when the corpus changes).
 """
@@ -26,10 +29,12 @@ import sys
 from assistant import Assistant, AssistantError, Settings
 from assistant.cli import add_index_options
 from assistant.web.feedback import DEFAULT_FEEDBACK_FILE, FeedbackLog
+from assistant.web.policy import AddPolicy
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 PORT_VARIABLE = "GRADIO_SERVER_PORT"
+ADD_TOKEN_VARIABLE = "ASSISTANT_ADD_TOKEN"
 
 
 def port_number(value: str) -> int:
@@ -89,6 +94,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="requests answered at the same time (default: 4)",
     )
+    parser.add_argument(
+        "--add-token",
+        default=os.environ.get(ADD_TOKEN_VARIABLE, ""),
+        help="token the Add articles tab asks for; needed to add articles when --host is "
+        f"not loopback (default: ${ADD_TOKEN_VARIABLE})",
+    )
+    parser.add_argument(
+        "--allow-fetch",
+        action="store_true",
+        help="let the Add articles tab fetch pasted links (off by default)",
+    )
     args = parser.parse_args(argv)
     if args.port is None:
         from_env = os.environ.get(PORT_VARIABLE, "").strip()
@@ -109,15 +125,23 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
+        policy = AddPolicy.for_server(args.host, token=args.add_token, allow_fetch=args.allow_fetch)
         settings = Settings(encoder=args.encoder)
         assistant = Assistant.load(corpus_dir=args.corpus, index_dir=args.index, settings=settings)
     except (AssistantError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     # Imported here so that a bad corpus or index is reported before gradio loads.
+    from assistant.web.links import fetch_links
+    from assistant.web.live import LiveAssistant
     from assistant.web.page import build_demo, launch
+    from assistant.web.upload import Uploader
 
-    demo = build_demo(assistant, feedback=FeedbackLog(args.feedback))
+    # The links box is shown only with --allow-fetch (policy); then links go to the fetcher.
+    uploader = Uploader(
+        LiveAssistant(assistant), args.corpus, args.index, policy=policy, add_links=fetch_links
+    )
+    demo = build_demo(assistant, feedback=FeedbackLog(args.feedback), uploader=uploader)
     private = [args.corpus, args.index, assistant.embedder.path, args.feedback]
     queue = {"queue_size": args.queue_size, "concurrency": args.concurrency}
     queue = {name: value for name, value in queue.items() if value is not None}

@@ -69,8 +69,12 @@ def add_files(
     *,
     known: Known | None = None,
     columns: dict[str, str] | None = None,
+    dry_run: bool = False,
 ) -> list[Addition]:
     """Copy every readable file of ``paths`` into the corpus folder.
+
+    With ``dry_run=True`` nothing is copied: each file that would be added is
+    ``ready``, with the articles it gives, and every check is made as for a copy.
 
     Args:
         known: what the folder holds, when the caller adds other things beside
@@ -83,7 +87,10 @@ def add_files(
     """
     folder = Path(corpus_dir)
     known = known or Known.of(folder)
-    return [_add_one(path, folder, known, columns or {}) for path in files_to_add(paths)]
+    return [
+        _add_one(path, folder, known, columns or {}, dry_run=dry_run)
+        for path in files_to_add(paths)
+    ]
 
 
 @dataclass
@@ -113,7 +120,9 @@ class Known:
         )
 
 
-def _add_one(path: Path, folder: Path, known: Known, columns: dict[str, str]) -> Addition:
+def _add_one(
+    path: Path, folder: Path, known: Known, columns: dict[str, str], *, dry_run: bool = False
+) -> Addition:
     source = None if path.is_dir() else source_for(path)
     if source is None:
         reason = (
@@ -128,7 +137,7 @@ def _add_one(path: Path, folder: Path, known: Known, columns: dict[str, str]) ->
         raw = read_article_file(resolved, resolved.parent, limit=getattr(source, "max_bytes", None))
     except CorpusError as error:
         return Addition(str(path), "skipped", format=source.name, reason=str(error))
-    return add_bytes(str(path), raw, path, folder, known, columns=columns)
+    return add_bytes(str(path), raw, path, folder, known, columns=columns, dry_run=dry_run)
 
 
 def add_bytes(
@@ -140,6 +149,7 @@ def add_bytes(
     *,
     record: bytes = b"",
     columns: dict[str, str] | None = None,
+    dry_run: bool = False,
 ) -> Addition:
     """Check that the source of ``name``'s suffix reads ``raw`` and write it into the corpus.
 
@@ -150,6 +160,7 @@ def add_bytes(
         known: what the folder holds; updated with what is added.
         record: a fetch record to write beside the copy (``records.py``); none when empty.
         columns: an archive's column mapping, kept beside the copy (``columns.py``).
+        dry_run: check everything but write nothing; the result is ``ready``.
     """
     source = source_for(name)
     if source is None:  # pragma: no cover - callers pass a name a source reads
@@ -168,6 +179,13 @@ def add_bytes(
         if record:
             articles = with_record(articles, parse_record(record))
         _check_new(articles, known)
+        if dry_run:
+            # Known as if copied, so that a second file with the same article is refused.
+            for article in articles:
+                known.by_id[article.id] = known.by_text[article.text] = copy_name
+            known.by_digest[digest] = copy_name
+            addition.status, addition.articles = "ready", articles
+            return addition
         copy = write_new(folder / copy_name, raw)
         # Without its record or mapping the copy would be read otherwise: remove it then.
         for companion, data in ((record_path(copy), record), (columns_file(copy), mapped)):

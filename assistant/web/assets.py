@@ -171,4 +171,16 @@ CSS = """
 .qa-corpus-title { font-weight: 600; margin-right: auto; }
 .qa-corpus-meta { font-size: 0.88em; margin-top: 2px; }
 .qa-corpus a.qa-open { font-weight: 600; }
+.qa-add-report { display: flex; flex-direction: column; gap: 8px; }
+.qa-add-item { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 8px 12px; }
+.qa-add-status { font-weight: 600; font-size: 0.85em; padding: 1px 8px; border-radius: 10px;
+  border: 1px solid currentColor; }
+.qa-add-added, .qa-add-ready { color: #15803d; }
+.qa-add-present { color: var(--body-text-color); opacity: 0.75; }
+.qa-add-skipped { color: #b91c1c; }
+.qa-add-name { font-weight: 600; overflow-wrap: anywhere; }
+.qa-add-reason { font-size: 0.9em; margin-top: 2px; }
+.qa-add-article { margin-top: 6px; }
+.qa-add-summary { font-weight: 600; margin: 0; }
 """

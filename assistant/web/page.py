@@ -26,6 +26,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from ..config import DEFAULT_K
+from .add_panel import build_add_panel
 from .assets import BRIDGE_JS, CSS, SCROLL_TO_REPLY_JS
 from .chat import (
     answer_pending,
@@ -37,7 +38,10 @@ from .chat import (
 )
 from .feedback import FeedbackLog
 from .guard import LOOPBACK, RequestGuard
+from .live import live
 from .mcp_json import json_results_lifespan
+from .policy import MAX_FILE_BYTES
+from .upload import Uploader
 from .views import VIEWER_PLACEHOLDER, format_corpus
 
 if TYPE_CHECKING:
@@ -70,12 +74,19 @@ THEME = gr.themes.Default(
 )
 
 
-def build_demo(assistant: Assistant, *, feedback: FeedbackLog | None = None) -> gr.Blocks:
+def build_demo(
+    assistant: Assistant,
+    *,
+    feedback: FeedbackLog | None = None,
+    uploader: Uploader | None = None,
+) -> gr.Blocks:
     """Build the chat page and the ``/ask`` API around a loaded assistant.
 
     Args:
         assistant: the loaded assistant; the page only formats what it returns.
         feedback: where likes and dislikes go (default ``feedback/feedback.jsonl``).
+        uploader: adds articles from the "Add articles" tab (its assistant is then
+            the one the page asks); without one the tab says adding is off.
 
     Returns:
         The Gradio app, not yet launched (see ``launch``).
@@ -84,16 +95,9 @@ def build_demo(assistant: Assistant, *, feedback: FeedbackLog | None = None) -> 
         >>> demo = build_demo(Assistant.load(corpus_dir="corpus", index_dir="index"))
     """
     feedback = feedback or FeedbackLog()
-    outlets = sorted({article.outlet for article in assistant.articles if article.outlet})
-    counts: dict[str, int] = {}
-    for chunk in assistant.stored.chunks:
-        counts[chunk.article_id] = counts.get(chunk.article_id, 0) + 1
-    # Newest first, undated last.
-    articles = sorted(
-        sorted(assistant.articles, key=lambda article: article.title),
-        key=lambda article: article.published,
-        reverse=True,
-    )
+    # Questions go to whichever Assistant is current: adding articles replaces it.
+    assistant = uploader.assistant if uploader is not None else live(assistant)
+    outlets = outlet_names(assistant)
     private = {"api_visibility": "private"}
 
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True) as demo:
@@ -151,11 +155,27 @@ def build_demo(assistant: Assistant, *, feedback: FeedbackLog | None = None) -> 
                             EXAMPLES, textbox, label="Try", api_visibility="private"
                         )
                     with gr.Tab("Articles", id="articles"):
-                        gr.Markdown(
-                            f"{len(articles)} articles in the index. "
-                            "\u201cRead\u201d opens one in the article view."
+                        summary, listing = corpus_view(assistant)
+                        corpus_summary = gr.Markdown(summary, elem_id="qa-corpus-summary")
+                        corpus_list = gr.HTML(listing, elem_id="qa-corpus")
+                    filter_controls = [outlet_box, date_from, date_to]
+                    refreshed = [corpus_summary, corpus_list, outlet_box, status]
+
+                    def refresh(*controls: Any) -> tuple[Any, ...]:
+                        """The article list, the outlets and the filter line, as they are now."""
+                        return (
+                            *corpus_view(assistant),
+                            gr.Dropdown(choices=outlet_names(assistant)),
+                            filter_status(assistant, *controls),
                         )
-                        gr.HTML(format_corpus(articles, counts), elem_id="qa-corpus")
+
+                    with gr.Tab("Add articles", id="add"):
+                        build_add_panel(
+                            uploader,
+                            after_adding=refresh,
+                            after_inputs=filter_controls,
+                            after_outputs=refreshed,
+                        )
             with gr.Column(scale=5, min_width=360):
                 viewer = gr.HTML(
                     VIEWER_PLACEHOLDER,
@@ -223,7 +243,30 @@ def build_demo(assistant: Assistant, *, feedback: FeedbackLog | None = None) -> 
             return ask_json(assistant, question, history, k, filters)
 
         gr.api(ask, api_name="ask")
+        # A page opened after articles were added lists them too.
+        demo.load(refresh, filter_controls, refreshed, queue=False, **private)
     return demo
+
+
+def outlet_names(assistant: Assistant) -> list[str]:
+    """The outlets of the indexed articles, for the filter."""
+    return sorted({article.outlet for article in assistant.articles if article.outlet})
+
+
+def corpus_view(assistant: Assistant) -> tuple[str, str]:
+    """The Articles tab: a line on the index, and every article newest first (undated last)."""
+    counts: dict[str, int] = {}
+    for chunk in assistant.stored.chunks:
+        counts[chunk.article_id] = counts.get(chunk.article_id, 0) + 1
+    articles = sorted(
+        sorted(assistant.articles, key=lambda article: article.title),
+        key=lambda article: article.published,
+        reverse=True,
+    )
+    summary = (
+        f"{len(articles)} articles in the index. \u201cRead\u201d opens one in the article view."
+    )
+    return summary, format_corpus(articles, counts)
 
 
 def _date_box(label: str, elem_id: str) -> gr.DateTime:
@@ -247,6 +290,7 @@ def launch(
     private_paths: Sequence[str | Path] = (),
     queue_size: int = MAX_QUEUE,
     concurrency: int = DEFAULT_CONCURRENCY,
+    max_file_size: int = MAX_FILE_BYTES,
 ) -> None:
     """Start the queue and serve the app; prints the address to open, blocks until stopped.
 
@@ -261,6 +305,7 @@ def launch(
         private_paths: files and folders never to serve (corpus, index, model).
         queue_size: requests that may wait; one more gets "Queue is full" (HTTP 503).
         concurrency: requests answered at the same time.
+        max_file_size: the biggest file Gradio takes in an upload, in bytes.
     """
     if queue_size < 1 or concurrency < 1:
         raise ValueError(
@@ -285,6 +330,7 @@ def launch(
         enable_monitoring=False,
         strict_cors=True,
         max_threads=MAX_THREADS,
+        max_file_size=max_file_size,
         app_kwargs={"middleware": [guard], "lifespan": json_results_lifespan(demo)},
         # quiet: Gradio would print "To create a public link, set `share=True`", an
         # offer this app must not take; the address line below replaces its output.

@@ -7,9 +7,13 @@ escaped and only http(s) URLs become links.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..corpus.article import Article
 from .format import OPEN_ARTICLE, escape_attr, escape_text, link_html, marked, open_ref
+
+if TYPE_CHECKING:
+    from .reports import FileReport
 
 VIEWER_PLACEHOLDER = (
     '<div class="qa-viewer-empty"><p><strong>Article view</strong></p>'
@@ -85,3 +89,52 @@ def format_corpus(articles: Sequence[Article], passage_counts: dict[str, int]) -
             "</div>"
         )
     return f'<div class="qa-corpus">{"".join(items)}</div>'
+
+
+_DOT = " \u00b7 "
+_STATUS_LABELS = {
+    "ready": "ready to add",
+    "added": "added",
+    "present": "already there",
+    "skipped": "not added",
+}
+
+
+def format_additions(reports: Sequence[FileReport], message: str = "") -> str:
+    """One row per uploaded file or link: its status, then its articles or why it was skipped.
+
+    Every name, title and reason is escaped: they come from the upload.
+    """
+    rows = []
+    for report in reports:
+        label = _STATUS_LABELS.get(report.status, report.status)
+        kind = (
+            f' <span class="qa-muted">({escape_text(report.format)})</span>'
+            if report.format
+            else ""
+        )
+        status = f"qa-add-status qa-add-{escape_attr(report.status)}"
+        name = escape_text(report.name)
+        head = (
+            f'<div class="qa-add-head"><span class="{status}">{escape_text(label)}</span> '
+            f'<span class="qa-add-name">{name}</span>{kind}</div>'
+        )
+        details = []
+        if report.stored_as:
+            details.append(f'<div class="qa-muted">stored as {escape_text(report.stored_as)}</div>')
+        if report.reason:
+            details.append(f'<div class="qa-add-reason">{escape_text(report.reason)}</div>')
+        for article in report.articles:
+            meta = [
+                escape_text(article.outlet) or '<span class="qa-muted">outlet not stated</span>',
+                escape_text(article.published) or '<span class="qa-muted">no date</span>',
+                f"{article.passages} passage{'' if article.passages == 1 else 's'}",
+            ]
+            title = escape_text(article.title) or "(no title)"
+            details.append(
+                f'<div class="qa-add-article"><span class="qa-corpus-title">{title}</span>'
+                f'<div class="qa-corpus-meta">{_DOT.join(meta)}</div></div>'
+            )
+        rows.append(f'<div class="qa-add-item">{head}{"".join(details)}</div>')
+    summary = f'<p class="qa-add-summary">{escape_text(message)}</p>' if message else ""
+    return f'<div class="qa-add-report">{summary}{"".join(rows)}</div>'

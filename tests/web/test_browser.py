@@ -393,7 +393,7 @@ def test_article_markdown_shows_as_text(page: Any) -> None:
 
 
 def test_corpus_tab_lists_every_article(page: Any, bot: Assistant) -> None:
-    page.get_by_role("tab", name="Articles").click()
+    page.get_by_role("tab", name="Articles", exact=True).click()
     items = page.locator(".qa-corpus-item")
     items.first.wait_for()
     assert items.count() == len(bot.articles)

@@ -1,0 +1,124 @@
+"""The "Add articles" tab of the chat: pick files (or paste links), check them, add them.
+
+Uploading shows what each file gives before anything is copied (title, outlet,
+date, passages, or why it would be skipped); "Add to the index" copies and
+indexes them (``upload.Uploader``) and shows the same list as it now stands in
+the index. Every event is private: none is part of the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import gradio as gr
+
+from .links import MAX_LINKS, NO_FETCHER
+from .upload import Uploader
+from .views import format_additions
+
+PRIVATE = {"api_visibility": "private"}
+# Gradio's own name for the queue slot the add event takes: one batch at a time.
+ADD_CONCURRENCY_ID = "add-articles"
+
+
+def panel_intro(uploader: Uploader | None) -> str:
+    """What the panel takes and the rules it keeps, in Markdown; or why adding is off."""
+    if uploader is None:
+        return "Adding articles is off in this chat."
+    if not uploader.policy.enabled:
+        return uploader.policy.reason
+    limits = uploader.limits
+    suffixes = ", ".join(f"`{suffix}`" for suffix in uploader.suffixes)
+    text = (
+        f"Add news articles to the ones the chat answers from: {suffixes} files, at most "
+        f"{limits.files} at a time, {_megabytes(limits.file_bytes)} each and "
+        f"{_megabytes(limits.total_bytes)} in all. Each file is checked first: what the "
+        "assistant reads in it (title, outlet, date, passages), or why it would be "
+        "skipped. Nothing already indexed is replaced; the new articles can be asked "
+        "about as soon as they are added."
+    )
+    if uploader.policy.token:
+        text += " Adding needs the operator's add token."
+    return text
+
+
+def build_add_panel(
+    uploader: Uploader | None,
+    *,
+    after_adding: Callable[..., Any],
+    after_inputs: Sequence[gr.components.Component],
+    after_outputs: Sequence[gr.components.Component],
+) -> None:
+    """Lay out the panel in the current tab and wire its events.
+
+    Args:
+        uploader: does the work; None when the app was built without one.
+        after_adding: run once a batch is indexed (refreshes the article list,
+            the outlets, the filter line), with ``after_inputs`` and ``after_outputs``.
+    """
+    gr.Markdown(panel_intro(uploader), elem_id="qa-add-intro")
+    if uploader is None or not uploader.policy.enabled:
+        return
+    policy = uploader.policy
+    token: Any = (
+        gr.Textbox(
+            label="Add token",
+            type="password",
+            placeholder="the operator's token",
+            elem_id="qa-add-token",
+        )
+        if policy.token
+        else gr.State("")
+    )
+    files = gr.File(
+        label="Article files",
+        file_count="multiple",
+        file_types=uploader.suffixes,
+        type="filepath",
+        elem_id="qa-add-files",
+        height=180,
+    )
+    links: Any = gr.State("")
+    if policy.allow_links:
+        fetching = uploader.add_links is not None
+        links = gr.Textbox(
+            label=f"Links, one a line (at most {MAX_LINKS})",
+            lines=3,
+            placeholder="https://..." if fetching else NO_FETCHER,
+            interactive=fetching,
+            elem_id="qa-add-links",
+        )
+    button = gr.Button("Add to the index", variant="primary", elem_id="qa-add-button")
+    report = gr.HTML("", elem_id="qa-add-report")
+
+    def check(chosen: list[str] | None, key: str | None) -> str:
+        outcome = uploader.check(chosen, token=key)
+        return format_additions(outcome.reports, outcome.message)
+
+    def add(
+        chosen: list[str] | None,
+        pasted: str | None,
+        key: str | None,
+        progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008 (Gradio's way)
+    ) -> str:
+        outcome = uploader.add(
+            chosen, pasted, token=key, progress=lambda done, text: progress(done, desc=text)
+        )
+        return format_additions(outcome.reports, outcome.message)
+
+    files.upload(check, [files, token], report, **PRIVATE)
+    files.delete(check, [files, token], report, **PRIVATE)
+    files.clear(lambda: "", None, report, **PRIVATE)
+    button.click(
+        add,
+        [files, links, token],
+        report,
+        concurrency_limit=1,
+        concurrency_id=ADD_CONCURRENCY_ID,
+        **PRIVATE,
+    ).then(after_adding, list(after_inputs), list(after_outputs), **PRIVATE)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:g} MB"
