@@ -27,6 +27,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(PIP_INSTALL) -r requirements-dev.txt
 	@touch $@
 
+$(VENV)/.cluster: requirements-cluster.txt $(VENV)/.runtime
+	@echo "==> installing requirements-cluster.txt: Ray (about a minute)"
+	$(PIP_INSTALL) -r requirements-cluster.txt
+	@touch $@
+
 run: $(VENV)/.runtime ## install, then start the web chat on http://127.0.0.1:7860
 	$(PY) app.py
 
@@ -41,8 +46,9 @@ format: $(VENV)/.dev ## fix lint and format what can be fixed
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: check ## install, lint, then run the whole test suite
-	$(PY) -m pytest
+test: check $(VENV)/.cluster ## install, lint, then run the whole test suite (the Ray tests isolated on loopback)
+	$(PY) -m pytest --ignore=tests/cluster/ray
+	ASSISTANT_CLUSTER_TESTS=required $(PY) scripts/isolated.py $(PY) -m pytest -p no:cacheprovider tests/cluster/ray
 
 clean: ## remove the virtual environment and the built index (index/ holds no tracked file)
 	rm -rf $(VENV) index

@@ -84,6 +84,19 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("ASSISTANT_MODEL"),
         help="sentence-transformers model folder or packaged name (default: all-MiniLM-L6-v2)",
     )
+    parser.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        default=os.environ.get("ASSISTANT_CLUSTER"),
+        help="build and ask the sharded index in --index on this Ray cluster (host:port or "
+        "auto; or $ASSISTANT_CLUSTER); needs requirements-cluster.txt",
+    )
+    parser.add_argument(
+        "--shards",
+        type=int,
+        default=None,
+        help="with --cluster: how many shards a build spreads the articles over (default 4)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     parser.add_argument("-q", "--quiet", action="store_true", help="show no progress bars")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -174,9 +187,19 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
     from .pipeline import Assistant
     from .store.build import describe_update
 
-    bot = Assistant.build(
-        args.corpus, args.index, settings=settings, progress=not args.quiet, full=args.full
-    )
+    if args.cluster:
+        bot = Assistant.build_sharded(
+            args.cluster,
+            corpus_dir=args.corpus,
+            index_dir=args.index,
+            settings=settings,
+            shards=args.shards,
+            full=args.full,
+        )
+    else:
+        bot = Assistant.build(
+            args.corpus, args.index, settings=settings, progress=not args.quiet, full=args.full
+        )
     info = bot.info()
     print(
         f"built {info['passages']} passages from {info['articles']} articles into {info['index']}"
@@ -233,7 +256,18 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from .pipeline import Assistant
 
-    bot = Assistant.load(args.corpus, args.index, settings=settings, progress=sys.stderr.isatty())
+    if args.cluster:
+        bot = Assistant.connect(
+            args.cluster,
+            corpus_dir=args.corpus,
+            index_dir=args.index,
+            settings=settings,
+            shards=args.shards,
+        )
+    else:
+        bot = Assistant.load(
+            args.corpus, args.index, settings=settings, progress=sys.stderr.isatty()
+        )
     answer = bot.ask(args.question, k=args.k, history=args.history)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))

@@ -140,3 +140,19 @@ def test_add_change_remove_embed_only_those_articles(ray_cluster, tmp_path, ques
 
 def _copy_index(tmp_path: Path) -> Path:
     return tmp_path / "sharded"
+
+
+def test_the_cli_asks_the_cluster(ray_cluster, single, cluster) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.support import REPO
+
+    index = cluster.stored.folder.parent
+    question = "How many soldiers did Azerbaijan lose?"
+    command = [sys.executable, "-m", "assistant", "--cluster", ray_cluster]
+    command += ["--corpus", str(CORPUS), "--index", str(index), "ask", question, "--json"]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout) == json.loads(json.dumps(single.ask(question).to_dict()))
