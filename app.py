@@ -9,13 +9,16 @@ Usage::
     python app.py --feedback /tmp/feedback.jsonl
     python app.py --queue-size 8 --concurrency 2   # a smaller queue
     python app.py --host 0.0.0.0 --add-token "$(openssl rand -hex 16)"   # adding needs the token
+    python app.py --cluster auto --index index-sharded   # the sharded index on a Ray cluster
 
 It listens on loopback only unless --host says otherwise, and serves no file
 of the corpus, the index, the model or the feedback log. Its "Add articles"
 tab adds files to the corpus: on loopback freely, elsewhere only with the
 operator's --add-token (or $ASSISTANT_ADD_TOKEN).
 
-The index is built on first start (and rebuilt when the corpus changes).
+The index is built on first start (and rebuilt when the corpus changes);
+with --cluster it is a sharded index, built with Ray Data and served by Ray
+actors, and articles added in the chat update it on the cluster.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ import logging
 import os
 import sys
 
-from assistant import Assistant, AssistantError, Settings
-from assistant.cli import add_index_options
+from assistant import AssistantError, Settings
+from assistant.cli import add_index_options, open_assistant
 from assistant.web.feedback import DEFAULT_FEEDBACK_FILE, FeedbackLog
 from assistant.web.policy import AddPolicy
 
@@ -127,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         policy = AddPolicy.for_server(args.host, token=args.add_token, allow_fetch=args.allow_fetch)
         settings = Settings(encoder=args.encoder)
-        assistant = Assistant.load(corpus_dir=args.corpus, index_dir=args.index, settings=settings)
+        assistant = open_assistant(args, settings)
     except (AssistantError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -139,7 +142,12 @@ def main(argv: list[str] | None = None) -> int:
 
     # The links box is shown only with --allow-fetch (policy); then links go to the fetcher.
     uploader = Uploader(
-        LiveAssistant(assistant), args.corpus, args.index, policy=policy, add_links=fetch_links
+        LiveAssistant(assistant),
+        args.corpus,
+        args.index,
+        policy=policy,
+        add_links=fetch_links,
+        cluster=args.cluster,
     )
     demo = build_demo(assistant, feedback=FeedbackLog(args.feedback), uploader=uploader)
     private = [args.corpus, args.index, assistant.embedder.path, args.feedback]

@@ -54,7 +54,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def add_index_options(parser: argparse.ArgumentParser) -> None:
-    """--corpus, --index and --encoder, with their $ASSISTANT_* defaults: the CLI's and app.py's."""
+    """--corpus, --index, --encoder, --cluster, --shards and their $ASSISTANT_* defaults.
+
+    The CLI's and app.py's, so that both open the same index the same way
+    (``open_assistant``).
+    """
     parser.add_argument(
         "--corpus",
         default=os.environ.get("ASSISTANT_CORPUS", DEFAULT_CORPUS_DIR),
@@ -71,19 +75,6 @@ def add_index_options(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("ASSISTANT_ENCODER", DEFAULT_ENCODER),
         help="how the model runs (default: %(default)s, or $ASSISTANT_ENCODER)",
     )
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m assistant",
-        description="Answer questions about news articles with quoted passages and their sources.",
-    )
-    add_index_options(parser)
-    parser.add_argument(
-        "--model",
-        default=os.environ.get("ASSISTANT_MODEL"),
-        help="sentence-transformers model folder or packaged name (default: all-MiniLM-L6-v2)",
-    )
     parser.add_argument(
         "--cluster",
         metavar="ADDRESS",
@@ -96,6 +87,34 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="with --cluster: how many shards a build spreads the articles over (default 4)",
+    )
+
+
+def open_assistant(args: argparse.Namespace, settings: Settings, *, progress: bool = False):
+    """The assistant the options name: served by the --cluster, or loaded in this process."""
+    from .pipeline import Assistant
+
+    if args.cluster:
+        return Assistant.connect(
+            args.cluster,
+            corpus_dir=args.corpus,
+            index_dir=args.index,
+            settings=settings,
+            shards=args.shards,
+        )
+    return Assistant.load(args.corpus, args.index, settings=settings, progress=progress)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant",
+        description="Answer questions about news articles with quoted passages and their sources.",
+    )
+    add_index_options(parser)
+    parser.add_argument(
+        "--model",
+        default=os.environ.get("ASSISTANT_MODEL"),
+        help="sentence-transformers model folder or packaged name (default: all-MiniLM-L6-v2)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     parser.add_argument("-q", "--quiet", action="store_true", help="show no progress bars")
@@ -254,20 +273,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from .pipeline import Assistant
-
-    if args.cluster:
-        bot = Assistant.connect(
-            args.cluster,
-            corpus_dir=args.corpus,
-            index_dir=args.index,
-            settings=settings,
-            shards=args.shards,
-        )
-    else:
-        bot = Assistant.load(
-            args.corpus, args.index, settings=settings, progress=sys.stderr.isatty()
-        )
+    bot = open_assistant(args, settings, progress=sys.stderr.isatty())
     answer = bot.ask(args.question, k=args.k, history=args.history)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))

@@ -162,21 +162,7 @@ class Assistant:
             ClusterError: the cluster is unreachable, or a shard cannot be served.
             IndexNotFoundError: there is neither a sharded index nor a corpus.
         """
-        from .cluster import ray_shards
-        from .cluster.build import sharded_stale_reason
-
-        settings = settings or Settings()
-        embedder = Embedder(settings.model, encoder=settings.encoder)
-        ray_shards.connect_ray(address)
-        if Path(corpus_dir).is_dir():
-            corpus = load_corpus(corpus_dir)
-            if reason := sharded_stale_reason(index_dir, corpus, settings, embedder, shards):
-                logger.info("building the sharded index in %s: %s", index_dir, reason)
-                cls._build_on_cluster(corpus, index_dir, settings, embedder, shards)
-        index = ray_shards.connect(
-            index_dir, address, timeout=timeout or ray_shards.DEFAULT_TIMEOUT
-        )
-        return cls(index, embedder, settings)
+        return cls._on_cluster(address, corpus_dir, index_dir, settings, shards, timeout)
 
     @classmethod
     def build_sharded(
@@ -190,24 +176,42 @@ class Assistant:
         full: bool = False,
     ) -> Assistant:
         """Build (or update) the sharded index on the cluster, then serve it from there."""
+        build = "full" if full else "requested"
+        return cls._on_cluster(address, corpus_dir, index_dir, settings, shards, None, build)
+
+    @classmethod
+    def _on_cluster(
+        cls, address, corpus_dir, index_dir, settings, shards, timeout, build: str = ""
+    ) -> Assistant:
+        """``connect``'s work; ``build`` forces a build ("requested", or "full": embed all)."""
         from .cluster import ray_shards
+        from .cluster.build import build_sharded, live_shard_count, sharded_stale_reason
+        from .cluster.embedding import ray_encoder
+        from .cluster.sharding import DEFAULT_SHARDS
 
         settings = settings or Settings()
         embedder = Embedder(settings.model, encoder=settings.encoder)
         ray_shards.connect_ray(address)
-        corpus = load_corpus(corpus_dir)
-        cls._build_on_cluster(corpus, index_dir, settings, embedder, shards, full=full)
-        return cls(ray_shards.connect(index_dir, address), embedder, settings)
-
-    @staticmethod
-    def _build_on_cluster(corpus, index_dir, settings, embedder, shards, *, full=False) -> None:
-        from .cluster.build import build_sharded, live_shard_count
-        from .cluster.embedding import ray_encoder
-        from .cluster.sharding import DEFAULT_SHARDS
-
-        count = shards or live_shard_count(index_dir) or DEFAULT_SHARDS
-        encode = ray_encoder(embedder, settings)
-        build_sharded(corpus, index_dir, settings, embedder, shards=count, encode=encode, full=full)
+        if build or Path(corpus_dir).is_dir():
+            corpus = load_corpus(corpus_dir)
+            if reason := build or sharded_stale_reason(
+                index_dir, corpus, settings, embedder, shards
+            ):
+                logger.info("building the sharded index in %s: %s", index_dir, reason)
+                count = shards or live_shard_count(index_dir) or DEFAULT_SHARDS
+                build_sharded(
+                    corpus,
+                    index_dir,
+                    settings,
+                    embedder,
+                    shards=count,
+                    encode=ray_encoder(embedder, settings),
+                    full=build == "full",
+                )
+        index = ray_shards.connect(
+            index_dir, address, timeout=timeout or ray_shards.DEFAULT_TIMEOUT
+        )
+        return cls(index, embedder, settings)
 
     def close(self) -> None:
         """Let go of the shard actors of a cluster index (nothing to do on one machine)."""

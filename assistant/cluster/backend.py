@@ -24,6 +24,7 @@ from ..errors import IndexMismatchError
 from ..store.lexical import bm25_idf
 from ..store.storage import chunk_from_record
 from .catalog import Catalog
+from .sharding import corpus_rows
 
 
 class ShardPool(Protocol):
@@ -188,13 +189,7 @@ class ClusterIndex:
         for n, (shard_scores, shard_rows) in results.items():
             shard_scores = np.asarray(shard_scores)
             shard_rows = np.asarray(shard_rows, dtype=np.int64)
-            mask = np.array(
-                [
-                    keep(s, r)
-                    for s, r in zip(shard_scores.tolist(), shard_rows.tolist(), strict=True)
-                ],
-                dtype=bool,
-            )
+            mask = np.asarray(keep(shard_scores, shard_rows), dtype=bool)
             scores.append(shard_scores[mask].astype(np.float32))
             rows.append(self._rows_of[n][shard_rows[mask]])
         all_scores, all_rows = np.concatenate(scores), np.concatenate(rows)
@@ -206,24 +201,41 @@ def _assemble(
     catalog: Catalog, shards: list[dict[str, Any]]
 ) -> tuple[tuple[Article, ...], tuple[Chunk, ...], np.ndarray]:
     """Articles and passages in corpus order, and each row's (shard, shard row)."""
-    owner: dict[str, tuple[int, dict]] = {}
-    per_article: dict[str, list[tuple[int, dict]]] = {}
-    for n, shard in enumerate(shards):
+    owner: dict[str, dict] = {}
+    for shard in shards:
         for record in shard["articles"]:
-            owner[record["id"]] = (n, record)
-        for local, record in enumerate(shard["chunks"]):
-            per_article.setdefault(record["article_id"], []).append((local, record))
+            owner[record["id"]] = record
     if set(owner) != set(catalog.articles) or len(owner) != len(catalog.articles):
         raise IndexMismatchError(
             "the shards do not hold the articles the catalog lists: rebuild the sharded index"
         )
-    articles, chunks, where = [], [], []
-    for article_id in catalog.articles:
-        n, record = owner[article_id]
-        article = Article(**record)
-        articles.append(article)
-        texts = {article.id: article.text}
-        for local, chunk_record in per_article.get(article_id, []):
-            chunks.append(chunk_from_record(len(chunks), dict(chunk_record), texts))
-            where.append((n, local))
-    return tuple(articles), tuple(chunks), np.array(where, dtype=np.int64).reshape(-1, 2)
+    articles = tuple(Article(**owner[article_id]) for article_id in catalog.articles)
+    texts = {article.id: article.text for article in articles}
+    owners = [[record["article_id"] for record in shard["chunks"]] for shard in shards]
+    where = corpus_rows(catalog.articles, owners)
+    chunks = tuple(
+        chunk_from_record(row, dict(shards[n]["chunks"][local]), texts)
+        for row, (n, local) in enumerate(where.tolist())
+    )
+    return articles, chunks, where
+
+
+def open_local(index_dir: str | Path) -> ClusterIndex:
+    """The live sharded index, its shards served in this process (no Ray).
+
+    For tests and tools: the same merge as on a cluster, without the transport.
+
+    Raises:
+        IndexNotFoundError: there is no sharded index in ``index_dir``.
+        IndexMismatchError: the sharded index is damaged.
+    """
+    from ..errors import IndexNotFoundError
+    from .catalog import live_catalog
+    from .shard import ShardServer
+
+    live = live_catalog(index_dir)
+    if live is None:
+        raise IndexNotFoundError(f"no sharded index in {str(index_dir)!r}")
+    folder, catalog = live
+    servers = [ShardServer(folder / name) for name in catalog.shard_folders()]
+    return ClusterIndex(folder, catalog, LocalPool(servers))

@@ -39,10 +39,10 @@ from ..store.build import (
 from ..store.storage import PreviousIndex, load_previous_version, write_version
 from ..store.terms import PassageTerms, combine_statistics
 from ..store.update import Plan
-from ..store.vectors import VectorIndex
+from ..store.vectors import EXACT_LIMIT, VectorIndex
 from ..store.versions import new_version, remove_stale_versions, switch_to
 from .catalog import Catalog, live_catalog
-from .sharding import DEFAULT_SHARDS, SHARD_FOLDER, split_articles
+from .sharding import DEFAULT_SHARDS, SHARD_FOLDER, corpus_rows, split_articles
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ def build_sharded(
     encode: Encode | None = None,
     full: bool = False,
     progress: bool = False,
+    exact_limit: int = EXACT_LIMIT,
 ) -> Path:
     """Write a sharded index of a corpus, reusing what the live version holds.
 
@@ -83,6 +84,8 @@ def build_sharded(
             this process when None.
         full: embed every article again.
         progress: show the embedding progress bar (in-process embedding only).
+        exact_limit: the passage count above which the vectors are searched
+            with IVF lists (``store.vectors.choose_kind``); lower only to test.
 
     Returns:
         The new version's folder.
@@ -115,28 +118,37 @@ def build_sharded(
         new = _embed(
             [text for part in texts for text in part], encode, embedder, settings, progress
         )
+        vectors, start = [], 0
+        for shard, part in zip(planned, texts, strict=True):
+            vectors.append(
+                gather_vectors(shard.plan, shard.previous, new[start : start + len(part)])
+            )
+            start += len(part)
+        indexes = _shared_indexes(
+            articles, planned, [passages for passages, _ in vectors], exact_limit
+        )
         try:
             with new_version(index_dir) as folder:
-                manifests, start = [], 0
-                for shard, part in zip(planned, texts, strict=True):
-                    vectors = new[start : start + len(part)]
-                    start += len(part)
-                    manifests.append(
-                        _write_shard(
-                            folder,
-                            shard,
-                            vectors,
-                            statistics,
-                            corpus,
-                            settings,
-                            embedder,
-                            previous,
-                            full_reason,
-                        )
+                manifests = [
+                    _write_shard(
+                        folder,
+                        shard,
+                        shard_vectors,
+                        index,
+                        statistics,
+                        corpus,
+                        settings,
+                        embedder,
+                        full_reason,
+                        len(part),
                     )
+                    for shard, shard_vectors, index, part in zip(
+                        planned, vectors, indexes, texts, strict=True
+                    )
+                ]
                 base = previous[1].articles if previous else ()
                 _catalog(articles, planned, manifests, statistics, key, base).save(folder)
-                del previous, planned  # unmapped before the old version is removed
+                del previous, planned, vectors  # unmapped before the old version is removed
                 switch_to(folder)
         except (OSError, RuntimeError) as error:
             raise AssistantError(
@@ -227,11 +239,40 @@ def _embed(
     return vectors
 
 
+def _shared_indexes(
+    articles: list[Article], planned: list[_Shard], vectors: list[np.ndarray], exact_limit: int
+) -> list[VectorIndex]:
+    """Each shard's vector index, all of the kind, lists and training a one-machine index gets.
+
+    The corpus's count picks the kind; an IVF index is trained once, on the
+    seeded sample of the corpus's rows in corpus order that a one-machine
+    build draws, and each shard adds its own rows to a copy. So the shards
+    share one quantizer and the lists probed for a question are the same
+    everywhere.
+    """
+    count = sum(len(part) for part in vectors)
+    dimension = next((part.shape[1] for part in vectors if part.ndim == 2 and len(part)), 0)
+    if dimension == 0:
+        raise AssistantError("the sharded index would hold no passage vector")
+    shared = VectorIndex.empty(count, dimension, exact_limit=exact_limit)
+    wanted = shared.training_rows(count)
+    if len(wanted):
+        owners = [[chunk.article_id for chunk in shard.plan.chunks] for shard in planned]
+        where = corpus_rows([article.id for article in articles], owners)[wanted]
+        shared.train(np.stack([vectors[n][row] for n, row in where.tolist()]))
+    indexes = []
+    for part in vectors:
+        index = shared.copy()
+        index.add(part)
+        indexes.append(index)
+    return indexes
+
+
 def _write_shard(
-    folder, shard, new, statistics, corpus, settings, embedder, previous, full_reason
+    folder, shard, vectors, index, statistics, corpus, settings, embedder, full_reason, embedded
 ) -> dict:
-    passage_vectors, sentence_vectors = gather_vectors(shard.plan, shard.previous, new)
-    update = shard.plan.record(shard.previous, full_reason, len(new) - len(shard.plan.new_chunks))
+    passage_vectors, sentence_vectors = vectors
+    update = shard.plan.record(shard.previous, full_reason, embedded - len(shard.plan.new_chunks))
     manifest = version_manifest(
         corpus,
         shard.articles,
@@ -247,7 +288,7 @@ def _write_shard(
         manifest,
         shard.articles,
         shard.plan.chunks,
-        vectors=VectorIndex.build(passage_vectors),
+        vectors=index,
         passage_vectors=passage_vectors,
         sentence_vectors=sentence_vectors,
         terms=shard.terms,

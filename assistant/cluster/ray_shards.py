@@ -1,7 +1,7 @@
 """Shard servers as Ray actors: placement, restarts and retries are Ray's.
 
-Each shard of the live version is one actor (``ShardServer``), spread over the
-nodes. An actor that dies is restarted by Ray, which loads its shard again
+Each shard of the live version is one actor (``ShardServer``), dealt to the
+nodes in turn. An actor that dies is restarted by Ray, which loads its shard again
 from the index folder, and the calls it had not answered are retried there
 (``max_restarts``, ``max_task_retries``). A shard that still cannot answer
 within ``timeout`` seconds makes the whole call fail with ``ClusterError``:
@@ -69,7 +69,8 @@ class RayPool:
             max_task_retries=MAX_TASK_RETRIES,
         )(ShardServer)
         self.actors = [
-            remote.options(scheduling_strategy="SPREAD").remote(str(folder)) for folder in folders
+            remote.options(scheduling_strategy=place).remote(str(folder))
+            for folder, place in zip(folders, _placements(len(folders)), strict=True)
         ]
         self.names = [f"{folder.parent.name}/{folder.name}" for folder in folders]
 
@@ -100,6 +101,25 @@ class RayPool:
         for actor in self.actors:
             ray.kill(actor, no_restart=True)
         self.actors = []
+
+
+def _placements(count: int) -> list:
+    """Where each of ``count`` shard actors starts: the alive nodes in turn.
+
+    Ray's "SPREAD" is a preference that a busy node can override, so shards
+    are dealt to the nodes round-robin instead; the affinity is soft, so a
+    shard whose node is lost is restarted on another.
+    """
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    nodes = sorted(node["NodeID"] for node in ray.nodes() if node["Alive"])
+    if not nodes:
+        return ["SPREAD"] * count
+    return [
+        NodeAffinitySchedulingStrategy(node_id=nodes[n % len(nodes)], soft=True)
+        for n in range(count)
+    ]
 
 
 def connect(index_dir: str | Path, address: str | None = None, *, timeout: float = DEFAULT_TIMEOUT):

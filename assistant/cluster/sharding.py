@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+import numpy as np
+
 from ..corpus.article import Article
 
 DEFAULT_SHARDS = 4
@@ -30,3 +32,26 @@ def split_articles(articles: Sequence[Article], shards: int) -> list[list[Articl
     for article in articles:
         groups[shard_of(article.id, shards)].append(article)
     return groups
+
+
+def corpus_rows(articles: Sequence[str], owners: Sequence[Sequence[str]]) -> np.ndarray:
+    """Where each passage of the corpus lies, as (shard position, shard row), in corpus order.
+
+    ``articles`` are the corpus's article ids in order; ``owners[n]`` names the
+    article of each of shard n's rows. A shard holds its articles in corpus
+    order, each article's passages together, so the corpus's rows are each
+    article's rows taken from its shard in turn.
+    """
+    spans: dict[str, tuple[int, int, int]] = {}
+    for n, row_articles in enumerate(owners):
+        for row, article_id in enumerate(row_articles):
+            shard, first, count = spans.get(article_id, (n, row, 0))
+            spans[article_id] = (shard, first, count + 1)
+    where = [
+        (shard, first + offset)
+        for article_id in articles
+        if article_id in spans
+        for shard, first, count in [spans[article_id]]
+        for offset in range(count)
+    ]
+    return np.array(where, dtype=np.int64).reshape(-1, 2)

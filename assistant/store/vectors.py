@@ -129,7 +129,26 @@ class VectorIndex:
             ValueError: unknown kind, or too few vectors to train it.
         """
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        count, dimension = vectors.shape
+        index = cls.empty(len(vectors), vectors.shape[1], kind=kind, exact_limit=exact_limit)
+        index.train(vectors[index.training_rows(len(vectors), seed=seed)], seed=seed)
+        index.add(vectors)
+        return index
+
+    @classmethod
+    def empty(
+        cls, count: int, dimension: int, *, kind: str | None = None, exact_limit: int = EXACT_LIMIT
+    ) -> VectorIndex:
+        """An index of the kind ``count`` vectors get, with no vector in it yet.
+
+        A sharded index makes one of these for the corpus's count, trains it
+        once on ``training_rows`` of the whole corpus and gives every shard a
+        ``copy`` to ``add`` its rows to, as FAISS's distributed recipe does: the
+        shards then share one IVF quantizer, and their lists together hold
+        what a one-machine index's lists hold.
+
+        Raises:
+            ValueError: unknown kind, or too few vectors to train it.
+        """
         kind = kind or choose_kind(count, exact_limit=exact_limit)
         if kind not in KINDS:
             raise ValueError(f"unknown index kind {kind!r}: use one of {', '.join(KINDS)}")
@@ -142,20 +161,42 @@ class VectorIndex:
             needed = 256 if kind == "ivf-pq" else 1
             if count < needed:
                 raise ValueError(f"a {kind} index needs at least {needed} vectors, got {count}")
-            ivf.cp.seed = seed
             ivf.cp.niter = KMEANS_ITERATIONS
             ivf.nprobe = default_nprobe(ivf.nlist)
         if kind.startswith("hnsw"):
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
             index.hnsw.efSearch = HNSW_EF_SEARCH
-        if not index.is_trained:
-            size = count if ivf is None else min(count, TRAIN_PER_LIST * ivf.nlist)
-            index.train(_sample(vectors, size, seed))
-        with _one_thread() if kind.startswith("hnsw") else nullcontext():
-            index.add(vectors)
+        return cls(index)
+
+    def training_rows(self, count: int, *, seed: int = SEED) -> np.ndarray:
+        """Which of ``count`` vectors (in order) train this index: a seeded sample, or none."""
+        if self.index.is_trained:
+            return np.zeros(0, dtype=np.int64)
+        ivf = faiss.try_extract_index_ivf(self.index)
+        size = count if ivf is None else min(count, TRAIN_PER_LIST * ivf.nlist)
+        return _sample_rows(count, size, seed)
+
+    def train(self, sample: np.ndarray, *, seed: int = SEED) -> None:
+        """Learn the lists (and codes) from sample vectors; nothing to learn for flat or HNSW."""
+        if self.index.is_trained:
+            return
+        ivf = faiss.try_extract_index_ivf(self.index)
+        if ivf is not None:
+            ivf.cp.seed = seed
+        self.index.train(np.ascontiguousarray(sample, dtype=np.float32))
+
+    def add(self, vectors: np.ndarray) -> None:
+        """Append rows, numbered on from ``len(self)``."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        with _one_thread() if self.kind.startswith("hnsw") else nullcontext():
+            self.index.add(vectors)
+        ivf = faiss.try_extract_index_ivf(self.index)
         if ivf is not None:
             ivf.make_direct_map()
-        return cls(index)
+
+    def copy(self) -> VectorIndex:
+        """An independent copy (a trained, empty index shared out to shards)."""
+        return VectorIndex(faiss.clone_index(self.index))
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
@@ -332,12 +373,12 @@ def _sorted_unique(rows: np.ndarray) -> np.ndarray:
     return rows[first]
 
 
-def _sample(vectors: np.ndarray, size: int, seed: int) -> np.ndarray:
-    """``size`` rows drawn with a fixed seed, in their original order."""
-    if size >= len(vectors):
-        return vectors
-    picked = np.random.default_rng(seed).choice(len(vectors), size=size, replace=False)
-    return vectors[np.sort(picked)]
+def _sample_rows(count: int, size: int, seed: int) -> np.ndarray:
+    """``size`` of ``count`` rows drawn with a fixed seed, in increasing order."""
+    if size >= count:
+        return np.arange(count, dtype=np.int64)
+    picked = np.random.default_rng(seed).choice(count, size=size, replace=False)
+    return np.sort(picked).astype(np.int64)
 
 
 @contextmanager

@@ -38,6 +38,9 @@ from .live import LiveAssistant
 from .policy import WRONG_TOKEN_DELAY, AddPolicy, UploadLimits
 from .reports import FileReport, Outcome, article_report
 
+# Seconds a replaced cluster assistant keeps its shard actors for the questions in flight.
+RETIRE_AFTER = 30.0
+
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
@@ -56,6 +59,8 @@ class Uploader:
         policy: who may add (``AddPolicy.for_server``).
         limits: how much one batch may hold.
         add_links: the fetcher for pasted links; None while there is none.
+        cluster: the Ray cluster's address when the app serves a sharded
+            index there (``app.py --cluster``); additions then update it there.
 
     Example:
         >>> uploader = Uploader(live, "corpus", "index", policy=AddPolicy.for_server("127.0.0.1"))
@@ -72,8 +77,10 @@ class Uploader:
         policy: AddPolicy,
         limits: UploadLimits | None = None,
         add_links: LinkAdder | None = None,
+        cluster: str | None = None,
     ) -> None:
         self.assistant = assistant
+        self.cluster = cluster
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
         self.policy = policy
@@ -254,15 +261,30 @@ class Uploader:
     def _rebuild(self, progress: Progress) -> Assistant:
         """Build the index of the corpus as it is now, load it, and put it in place."""
         current = self.assistant.current
-        embedder = self._indexing_embedder(current)
-        build_index(
-            load_corpus(self.corpus_dir), self.index_dir, current.settings, embedder, progress=True
-        )
-        progress(0.9, "Loading the new index")
-        fresh = Assistant(
-            load_index(self.index_dir), current.embedder, current.settings, reader=current.reader
-        )
+        if self.cluster:
+            fresh = Assistant.build_sharded(
+                self.cluster,
+                corpus_dir=self.corpus_dir,
+                index_dir=self.index_dir,
+                settings=current.settings,
+            )
+        else:
+            embedder = self._indexing_embedder(current)
+            corpus = load_corpus(self.corpus_dir)
+            build_index(corpus, self.index_dir, current.settings, embedder, progress=True)
+            progress(0.9, "Loading the new index")
+            fresh = Assistant(
+                load_index(self.index_dir),
+                current.embedder,
+                current.settings,
+                reader=current.reader,
+            )
         self.assistant.replace(fresh)
+        if self.cluster:
+            # The old shard actors finish the questions they hold, then go.
+            timer = threading.Timer(RETIRE_AFTER, current.close)
+            timer.daemon = True
+            timer.start()
         return fresh
 
     def _indexing_embedder(self, current: Assistant) -> Embedder:

@@ -156,3 +156,41 @@ def test_the_cli_asks_the_cluster(ray_cluster, single, cluster) -> None:
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout) == json.loads(json.dumps(single.ask(question).to_dict()))
+
+
+def test_the_web_app_serves_the_cluster_and_adds_to_it(ray_cluster, cluster, tmp_path, monkeypatch):
+    """app.py --cluster opens the sharded index on the cluster; an upload updates it there."""
+    import app
+    from assistant.cli import open_assistant
+    from assistant.web import upload
+    from assistant.web.live import LiveAssistant
+    from assistant.web.policy import AddPolicy
+
+    corpus, index = tmp_path / "corpus", tmp_path / "sharded"
+    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(cluster.stored.folder.parent, index)
+    args = app.parse_args(
+        ["--cluster", ray_cluster, "--corpus", str(corpus), "--index", str(index)]
+    )
+    live = LiveAssistant(open_assistant(args, cluster.settings))
+    first = live.current
+    assert first.stored.catalog.shards == SHARDS, "the live index's shard count is kept"
+    monkeypatch.setattr(upload, "RETIRE_AFTER", 0.0)
+    uploader = upload.Uploader(
+        live, corpus, index, policy=AddPolicy.for_server("127.0.0.1"), cluster=args.cluster
+    )
+    page = tmp_path / "mines.md"
+    page.write_text(
+        "# Mines remain after the war\n\nPeacekeepers cleared almost 1,500 hectares of mined "
+        "land near Stepanakert, the Russian defence ministry said on Tuesday.\n",
+        encoding="utf-8",
+    )
+    try:
+        outcome = uploader.add([str(page)])
+        assert [report.status for report in outcome.reports] == ["added"], outcome.message
+        assert live.current is not first
+        assert live.current.stored.manifest["update"]["embedded_articles"] == 1
+        answer = live.ask("How many hectares of mined land were cleared?")
+        assert answer.found and answer.best.article_id == "mines"
+    finally:
+        live.current.close()
