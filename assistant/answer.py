@@ -52,6 +52,13 @@ class Passage:
         return asdict(self)
 
 
+# What an answer says, from its confidence (``search.answerability.verdict``).
+ANSWERS = "answers"
+MAY_ANSWER = "may answer"
+NOT_FOUND = "not found"
+VERDICTS = (ANSWERS, MAY_ANSWER, NOT_FOUND)
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """What the assistant found for one question.
@@ -65,6 +72,10 @@ class Answer:
         searched_for: the query actually searched, after follow-up questions
             were completed from the chat history.
         notes: remarks for the reader, e.g. that a long question was cut.
+        verdict: what the chat says: "answers", "may answer" (the confidence
+            lies in the band where right and wrong first passages mix: check
+            the highlighted sentence) or "not found". It is "answers" or "not
+            found" as ``found`` says when not given.
     """
 
     question: str
@@ -73,6 +84,13 @@ class Answer:
     confidence: float
     searched_for: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    verdict: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.verdict:
+            object.__setattr__(self, "verdict", ANSWERS if self.found else NOT_FOUND)
+        elif self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
 
     @property
     def best(self) -> Passage | None:

@@ -13,7 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .answer import Answer
+from .answer import ANSWERS, MAY_ANSWER, Answer
 from .config import (
     DEFAULT_CORPUS_DIR,
     DEFAULT_ENCODER,
@@ -288,8 +288,12 @@ def format_answer(answer: Answer, width: int = 88) -> str:
     if answer.searched_for and answer.searched_for != answer.question:
         lines.append(f"   (searched for: {answer.searched_for})")
     lines.extend(f"   note: {note}" for note in answer.notes)
-    if answer.found:
+    if answer.verdict == ANSWERS:
         lines.append(f"Found in the articles (confidence {answer.confidence:.0%}):")
+    elif answer.verdict == MAY_ANSWER:
+        lines.append(
+            f"May answer (confidence {answer.confidence:.0%}): check the highlighted sentence."
+        )
     else:
         lines.append(
             f"The articles don't answer this (confidence {answer.confidence:.0%}). "

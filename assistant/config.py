@@ -71,6 +71,12 @@ class Settings:
             matching terms ("How many were wounded?" after "How many soldiers
             did Azerbaijan lose?" is about the wounded).
         found_threshold: confidence below which an answer is "not found".
+        may_answer_from, answers_from: the band in which the chat says "may
+            answer: check the highlighted sentence" instead of "answers" or
+            "the articles don't answer this": below ``may_answer_from`` at most
+            1% of the answerable dev questions fall, at or above ``answers_from``
+            at most 20% of the unanswerable ones reach (chosen on the own dev
+            split by ``scripts/fit_answerability.py --band``; docs/quality.md).
         reader: read the first passage with the reader model (``encoding.reader``)
             and take its logits into the confidence. Off by default: on our
             test questions it did not beat the similarity signals yet
@@ -97,6 +103,8 @@ class Settings:
     diversity: float = 0.05
     followup_focus: float = 3.0
     found_threshold: float = 0.42
+    may_answer_from: float = 0.26
+    answers_from: float = 0.6
     reader: bool = False
     reader_threshold: float = 0.39
     max_question_chars: int = 1000
@@ -121,9 +129,14 @@ class Settings:
             raise ValueError(f"followup_focus must be at least 1, got {self.followup_focus}")
         if not 0.0 <= self.diversity < 1.0:
             raise ValueError(f"diversity must be in [0, 1), got {self.diversity}")
-        for name in ("found_threshold", "reader_threshold"):
+        for name in ("found_threshold", "reader_threshold", "may_answer_from", "answers_from"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        if self.may_answer_from > self.answers_from:
+            raise ValueError(
+                f"need may_answer_from <= answers_from, got {self.may_answer_from} and "
+                f"{self.answers_from}"
+            )
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed."""

@@ -300,6 +300,7 @@ class Assistant:
                     confidence=round(confidence, 4),
                     searched_for=p.text,
                     notes=p.notes,
+                    verdict=answerability.verdict(confidence, threshold, self.settings),
                 )
             )
         return answers

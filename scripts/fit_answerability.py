@@ -4,6 +4,7 @@ Run from the repository root (scikit-learn comes with sentence-transformers):
 
     python scripts/fit_answerability.py            # the similarity model
     python scripts/fit_answerability.py --reader   # the model with the reader's logits
+    python scripts/fit_answerability.py --band     # the "may answer" band of the shipped model
 
 It prints the coefficients to paste into ``assistant/search/answerability.py`` and,
 as a Markdown table and as the plot ``docs/abstention.png`` (matplotlib, from
@@ -49,6 +50,10 @@ from assistant.search.reading import read_first  # noqa: E402
 SQUAD_PER_KIND = 1000
 OWN_WEIGHT = 3.0
 FALSE_ABSTENTION_BUDGET = 0.05
+# The "may answer" band: "not found" for at most 1% of answerable dev questions,
+# "answers" for at most 20% of unanswerable ones.
+MISSED_BUDGET = 0.01
+ANSWERS_BUDGET = 0.20
 REGULARISATION = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 # The losses of C = 0.03 and 0.1 differ by about 0.001: with 3 shuffles of the
 # folds, one question changing its signals moved the choice from one to the other.
@@ -78,8 +83,13 @@ def signals(bot: Assistant, questions, reader=None) -> tuple[np.ndarray, np.ndar
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reader", action="store_true", help="fit the model with the reader")
+    parser.add_argument(
+        "--band", action="store_true", help='choose the "may answer" band on the own dev split'
+    )
     parser.add_argument("--index", default="index", help="index folder (default: index)")
     args = parser.parse_args(argv)
+    if args.band:
+        return fit_band(args.index)
     reader = Reader.load() if args.reader else None
     names = READER_FEATURES if reader is not None else FEATURES
     settings = Settings()
@@ -138,6 +148,48 @@ def main(argv: list[str] | None = None) -> None:
                 [np.mean(p[~y] < t) for t in grid],
             )
     plot(curves, PLOT.with_name("abstention-reader.png") if reader is not None else PLOT)
+
+
+def fit_band(index: str) -> None:
+    """Choose ``may_answer_from`` and ``answers_from`` on the own dev split; show both splits."""
+    settings = Settings()
+    bot = Assistant.load("corpus", index, settings=settings)
+    confidences = {}
+    for split in ("dev", "test"):
+        questions = select(load_own_questions(), split=split)
+        answers = [bot.ask(q.question, history=list(q.history)) for q in questions]
+        confidences[split] = (
+            np.array([a.confidence for a in answers]),
+            np.array([q.answerable for q in questions]),
+        )
+    p, y = confidences["dev"]
+    low, high = choose_band(p, y, settings.found_threshold)
+    print(f"may_answer_from = {low:.2f}\nanswers_from = {high:.2f}")
+    print(
+        "\n| split | answerable: answers / may answer / not found "
+        "| unanswerable: answers / may answer / not found |\n|---|---|---|"
+    )
+    for split, (p, y) in confidences.items():
+        cells = [
+            " / ".join(
+                f"{np.mean(band):.3f}" for band in (q >= high, (q >= low) & (q < high), q < low)
+            )
+            for q in (p[y], p[~y])
+        ]
+        print(f"| {split} | {cells[0]} | {cells[1]} |")
+
+
+def choose_band(p, y, threshold: float) -> tuple[float, float]:
+    """The band of doubt: "not found" below it, "answers" above it, chosen on dev.
+
+    Below ``may_answer_from`` fall at most ``MISSED_BUDGET`` of the answerable
+    questions (saying "the articles don't answer" must almost never be wrong);
+    at or above ``answers_from`` at most ``ANSWERS_BUDGET`` of the unanswerable.
+    """
+    grid = np.round(np.arange(0.0, 1.001, 0.01), 2)
+    low = max(t for t in grid if t <= threshold and np.mean(p[y] < t) <= MISSED_BUDGET)
+    high = min(t for t in grid if t >= threshold and np.mean(p[~y] >= t) <= ANSWERS_BUDGET)
+    return float(low), float(high)
 
 
 def choose_regularisation(x, y, weight, strata) -> float:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..answer import Answer, Passage
+from ..answer import VERDICTS, Answer, Passage
 from ..config import RETRIEVAL_MODES, Settings
 from ..corpus.article import Corpus
 from ..encoding.embedder import Embedder
@@ -52,6 +52,8 @@ class Report:
         latency_ms: median time of one ``ask`` call, in milliseconds.
         by_kind: per question type, how many questions and the share handled
             right: a right first passage, or for unanswerable ones, abstaining.
+        verdicts: for answerable and unanswerable questions, the share the
+            chat tells "answers", "may answer" and "not found".
     """
 
     dataset: str
@@ -67,6 +69,7 @@ class Report:
     false_abstention: float
     latency_ms: float
     by_kind: dict[str, tuple[int, float]]
+    verdicts: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,8 +121,17 @@ def evaluate(
         false_abstention=sum(not a.found for _, a in answerable) / count,
         latency_ms=_median_latency(bot, sample),
         by_kind=_by_kind(questions, answers),
+        verdicts={
+            "answerable": _verdict_shares([a for _, a in answerable]),
+            "unanswerable": _verdict_shares(unanswerable),
+        },
     )
     return report, answers
+
+
+def _verdict_shares(answers: Sequence[Answer]) -> dict[str, float]:
+    count = max(len(answers), 1)
+    return {verdict: sum(a.verdict == verdict for a in answers) / count for verdict in VERDICTS}
 
 
 def _by_kind(
@@ -255,5 +267,14 @@ def format_reports(reports: Sequence[Report]) -> str:
         )
         if len(first.by_kind) > 1:
             lines += ["", f"By question type ({first.mode}; R@1, or abstention): {kinds}"]
+        for r in rows:
+            told = "; ".join(
+                f"{group}: "
+                + ", ".join(f"{verdict} {share:.2f}" for verdict, share in shares.items())
+                for group, shares in r.verdicts.items()
+                if shares and (r.answerable if group == "answerable" else r.unanswerable)
+            )
+            if told:
+                lines += ["", f"What the chat says ({r.mode}): {told}"]
         lines.append("")
     return "\n".join(lines)

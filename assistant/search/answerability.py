@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from ..answer import ANSWERS, MAY_ANSWER, NOT_FOUND
+from ..config import Settings
 from .answer_types import wanted_type
 from .reading import Reading
 from .retrieval import Hit
@@ -93,3 +95,18 @@ def confidence(hits: Sequence[Hit], query: str, reading: Reading | None = None) 
         names, weights, bias = READER_FEATURES, READER_WEIGHTS, READER_BIAS
     value = bias + sum(weights[n] * x for n, x in zip(names, signals, strict=True))
     return 1.0 / (1.0 + math.exp(-value))
+
+
+def verdict(confidence: float, threshold: float, settings: Settings) -> str:
+    """What the chat says of an answer with this confidence.
+
+    "answers" needs ``found`` (the confidence at the threshold) and a confidence
+    of at least ``answers_from``; in the band from ``may_answer_from`` up, and
+    for a found answer below ``answers_from``, the first passages are shown as
+    "may answer": on the dev questions, right and wrong first passages mix there.
+    """
+    if confidence >= threshold and confidence >= settings.answers_from:
+        return ANSWERS
+    if confidence >= threshold or confidence >= settings.may_answer_from:
+        return MAY_ANSWER
+    return NOT_FOUND

@@ -111,6 +111,8 @@ CSS = """
 .qa-differ .qa-label, .qa-nearest-label { opacity: 1; }
 .qa-differ .qa-label, .qa-nearest-label { color: #b45309 !important; }
 .qa-best { border-left: 4px solid var(--color-accent); padding: 4px 0 4px 12px; }
+.qa-best.qa-unsure { border-left-color: #d97706; }
+.qa-unsure .qa-label { color: #b45309 !important; opacity: 1; }
 .qa-quote { font-size: 1.12em; line-height: 1.5; margin: 4px 0 !important; }
 .qa-num { font-weight: 600; color: var(--color-accent); }
 .qa-source { font-size: 0.9em; }

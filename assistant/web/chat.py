@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from ..answer import NOT_FOUND
 from ..config import DEFAULT_K
 from ..errors import AssistantError, QuestionError
 from ..search.figures import find_discrepancies
@@ -76,7 +77,11 @@ def answer_turn(
     except Exception as error:  # the chat must survive anything
         logger.exception("Answering %r failed", question)
         return FAILURE.format(name=type(error).__name__), None
-    discrepancies = find_discrepancies(answer.passages, answer.searched_for) if answer.found else []
+    discrepancies = (
+        find_discrepancies(answer.passages, answer.searched_for)
+        if answer.verdict != NOT_FOUND
+        else []
+    )
     return format_reply(answer, discrepancies, filters), answer_record(answer, filters)
 
 

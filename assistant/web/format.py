@@ -18,11 +18,13 @@ import string
 from collections.abc import Sequence
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-from ..answer import Answer, Passage
+from ..answer import ANSWERS, Answer, Passage
+from ..answer import NOT_FOUND as NOT_FOUND_VERDICT
 from ..search.figures import Discrepancy, Figure
 from ..search.filters import Filters
 
 NOT_FOUND = "The articles don't answer this."
+MAY_ANSWER = "May answer: check the highlighted sentence"
 NOT_AN_ANSWER = "Nearest passages \u2014 these do NOT answer the question"
 NOT_AN_ANSWER_TAG = "not an answer"
 OPEN_ARTICLE = "Open article"
@@ -246,10 +248,13 @@ def format_reply(
     if filters:
         blocks.append(f'<p class="qa-note">Filters: {format_filters(filters)}</p>')
     best = answer.best
-    if answer.found and best is not None:
+    shown = best is not None and answer.verdict != NOT_FOUND_VERDICT
+    if shown:
+        label = "Best match" if answer.verdict == ANSWERS else MAY_ANSWER
+        unsure = "" if answer.verdict == ANSWERS else " qa-unsure"
         blocks.append(
-            '<div class="qa-best">'
-            f'<div class="qa-label">Best match \u00b7 confidence {answer.confidence:.0%}</div>'
+            f'<div class="qa-best{unsure}">'
+            f'<div class="qa-label">{label} \u00b7 confidence {answer.confidence:.0%}</div>'
             f'<blockquote class="qa-quote">\u201c{escape_text(best.highlight)}\u201d '
             '<span class="qa-num">[1]</span></blockquote>'
             f'<div class="qa-source"><span class="qa-num">[1]</span> {source_line(best)}</div>'
@@ -265,10 +270,10 @@ def format_reply(
         heading = f"{NOT_AN_ANSWER} ({len(answer.passages)})"
     if answer.passages:
         cards = "".join(
-            format_card(number, passage, answers=answer.found)
+            format_card(number, passage, answers=shown)
             for number, passage in enumerate(answer.passages, start=1)
         )
-        label_class = "qa-cards-label" if answer.found else "qa-cards-label qa-nearest-label"
+        label_class = "qa-cards-label" if shown else "qa-cards-label qa-nearest-label"
         blocks.append(
             f'<div class="{label_class}">{heading}</div><div class="qa-cards">{cards}</div>'
         )

@@ -46,6 +46,19 @@ def test_own_questions_abstention(own_report) -> None:
     assert own_report.false_abstention <= 0.09
 
 
+def test_own_questions_verdicts(own_report) -> None:
+    # Measured (may_answer_from 0.26, answers_from 0.60): answerable told "not found"
+    # 0.005 (1 of 191), "may answer" 0.361; unanswerable told "answers" 0.184 (16 of 87),
+    # "not found" 0.310.
+    answerable = own_report.verdicts["answerable"]
+    unanswerable = own_report.verdicts["unanswerable"]
+    assert answerable["not found"] <= 0.02
+    assert answerable["answers"] >= 0.58
+    assert unanswerable["answers"] <= 0.22
+    assert unanswerable["not found"] >= 0.26
+    assert sum(answerable.values()) == pytest.approx(1.0)
+
+
 def test_hybrid_beats_each_search_alone(bot: Assistant) -> None:
     questions = load_own_questions()
     recall = {}

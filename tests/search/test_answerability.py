@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.search.answerability import FEATURES, confidence, features
+import pytest
+
+from assistant.answer import Answer
+from assistant.config import Settings
+from assistant.search.answerability import FEATURES, confidence, features, verdict
 from assistant.search.retrieval import Hit
 
 HIT = Hit(
@@ -42,3 +46,35 @@ def test_an_answer_next_to_the_question_words_is_more_likely_to_answer() -> None
 def test_no_hits_means_no_confidence() -> None:
     assert confidence([], "How many?") == 0.0
     assert features([], "How many?") == [0.0] * len(FEATURES)
+
+
+@pytest.mark.parametrize(
+    ("confidence", "threshold", "expected"),
+    [
+        (0.9, 0.42, "answers"),
+        (0.6, 0.42, "answers"),
+        (0.59, 0.42, "may answer"),
+        (0.42, 0.42, "may answer"),
+        (0.30, 0.42, "may answer"),
+        (0.26, 0.42, "may answer"),
+        (0.25, 0.42, "not found"),
+        (0.0, 0.42, "not found"),
+        (0.7, 0.8, "may answer"),  # found is at the threshold: "answers" needs both
+    ],
+)
+def test_the_verdict_bands(confidence: float, threshold: float, expected: str) -> None:
+    assert verdict(confidence, threshold, Settings()) == expected
+
+
+def test_the_band_must_be_in_order() -> None:
+    with pytest.raises(ValueError, match="may_answer_from <= answers_from"):
+        Settings(may_answer_from=0.7, answers_from=0.5)
+    with pytest.raises(ValueError, match="answers_from must be in"):
+        Settings(answers_from=1.5)
+
+
+def test_an_answer_without_a_verdict_takes_it_from_found() -> None:
+    assert Answer("q", (), True, 0.9).verdict == "answers"
+    assert Answer("q", (), False, 0.1).verdict == "not found"
+    with pytest.raises(ValueError, match="verdict must be one of"):
+        Answer("q", (), False, 0.1, verdict="perhaps")

@@ -36,6 +36,7 @@ from assistant.web.chat import (
 from assistant.web.feedback import FeedbackLog
 from assistant.web.format import (
     COPY_CITATION,
+    MAY_ANSWER,
     NOT_AN_ANSWER,
     NOT_AN_ANSWER_TAG,
     NOT_FOUND,
@@ -208,6 +209,17 @@ def test_reply_not_found_labels_every_passage_as_no_answer() -> None:
     assert f"{NOT_AN_ANSWER} (2)" in text and "NOT" in NOT_AN_ANSWER
     assert text.count(NOT_AN_ANSWER_TAG) == 2 and text.count('qa-nearest"') == 2
     assert "<mark>" in text  # the nearest passages are still shown
+
+
+@pytest.mark.parametrize("found", [True, False])
+def test_reply_in_the_band_of_doubt_says_may_answer(found: bool) -> None:
+    answer = make_answer(found, confidence=0.4, verdict="may answer")
+    text = format_reply(answer)
+    best, cards = text.split('<div class="qa-cards-label">')
+    assert MAY_ANSWER in best and "qa-unsure" in best and "Best match" not in best
+    assert f"\u201c{escape_text('The key sentence is here.')}\u201d" in best
+    assert cards.startswith("Sources: 2 passages")
+    assert NOT_FOUND not in text and NOT_AN_ANSWER_TAG not in text
 
 
 def test_reply_not_found_without_passages() -> None:
