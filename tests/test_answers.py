@@ -17,42 +17,13 @@ ANSWERABLE = [row for row in ROWS if row["answers"]]
 # shows up as an unexpected pass. The evaluation (test_quality.py) counts them.
 # Keyed by the question and, for follow-ups, the question before it.
 KNOWN_MISSES = {
-    ("How many buildings have the deminers made safe?",): (
-        "refused: 'buildings' is not in the answering sentence, so the count is not "
-        "next to a question word (answer_types.anchored)"
-    ),
-    ("How many emergency workers were hurt by the mine?",): (
-        "refused: 'hurt' is 'injured' in the article (answer_types.anchored)"
-    ),
-    ("How long did the foreign ministers talk in Moscow?",): (
-        "the first passage is the New York Times' 'Mr. Putin invited both countries' "
-        "foreign ministers to the talks in Moscow.', without the 11 hours, and it is "
-        "refused"
-    ),
-    ("How long were Armenian forces present in the territory, according to Kuznetsov?",): (
-        "the first passage is Trend's account of the September 27 attack; Kuznetsov's "
-        "'over the thirty years of the Armenian presence' ranks lower, and it is refused"
-    ),
-    ("Who ran Nagorno-Karabakh from the 1990s?",): (
-        "refused: the New York Times' 'has simmered for decades' ranks first; the "
-        "Post's 'run by Armenian separatists since the 1990s' (second) says 'run', not 'ran'"
-    ),
     ("Which country negotiated the November truce that ended the war?",): (
         "passages on the 1994 truce and Putin's limited truce rank first; the article's "
         "'ceasefire mediated by Russia on November 10' says 'mediated', not 'negotiated'"
     ),
-    ("Who did he talk to?", "Who is Oleg Kuznetsov?"): (
-        "refused: the right sentence ('... Oleg Kuznetsov told Trend') is highlighted, "
-        "but 'talk' is 'told' in it and its signals are weak"
-    ),
     ("And Turkey's?", "Who is Russia's foreign minister?"): (
         "'Turkish counterpart Mevlut Cavusoglu' ranks 4th ('counterpart' is not 'minister'), "
         "and the wrong first passage is refused"
-    ),
-    ("When did it happen?", "What happened to the Holy Savior Cathedral?"): (
-        "refused: the right sentence ('Rocket artillery on Thursday hit the roof ...') is "
-        "highlighted, but 'Thursday' stands by none of the question's words "
-        "(answer_types.anchored)"
     ),
     (
         "Who made the accusation?",
@@ -67,27 +38,21 @@ KNOWN_MISSES = {
         "the byline 'By Jani Babayeva - Trend:' is metadata, no longer body text (issue 14): "
         "the answer is the passage's author field, shown on its card, which no passage quotes"
     ),
-    ("Who makes up most of the population of the disputed region?",): (
-        "refused: the right sentence ('the mostly ethnic Armenian-populated region') is "
-        "highlighted, but its answer is a people's word, which answer_types does not count "
-        "as a name, so nothing answers 'who' next to the question's words"
-    ),
     # Off the list since the word families (issue 14): "How many soldiers did Azerbaijan
     # lose?" ('lose' = 'losses'), "How many were wounded?" after it (the highlight counts
     # the wounded), and the 1994 truce's year ('agreed' = 'agreement').
-    ("Who reported the mine explosion near Madagiz?",): (
-        "refused at 0.39 since the refit that came with the word families (threshold 0.42): "
-        "the answer, Russia's Defence Ministry, is a name the highlight holds, but 'reported' "
-        "stands by no other question word"
-    ),
-    ("When was the Holy Savior Cathedral damaged before the 2020 strike?",): (
-        "refused at 0.40 since the refit (threshold 0.42): 'the early 1990s' is a date by "
-        "'destroyed', not by 'damaged'"
-    ),
     ("How long before the Friday interview had the literature teacher left Nagorno-Karabakh?",): (
         "refused: the right sentence is highlighted, but 'a week ago' is no number or date "
         "that answer_types knows, so nothing answers 'how long' in it"
     ),
+    # Off the list since the chat says "may answer" in the band of doubt (0.26 to 0.60):
+    # these were refused (found=False) with the right passage in the top 3, and the
+    # test asks what the reader is told; their found=False still counts in the
+    # evaluation's false abstention. The foreign ministers' talk in Moscow, the
+    # deminers' buildings, the emergency workers hurt, who reported the Madagiz mine,
+    # when the cathedral was hit ("When did it happen?"), Kuznetsov's thirty years,
+    # who ran Nagorno-Karabakh, whom Kuznetsov told ("Who did he talk to?"), the
+    # region's population, the cathedral's damage in the 1990s.
 }
 
 
@@ -124,7 +89,9 @@ def test_the_labelled_set_is_big_enough() -> None:
 )
 def test_the_answer_is_in_the_top_three_passages(bot: Assistant, row: dict) -> None:
     answer = bot.ask(row["question"], k=3, history=row["history"])
-    assert answer.found, answer.confidence
+    # What the reader is told: never "the articles don't answer" (a "may answer"
+    # shows the passages to check). ``found`` itself is measured by the evaluation.
+    assert answer.verdict != "not found", answer.confidence
     hits = [p for p in answer.passages if contains_answer(p.text, row)]
     assert hits, [p.highlight for p in answer.passages]
     assert hits[0].article_id in row["articles"]
@@ -195,7 +162,9 @@ def test_follow_up_uses_the_history(bot: Assistant) -> None:
 
 def test_answer_to_dict_is_json(bot: Assistant) -> None:
     data = json.loads(json.dumps(bot.ask("When was Shusha recaptured?", k=2).to_dict()))
-    assert set(data) == {"question", "passages", "found", "confidence", "searched_for", "notes"}
+    assert set(data) == {
+        "question", "passages", "found", "confidence", "searched_for", "notes", "verdict"
+    }  # fmt: skip
     assert set(data["passages"][0]) >= {
         "text", "highlight", "article_id", "title", "outlet", "published", "url", "start", "end",
         "score",
