@@ -19,6 +19,8 @@ DATA = Path(__file__).resolve().parent / "data"
 PAGE = (DATA / "pages" / "orchard_no_canonical.html").read_bytes()
 CANONICAL_PAGE = (DATA / "pages" / "news_page.html").read_bytes()
 FEED = (DATA / "feeds" / "caucasus.rss").read_bytes()
+# A page stating no outlet, date or author: a feed entry linking to it states them.
+BARE_PAGE = (DATA / "pages" / "metro_no_metadata.html").read_bytes()
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -33,6 +35,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, "text/html; charset=utf-8", PAGE)
         elif path == "/page-again":  # the same article, the page's bytes changed a little
             self._send(200, "text/html", PAGE.replace(b"</body>", b"<!-- 09:15 --></body>"))
+        elif path == "/bare":
+            self._send(200, "text/html", BARE_PAGE)
         elif path == "/canonical":
             self._send(200, "text/html", CANONICAL_PAGE)
         elif path == "/feed":
