@@ -1,6 +1,7 @@
 """A loopback HTTP server for fetching tests: saved pages, a feed, redirects and bad answers.
 
-``serving()`` starts it on 127.0.0.1 on a free port in a thread and stops it on exit;
+``serving()`` starts it on 127.0.0.1 on a free port in a thread and stops it on exit
+(``summary_feed`` writes a feed whose entries link to its pages);
 nothing it serves is fetched from anywhere else, and nothing leaves the machine.
 """
 
@@ -137,3 +138,26 @@ def serving(*, tls: ssl.SSLContext | None = None) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def summary_feed(base: str, folder: Path) -> Path:
+    """A feed of three summary-only entries linking to the loopback server's pages."""
+    items = [
+        ("Apricot growers pick a record crop", "page", "02 Jul 2021", "A record apricot crop."),
+        ("Yerevan's new metro station", "bare", "10 Jul 2021", "Ajapnyak station opens."),
+        ("A story whose page is gone", "missing", "11 Jul 2021", "The page is gone."),
+    ]
+    entries = "".join(
+        f"<item><title>{title}</title><link>{base}/{path}</link>"
+        f"<pubDate>Sat, {date} 09:00:00 +0000</pubDate><dc:creator>Narek Sargsyan</dc:creator>"
+        f"<description>{summary}</description></item>"
+        for title, path, date, summary in items
+    )
+    feed = folder / "digest.rss"
+    feed.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Regional Digest</title>'
+        f"{entries}</channel></rss>",
+        encoding="utf-8",
+    )
+    return feed

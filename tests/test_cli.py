@@ -11,7 +11,7 @@ import pytest
 
 from assistant.cli import main
 from tests.documents import docx_bytes, pdf_bytes
-from tests.http_server import PAGE, serving
+from tests.http_server import PAGE, serving, summary_feed
 from tests.support import CORPUS, REPO
 
 
@@ -254,8 +254,6 @@ def test_add_a_folder_with_a_pdf_a_docx_and_a_mapped_archive_and_ask_each(tmp_pa
 
 
 def test_add_a_summary_feed_with_fetch_linked(tmp_path: Path, capsys) -> None:
-    from tests.corpus.test_links import summary_feed
-
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
     with serving() as base:

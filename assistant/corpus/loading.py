@@ -16,13 +16,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import stat
 from functools import lru_cache
 from importlib.metadata import version as _version
 from pathlib import Path
 from typing import Any
 
 from ..errors import CorpusError
+from ..files import NotRegularFileError, read_bounded
 from .article import Article, Corpus, SkippedFile
 from .columns import COLUMNS_SUFFIX, MAX_COLUMNS_FILE_BYTES
 from .markdown import parse_article
@@ -241,13 +241,9 @@ def read_article_file(path: Path, root: Path, *, limit: int | None = None) -> by
             )
     try:
         # Non-blocking, so that a named pipe called "x.md" cannot hang the build.
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(descriptor, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                raise CorpusError("it is not a regular file: save the article as a plain file")
-            # One byte over the limit tells a file at the limit from a bigger one
-            # without reading the rest of a huge file.
-            raw = handle.read(limit + 1)
+        raw = read_bounded(path, limit)
+    except NotRegularFileError as error:
+        raise CorpusError("it is not a regular file: save the article as a plain file") from error
     except OSError as error:
         raise CorpusError(
             f"it cannot be read ({error.strerror or error}): check that it exists and that "

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..files import read_bounded
+
 # An auth file lists a team's accounts; anything bigger is the wrong file.
 MAX_AUTH_FILE_BYTES = 64_000
 
@@ -31,8 +33,7 @@ def read_auth_file(path: str | Path) -> list[tuple[str, str]]:
     """
     shown = repr(str(path))
     try:
-        with Path(path).open("rb") as handle:
-            raw = handle.read(MAX_AUTH_FILE_BYTES + 1)
+        raw = read_bounded(Path(path), MAX_AUTH_FILE_BYTES)
     except OSError as error:
         raise ValueError(
             f"the auth file {shown} cannot be read ({error.strerror or error}): check the "

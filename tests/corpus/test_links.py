@@ -12,7 +12,7 @@ from assistant.corpus.fetching import FetchLimits
 from assistant.corpus.links import add_sources, is_link, link_name, read_link_list
 from assistant.corpus.loading import load_corpus
 from assistant.corpus.records import FETCHED_URL
-from tests.http_server import DATA, FEED, PAGE, serving
+from tests.http_server import DATA, FEED, PAGE, serving, summary_feed
 
 FAST = FetchLimits(timeout=0.5, total=3.0)
 
@@ -143,29 +143,6 @@ def test_what_is_a_link(given: str, expected: bool) -> None:
 )
 def test_a_fetched_file_is_named_by_its_host_and_path(url: str, name: str) -> None:
     assert link_name(url) == name
-
-
-def summary_feed(base: str, folder: Path) -> Path:
-    """A feed of three summary-only entries linking to the loopback server's pages."""
-    items = [
-        ("Apricot growers pick a record crop", "page", "02 Jul 2021", "A record apricot crop."),
-        ("Yerevan's new metro station", "bare", "10 Jul 2021", "Ajapnyak station opens."),
-        ("A story whose page is gone", "missing", "11 Jul 2021", "The page is gone."),
-    ]
-    entries = "".join(
-        f"<item><title>{title}</title><link>{base}/{path}</link>"
-        f"<pubDate>Sat, {date} 09:00:00 +0000</pubDate><dc:creator>Narek Sargsyan</dc:creator>"
-        f"<description>{summary}</description></item>"
-        for title, path, date, summary in items
-    )
-    feed = folder / "digest.rss"
-    feed.write_text(
-        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
-        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Regional Digest</title>'
-        f"{entries}</channel></rss>",
-        encoding="utf-8",
-    )
-    return feed
 
 
 def test_fetch_linked_puts_each_fetched_page_in_its_entrys_place(
