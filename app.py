@@ -9,12 +9,14 @@ Usage::
     python app.py --feedback /tmp/feedback.jsonl
     python app.py --queue-size 8 --concurrency 2   # a smaller queue
     python app.py --host 0.0.0.0 --add-token "$(openssl rand -hex 16)"   # adding needs the token
+    python app.py --host 0.0.0.0 --auth-file users.txt   # a login (user:password lines) for all
     python app.py --cluster auto --index index-sharded   # the sharded index on a Ray cluster
 
 It listens on loopback only unless --host says otherwise, and serves no file
 of the corpus, the index, the model or the feedback log. Its "Add articles"
 tab adds files to the corpus: on loopback freely, elsewhere only with the
-operator's --add-token (or $ASSISTANT_ADD_TOKEN).
+operator's --add-token (or $ASSISTANT_ADD_TOKEN), or behind the login of
+--auth-file (or $ASSISTANT_AUTH_FILE), which then guards the whole app.
 
 The index is built on first start (and rebuilt when the corpus changes);
 with --cluster it is a sharded index, built with Ray Data and served by Ray
@@ -31,6 +33,7 @@ import sys
 
 from assistant import AssistantError, Settings
 from assistant.cli import add_index_options, open_assistant
+from assistant.web.auth import read_auth_file
 from assistant.web.feedback import DEFAULT_FEEDBACK_FILE, FeedbackLog
 from assistant.web.policy import AddPolicy
 
@@ -38,6 +41,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 PORT_VARIABLE = "GRADIO_SERVER_PORT"
 ADD_TOKEN_VARIABLE = "ASSISTANT_ADD_TOKEN"
+AUTH_FILE_VARIABLE = "ASSISTANT_AUTH_FILE"
 
 
 def port_number(value: str) -> int:
@@ -104,6 +108,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         f"not loopback (default: ${ADD_TOKEN_VARIABLE})",
     )
     parser.add_argument(
+        "--auth-file",
+        metavar="PATH",
+        default=os.environ.get(AUTH_FILE_VARIABLE) or None,
+        help="a file of user:password lines: the whole app then needs a login, and the Add "
+        f"articles tab needs no token off loopback (default: ${AUTH_FILE_VARIABLE})",
+    )
+    parser.add_argument(
         "--allow-fetch",
         action="store_true",
         help="let the Add articles tab fetch pasted links (off by default)",
@@ -128,7 +139,13 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        policy = AddPolicy.for_server(args.host, token=args.add_token, allow_fetch=args.allow_fetch)
+        accounts = read_auth_file(args.auth_file) if args.auth_file else []
+        if accounts and args.mcp:
+            # Gradio's login guards the page and its API, not the MCP endpoint.
+            raise ValueError("--mcp cannot be used with --auth-file: MCP clients do not log in")
+        policy = AddPolicy.for_server(
+            args.host, token=args.add_token, auth=bool(accounts), allow_fetch=args.allow_fetch
+        )
         settings = Settings(encoder=args.encoder)
         assistant = open_assistant(args, settings)
     except (AssistantError, ValueError) as error:
@@ -153,7 +170,15 @@ def main(argv: list[str] | None = None) -> int:
     private = [args.corpus, args.index, assistant.embedder.path, args.feedback]
     queue = {"queue_size": args.queue_size, "concurrency": args.concurrency}
     queue = {name: value for name, value in queue.items() if value is not None}
-    launch(demo, host=args.host, port=args.port, mcp=args.mcp, private_paths=private, **queue)
+    launch(
+        demo,
+        host=args.host,
+        port=args.port,
+        mcp=args.mcp,
+        private_paths=private,
+        auth=accounts,
+        **queue,
+    )
     return 0
 
 

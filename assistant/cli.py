@@ -145,6 +145,12 @@ def _parser() -> argparse.ArgumentParser:
         help="let links reach loopback and private network addresses (refused by default)",
     )
     add.add_argument(
+        "--fetch-linked",
+        action="store_true",
+        help="for each feed given, also fetch the page each entry links to and index it "
+        "in the entry's place (a link that fails keeps the entry)",
+    )
+    add.add_argument(
         "--columns",
         metavar="FIELD=COLUMN,...",
         help="archives' columns named otherwise, e.g. text=body,title=headline (kept beside "
@@ -239,7 +245,11 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
         raise ValueError("give files, folders or links to add (or --urls FILE)")
     columns = parse_columns(args.columns) if args.columns else None
     results = add_sources(
-        given, args.corpus, allow_private=args.allow_private_addresses, columns=columns
+        given,
+        args.corpus,
+        allow_private=args.allow_private_addresses,
+        columns=columns,
+        fetch_linked=args.fetch_linked,
     )
     added = [result for result in results if result.status == "added"]
     passages: dict[str, int] = {}

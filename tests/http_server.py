@@ -1,6 +1,7 @@
 """A loopback HTTP server for fetching tests: saved pages, a feed, redirects and bad answers.
 
-``serving()`` starts it on 127.0.0.1 on a free port in a thread and stops it on exit;
+``serving()`` starts it on 127.0.0.1 on a free port in a thread and stops it on exit
+(``summary_feed`` writes a feed whose entries link to its pages);
 nothing it serves is fetched from anywhere else, and nothing leaves the machine.
 """
 
@@ -19,6 +20,8 @@ DATA = Path(__file__).resolve().parent / "data"
 PAGE = (DATA / "pages" / "orchard_no_canonical.html").read_bytes()
 CANONICAL_PAGE = (DATA / "pages" / "news_page.html").read_bytes()
 FEED = (DATA / "feeds" / "caucasus.rss").read_bytes()
+# A page stating no outlet, date or author: a feed entry linking to it states them.
+BARE_PAGE = (DATA / "pages" / "metro_no_metadata.html").read_bytes()
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -33,6 +36,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, "text/html; charset=utf-8", PAGE)
         elif path == "/page-again":  # the same article, the page's bytes changed a little
             self._send(200, "text/html", PAGE.replace(b"</body>", b"<!-- 09:15 --></body>"))
+        elif path == "/bare":
+            self._send(200, "text/html", BARE_PAGE)
         elif path == "/canonical":
             self._send(200, "text/html", CANONICAL_PAGE)
         elif path == "/feed":
@@ -133,3 +138,26 @@ def serving(*, tls: ssl.SSLContext | None = None) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def summary_feed(base: str, folder: Path) -> Path:
+    """A feed of three summary-only entries linking to the loopback server's pages."""
+    items = [
+        ("Apricot growers pick a record crop", "page", "02 Jul 2021", "A record apricot crop."),
+        ("Yerevan's new metro station", "bare", "10 Jul 2021", "Ajapnyak station opens."),
+        ("A story whose page is gone", "missing", "11 Jul 2021", "The page is gone."),
+    ]
+    entries = "".join(
+        f"<item><title>{title}</title><link>{base}/{path}</link>"
+        f"<pubDate>Sat, {date} 09:00:00 +0000</pubDate><dc:creator>Narek Sargsyan</dc:creator>"
+        f"<description>{summary}</description></item>"
+        for title, path, date, summary in items
+    )
+    feed = folder / "digest.rss"
+    feed.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Regional Digest</title>'
+        f"{entries}</channel></rss>",
+        encoding="utf-8",
+    )
+    return feed

@@ -11,7 +11,7 @@ import pytest
 
 from assistant.cli import main
 from tests.documents import docx_bytes, pdf_bytes
-from tests.http_server import PAGE, serving
+from tests.http_server import PAGE, serving, summary_feed
 from tests.support import CORPUS, REPO
 
 
@@ -251,3 +251,22 @@ def test_add_a_folder_with_a_pdf_a_docx_and_a_mapped_archive_and_ask_each(tmp_pa
     assert by_file["hatchery.docx"]["format"] == "docx"
     assert by_file["Funicular-Report.pdf"]["published"] == "2020-01-15"
     assert "wire.csv.columns" not in by_file  # part of wire.csv, not a file of its own
+
+
+def test_add_a_summary_feed_with_fetch_linked(tmp_path: Path, capsys) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    with serving() as base:
+        feed = summary_feed(base, tmp_path)
+        folders = ["--corpus", str(corpus), "--index", str(index), "-q"]
+        options = ["--fetch-linked", "--allow-private-addresses"]
+        status = main([*folders, "add", str(feed), *options])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert f"added  {feed} (feed) as digest.rss" in out
+    assert "A story whose page is gone (Regional Digest, 2021-07-11): 1 passages" in out
+    assert "Apricot growers pick" not in out  # the entry's page took its place
+    assert f"added  {base}/bare (html) as 127.0.0.1-bare.html" in out
+    assert "thirty years (Regional Digest, 2021-07-10): 1 passages" in out
+    assert f"skipped  {base}/missing: cannot fetch it: the server answered 404" in out
+    assert "the feed's entry stays the article" in out

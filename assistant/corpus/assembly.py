@@ -113,7 +113,7 @@ def finish_article(
 
 
 # How each field is named where the card says where it came from.
-_FIELD_NAMES = {"author": "author", "outlet": "outlet", "published": "date"}
+FIELD_NAMES = {"author": "author", "outlet": "outlet", "published": "date"}
 
 
 def fill_from_text(metadata: dict[str, str], facts: HeaderFacts) -> str:
@@ -127,7 +127,7 @@ def fill_from_text(metadata: dict[str, str], facts: HeaderFacts) -> str:
         from the article's byline; date from its date line"; '' when none was filled.
     """
     by_origin: dict[str, list[str]] = {}
-    for name, label in _FIELD_NAMES.items():
+    for name, label in FIELD_NAMES.items():
         value = getattr(facts, name)
         if value and not metadata[name]:
             metadata[name] = value

@@ -15,6 +15,11 @@ entry's text is skipped with a logged warning. A file that is not a feed, a feed
 with no entries, one in which no entry holds text, and any file that declares XML
 entities (``<!ENTITY``: the billion-laughs and external-entity attacks; a news
 feed never needs them) are CorpusErrors.
+
+``add --fetch-linked`` fetches the page each entry links to (``feed_links`` lists
+them, with what the feed states of each); the loader then passes the links whose page
+is in the corpus as ``skip_links``, and those entries are no articles of the feed, so
+the corpus does not hold an entry's summary beside its page.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import calendar
 import logging
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,27 +64,101 @@ class FeedSource:
     suffixes = (".rss", ".atom", ".xml")
     max_bytes = MAX_FEED_BYTES
 
-    def read(self, article_id: str, raw: bytes, *, path: str = "") -> list[Article]:
-        return read_feed(article_id, raw, path=path)
+    def read(
+        self,
+        article_id: str,
+        raw: bytes,
+        *,
+        path: str = "",
+        skip_links: frozenset[str] = frozenset(),
+    ) -> list[Article]:
+        return read_feed(article_id, raw, path=path, skip_links=skip_links)
 
 
-def read_feed(stem: str, raw: bytes, *, path: str = "") -> list[Article]:
+@dataclass(frozen=True, slots=True)
+class EntryLink:
+    """A feed entry's link, and what the feed states about the entry.
+
+    Attributes:
+        link: the entry's link, as the feed source gives it as the article's url.
+        metadata: the entry's title, outlet (the feed's title), published date and
+            author, '' where the feed states none.
+        has_text: whether the entry is an article of its own (content or summary).
+    """
+
+    link: str
+    metadata: dict[str, str]
+    has_text: bool
+
+
+def read_feed(
+    stem: str, raw: bytes, *, path: str = "", skip_links: frozenset[str] = frozenset()
+) -> list[Article]:
     """The articles of a feed's entries; entries without text are skipped with a warning.
 
     Args:
         stem: the file's name without its suffix; entry N's id is ``<stem>-N``.
         raw: the file's bytes.
         path: the file's path, for messages and the articles' ``path``.
+        skip_links: links of entries that are no articles here, as their page is
+            in the corpus (``add --fetch-linked``); a feed all of whose entries
+            with text are skipped so gives no articles, and no error.
 
     Raises:
         CorpusError: not decodable, declares XML entities, not a feed, no
             entries, or no entry holds text.
     """
+    name = Path(path).name or stem
+    document = _parse(raw)
+    outlet = _plain(document.feed.get("title", ""))
+    numbered = enumerate(document.entries, start=1)
+    entries = [(n, entry) for n, entry in numbered if _plain(entry.get("link")) not in skip_links]
+    replaced = len(document.entries) - len(entries)
+    if replaced:
+        logger.info("%s: %d entries are read from their fetched pages instead", name, replaced)
+    articles: list[Article] = []
+    problems: list[str] = []
+    collect(
+        entries,
+        lambda number, entry: _entry_article(f"{stem}-{number}", entry, outlet=outlet, path=path),
+        what="entry",
+        name=name,
+        articles=articles,
+        problems=problems,
+    )
+    if not articles and not replaced:
+        raise CorpusError(f"no entry of the feed holds article text ({summary(problems)})")
+    return articles
+
+
+def feed_links(raw: bytes) -> list[EntryLink]:
+    """The links of a feed's entries that have one, in feed order, with their metadata.
+
+    Raises:
+        CorpusError: not decodable, declares XML entities, not a feed, or no entries.
+    """
+    document = _parse(raw)
+    outlet = _plain(document.feed.get("title", ""))
+    links = []
+    for entry in document.entries:
+        metadata = _entry_metadata(entry, outlet)
+        link = metadata.pop("url")
+        if link:
+            links.append(EntryLink(link, metadata, bool(_entry_text(entry).strip())))
+    return links
+
+
+def _parse(raw: bytes) -> Any:
+    """feedparser's reading of a feed that has entries.
+
+    Raises:
+        CorpusError: empty, binary, not decodable, declares XML entities, not a
+            feed, or no entries.
+    """
     # Imported here, as trafilatura is in html.py: a corpus without feeds
     # should not pay for the import.
     import feedparser
 
-    name = Path(path).name or stem
     if not raw.strip():
         raise CorpusError("the file is empty: save the feed again or remove the file")
     refuse_binary(raw, what="a feed")
@@ -99,20 +179,7 @@ def read_feed(stem: str, raw: bytes, *, path: str = "") -> list[Article]:
         raise CorpusError(f"it is not an RSS or Atom feed{detail}: save the feed's own XML")
     if not document.entries:
         raise CorpusError("the feed has no entries: save it again when it lists articles")
-    outlet = _plain(document.feed.get("title", ""))
-    articles: list[Article] = []
-    problems: list[str] = []
-    collect(
-        enumerate(document.entries, start=1),
-        lambda number, entry: _entry_article(f"{stem}-{number}", entry, outlet=outlet, path=path),
-        what="entry",
-        name=name,
-        articles=articles,
-        problems=problems,
-    )
-    if not articles:
-        raise CorpusError(f"no entry of the feed holds article text ({summary(problems)})")
-    return articles
+    return document
 
 
 def _as_utf8(raw: bytes) -> bytes:
@@ -155,22 +222,25 @@ def _entry_article(article_id: str, entry: Any, *, outlet: str, path: str) -> Ar
     """
     body = _entry_text(entry)
     require_text(body, MAX_ENTRY_TEXT_BYTES, missing="it has no text (neither content nor summary)")
-    title = _plain(_detail_text(entry.get("title_detail"), entry.get("title", "")))
-    metadata = {
-        "title": title,
+    return finish_article(
+        article_id,
+        body,
+        _entry_metadata(entry, outlet),
+        path=path,
+        empty="it holds no article text once cleaned",
+        title_in_text=True,
+    )
+
+
+def _entry_metadata(entry: Any, outlet: str) -> dict[str, str]:
+    """What the feed states of an entry: title, outlet, published date, url, author."""
+    return {
+        "title": _plain(_detail_text(entry.get("title_detail"), entry.get("title", ""))),
         "outlet": outlet,
         "published": _iso_date(entry.get("published_parsed")) or iso_date(entry.get("published")),
         "url": _plain(entry.get("link", "")),
         "author": _plain(entry.get("author", "")),
     }
-    return finish_article(
-        article_id,
-        body,
-        metadata,
-        path=path,
-        empty="it holds no article text once cleaned",
-        title_in_text=True,
-    )
 
 
 def _entry_text(entry: Any) -> str:

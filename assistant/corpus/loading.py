@@ -6,7 +6,9 @@ page (``html.py``), an archive of many articles (``archive.py``), or a news
 feed (``feed.py``). The article id
 is the file name without its extension (an archive's rows name their own). A file
 that cannot be read is skipped with a logged reason; it never stops the others. A
-file fetched from a link has its fetch record beside it (``records.py``), read with it.
+file fetched from a link has its fetch record beside it (``records.py``), read with it;
+a feed entry whose linked page was fetched so (``add --fetch-linked``) is read from the
+page, not from the feed.
 """
 
 from __future__ import annotations
@@ -14,17 +16,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import stat
 from functools import lru_cache
 from importlib.metadata import version as _version
 from pathlib import Path
 from typing import Any
 
 from ..errors import CorpusError
+from ..files import NotRegularFileError, read_bounded
 from .article import Article, Corpus, SkippedFile
 from .columns import COLUMNS_SUFFIX, MAX_COLUMNS_FILE_BYTES
 from .markdown import parse_article
-from .records import parse_record, record_path, recorded_file, with_record
+from .records import parse_record, record_path, recorded_file, replaced_links, with_record
 from .sources import ARTICLE_SUFFIXES, source_for
 
 __all__ = [
@@ -86,7 +88,10 @@ def load_corpus(corpus_dir: str | Path) -> Corpus:
     skipped: list[SkippedFile] = []
     by_id: dict[str, Path] = {}
     by_text: dict[str, Path] = {}
-    for path in corpus_files(corpus_dir):
+    files = corpus_files(corpus_dir)
+    # Feed entries whose linked page was fetched into the corpus are read from the page.
+    replaced = replaced_links(files, lambda record: read_article_file(record, root))
+    for path in files:
         if path.suffix == COLUMNS_SUFFIX and _is_archive(path.with_suffix("")):
             # Read by the archive's source (which refuses a bad one); its bytes change
             # the articles as the archive's do.
@@ -105,7 +110,11 @@ def load_corpus(corpus_dir: str | Path) -> Corpus:
             raw = read_article_file(path, root, limit=getattr(source, "max_bytes", None))
             digest.update(f"{path.name}\0{len(raw)}\0".encode())
             digest.update(raw)
-            found = source.read(path.stem, raw, path=str(path))
+            skip = replaced.get(path.name) if source.name == "feed" else None
+            options = {"skip_links": skip} if skip else {}
+            if skip:
+                digest.update("\0".join(["replaced", *sorted(skip), ""]).encode())
+            found = source.read(path.stem, raw, path=str(path), **options)
             # Not held while the next file is read: an archive may be 200 MB.
             del raw
             found = _with_record(found, path, root, digest, skipped)
@@ -232,13 +241,9 @@ def read_article_file(path: Path, root: Path, *, limit: int | None = None) -> by
             )
     try:
         # Non-blocking, so that a named pipe called "x.md" cannot hang the build.
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(descriptor, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                raise CorpusError("it is not a regular file: save the article as a plain file")
-            # One byte over the limit tells a file at the limit from a bigger one
-            # without reading the rest of a huge file.
-            raw = handle.read(limit + 1)
+        raw = read_bounded(path, limit)
+    except NotRegularFileError as error:
+        raise CorpusError("it is not a regular file: save the article as a plain file") from error
     except OSError as error:
         raise CorpusError(
             f"it cannot be read ({error.strerror or error}): check that it exists and that "

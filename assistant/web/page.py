@@ -291,6 +291,7 @@ def launch(
     queue_size: int = MAX_QUEUE,
     concurrency: int = DEFAULT_CONCURRENCY,
     max_file_size: int = MAX_FILE_BYTES,
+    auth: Sequence[tuple[str, str]] = (),
 ) -> None:
     """Start the queue and serve the app; prints the address to open, blocks until stopped.
 
@@ -306,6 +307,9 @@ def launch(
         queue_size: requests that may wait; one more gets "Queue is full" (HTTP 503).
         concurrency: requests answered at the same time.
         max_file_size: the biggest file Gradio takes in an upload, in bytes.
+        auth: the (user, password) accounts that may log in (``auth.read_auth_file``);
+            with any, Gradio serves its login page until one logs in, and answers no
+            request of the app without a login; none (the default): no login.
     """
     if queue_size < 1 or concurrency < 1:
         raise ValueError(
@@ -331,6 +335,7 @@ def launch(
         strict_cors=True,
         max_threads=MAX_THREADS,
         max_file_size=max_file_size,
+        auth=list(auth) or None,
         app_kwargs={"middleware": [guard], "lifespan": json_results_lifespan(demo)},
         # quiet: Gradio would print "To create a public link, set `share=True`", an
         # offer this app must not take; the address line below replaces its output.

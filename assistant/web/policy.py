@@ -48,10 +48,11 @@ class AddPolicy:
     def for_server(
         cls, host: str, *, token: str = "", auth: bool = False, allow_fetch: bool = False
     ) -> AddPolicy:
-        """The rule: on loopback anyone at this machine may add; elsewhere only with a token.
+        """The rule: on loopback anyone at this machine may add; elsewhere a token or a login.
 
         A server on another address adds articles only for whoever has the
-        operator's token, or behind Gradio's own login (``auth``).
+        operator's token, or behind Gradio's own login (``auth``: only those who
+        logged in reach the tab at all). A token set is asked for in any case.
 
         Raises:
             ValueError: a token shorter than ``MIN_TOKEN_CHARS``.
@@ -63,7 +64,7 @@ class AddPolicy:
         reason = (
             f"Adding articles is off: this chat listens on {host}, not only on this machine, "
             "so the operator must start it with an add token (--add-token, or "
-            "$ASSISTANT_ADD_TOKEN) to allow it."
+            "$ASSISTANT_ADD_TOKEN) or behind a login (--auth-file) to allow it."
         )
         return cls(False, reason=reason)
 

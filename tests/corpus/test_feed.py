@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus.feed import html_text, read_feed
+from assistant.corpus.feed import feed_links, html_text, read_feed
 from assistant.corpus.loading import load_corpus
 from assistant.errors import CorpusError
 
@@ -42,6 +42,29 @@ def test_atom_entries_take_published_not_updated() -> None:
     assert first.text.split("\n\n")[1] == "Its tongue has lost about 1.2 kilometres since 1911."
     assert second.published == ""  # it states only when it was updated
     assert second.text.startswith("Teams will measure the snowpack")
+
+
+def test_feed_links_lists_every_entry_link_with_what_the_feed_states() -> None:
+    raw = (FEEDS / "caucasus.rss").read_bytes()
+    first, second, third = feed_links(raw)
+    assert first.link == "https://caucasus-weekly.example/2021/03/sevan-whitefish"
+    assert first.metadata == {
+        "title": "Lake Sevan fishermen report a record whitefish catch",
+        "outlet": "Caucasus Weekly",
+        "published": "2021-03-16",
+        "author": "Anna Petrosyan",
+    }
+    assert (first.has_text, second.has_text, third.has_text) == (True, True, False)
+
+
+def test_entries_whose_page_is_in_the_corpus_are_skipped() -> None:
+    path = FEEDS / "caucasus.rss"
+    whitefish, cable_car, _ = (entry.link for entry in feed_links(path.read_bytes()))
+    [left] = read_feed("caucasus", path.read_bytes(), skip_links=frozenset({whitefish}))
+    assert left.id == "caucasus-2"  # entries keep their numbers
+    # Every entry with text read from its page: no articles, and no error.
+    both = frozenset({whitefish, cable_car})
+    assert read_feed("caucasus", path.read_bytes(), skip_links=both) == []
 
 
 def test_an_empty_feed_is_refused_with_its_reason() -> None:

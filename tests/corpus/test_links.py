@@ -12,7 +12,7 @@ from assistant.corpus.fetching import FetchLimits
 from assistant.corpus.links import add_sources, is_link, link_name, read_link_list
 from assistant.corpus.loading import load_corpus
 from assistant.corpus.records import FETCHED_URL
-from tests.http_server import DATA, FEED, PAGE, serving
+from tests.http_server import DATA, FEED, PAGE, serving, summary_feed
 
 FAST = FetchLimits(timeout=0.5, total=3.0)
 
@@ -143,3 +143,58 @@ def test_what_is_a_link(given: str, expected: bool) -> None:
 )
 def test_a_fetched_file_is_named_by_its_host_and_path(url: str, name: str) -> None:
     assert link_name(url) == name
+
+
+def test_fetch_linked_puts_each_fetched_page_in_its_entrys_place(
+    base: str, corpus: Path, tmp_path: Path
+) -> None:
+    feed = summary_feed(base, tmp_path)
+    results = add_sources([feed], corpus, allow_private=True, limits=FAST, fetch_linked=True)
+    assert [(r.source, r.status) for r in results] == [
+        (str(feed), "added"),
+        (f"{base}/page", "added"),
+        (f"{base}/bare", "added"),
+        (f"{base}/missing", "skipped"),
+    ]
+    assert results[3].reason == (
+        "cannot fetch it: the server answered 404 Not Found; the feed's entry stays the article"
+    )
+    assert [article.id for article in results[0].articles] == ["digest-3"]
+    record = json.loads((corpus / "127.0.0.1-bare.html.fetched.json").read_text())
+    assert record["url"] == f"{base}/bare" and record["feed_entry"]["feed"] == "digest.rss"
+
+    loaded = load_corpus(corpus)
+    by_id = {article.id: article for article in loaded.articles}
+    assert sorted(by_id) == ["127.0.0.1-bare", "127.0.0.1-page", "digest-3", "drones"]
+    assert loaded.skipped == ()
+    # The page states its outlet, date and author: they are the page's.
+    page = by_id["127.0.0.1-page"]
+    assert (page.outlet, page.published) == ("Valley Courier", "2021-07-02")
+    assert page.text.startswith("Orchards in the Ararat Valley picked 96,000 tonnes")
+    # The bare page states none: the feed's entry does.
+    bare = by_id["127.0.0.1-bare"]
+    assert bare.title == "Yerevan opens its first new metro station in thirty years"
+    assert (bare.outlet, bare.published, bare.author) == (
+        "Regional Digest",
+        "2021-07-10",
+        "Narek Sargsyan",
+    )
+    assert bare.url == f"{base}/bare"
+    assert "outlet, date and author from the feed's entry" in bare.provenance
+    assert by_id["digest-3"].text == "The page is gone."
+
+    # Without its feed_entry, the record no longer replaces the entry: it is back.
+    before = loaded.fingerprint
+    record.pop("feed_entry")
+    (corpus / "127.0.0.1-bare.html.fetched.json").write_text(json.dumps(record))
+    again = load_corpus(corpus)
+    assert again.fingerprint != before
+    assert "digest-2" in {article.id for article in again.articles}
+
+
+def test_without_fetch_linked_a_summary_feed_gives_its_summaries(
+    base: str, corpus: Path, tmp_path: Path
+) -> None:
+    [result] = add([summary_feed(base, tmp_path)], corpus)
+    assert [article.id for article in result.articles] == ["digest-1", "digest-2", "digest-3"]
+    assert sorted(path.name for path in corpus.iterdir()) == ["digest.rss", "drones.txt"]
