@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/encoder.py                  # the documented figures (about 30 minutes)
-    python benchmarks/encoder.py --quick          # a smoke run on a small slice (under a minute)
+    python benchmarks/encoder.py --quick          # a smoke run: torch and the default encoder
     python benchmarks/encoder.py --encoders torch,onnx-int8
 
 For each encoder (``assistant/encoding/runtimes.py``), in one process:
@@ -42,7 +42,7 @@ if str(REPO) not in sys.path:  # run as `python benchmarks/encoder.py` from anyw
     sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from assistant.config import ENCODERS, Settings  # noqa: E402
+from assistant.config import DEFAULT_ENCODER, ENCODERS, Settings  # noqa: E402
 from assistant.corpus.loading import Corpus  # noqa: E402
 from assistant.encoding.embedder import Embedder  # noqa: E402
 from assistant.evaluation.datasets import load_squad_corpus, load_squad_questions  # noqa: E402
@@ -79,14 +79,18 @@ class Row:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small slice, for CI")
-    parser.add_argument("--encoders", default=",".join(ENCODERS), help="comma-separated")
+    parser.add_argument(
+        "--encoders",
+        help="comma-separated (default: all; with --quick, the default encoder beside torch)",
+    )
     parser.add_argument("--rounds", type=int, help="speed rounds (default 3, quick 1)")
     parser.add_argument("--index-dir", type=Path, help="keep the indexes here (default: temp)")
     parser.add_argument("--cache-dir", type=Path, help="where ONNX encoders keep their graph")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--speed-of", help=argparse.SUPPRESS)  # one round, in a child process
     args = parser.parse_args(argv)
-    kinds = ["torch"] + [k for k in args.encoders.split(",") if k.strip() and k != "torch"]
+    chosen = args.encoders or (DEFAULT_ENCODER if args.quick else ",".join(ENCODERS))
+    kinds = ["torch"] + [k for k in chosen.split(",") if k.strip() and k != "torch"]
     for kind in kinds:
         if kind not in ENCODERS:
             parser.error(f"unknown encoder {kind!r}: use some of {', '.join(ENCODERS)}")
