@@ -13,11 +13,12 @@ deterministic for every pair proposed (LSH may miss a pair, never invent one).
 The parameters were chosen by measurement (``benchmarks/copies.py``, README
 "The same story, told twice").
 
-A pair of which each passage gives a number the other lacks is never a copy,
-however alike the words: "376 soldiers" against "367 soldiers" is something the
-reader must see ("Sources differ"), not a duplicate to fold away. One that only
-lacks some of the other's numbers (a headline without its "44 days", a trimmed
-last sentence) changes no figure, and may be.
+A pair whose figures differ is never a copy, however alike the words: "376
+soldiers" against "367 soldiers" is something the reader must see ("Sources
+differ"), not a duplicate to fold away. The numbers of the two passages, in
+the order they come, must be those of one of them with some left out (a
+headline without its "44 days", a trimmed last sentence): a changed number
+breaks that both ways, even where the old one is still written elsewhere.
 
 The function is pure, over passages alone: a sharded build can feed it every
 shard's passages at once.
@@ -69,15 +70,21 @@ def jaccard(first: frozenset[str], second: frozenset[str]) -> float:
     return len(first & second) / union if union else 0.0
 
 
-def numbers(text: str) -> frozenset[str]:
-    """The numbers written in digits in a text, thousands separators dropped."""
-    return frozenset(match.replace(",", "") for match in _NUMBER.findall(text))
+def numbers(text: str) -> list[str]:
+    """The numbers written in digits in a text, in order, thousands separators dropped."""
+    return [match.replace(",", "") for match in _NUMBER.findall(text)]
 
 
 def figures_agree(first: str, second: str) -> bool:
-    """False when each text gives a number the other does not: a figure was changed."""
+    """True when one text's numbers are the other's with some left out, in order."""
     a, b = numbers(first), numbers(second)
-    return a <= b or b <= a
+    return _within(a, b) or _within(b, a)
+
+
+def _within(part: list[str], whole: list[str]) -> bool:
+    """Whether ``part`` is ``whole`` with some items left out (a subsequence)."""
+    rest = iter(whole)
+    return all(item in rest for item in part)
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,6 +102,8 @@ def test_a_copy_with_a_changed_figure_is_not_grouped_where_the_figure_differs() 
     assert len(by_passage) == 2 * (len(chunks) // 2 - 1)
     assert not figures_agree("2,783 losses and 100 missing", "2,790 losses and 100 missing")
     assert figures_agree("2,783 losses in 44 days", "2783 losses")
+    # The old figure still in the headline does not hide the changed one.
+    assert not figures_agree("2783 Casualties. 2,783 losses", "2783 Casualties. 2,790 losses")
 
 
 def test_the_result_does_not_depend_on_the_order_of_the_passages() -> None:
