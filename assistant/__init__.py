@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from .answer import Answer, Passage
+from .answer import Answer, Copy, Passage
 from .config import DEFAULT_K, DEFAULT_MODEL, Settings
 from .corpus import Article, load_corpus
 from .errors import (
@@ -35,6 +35,7 @@ __all__ = [
     "Assistant",
     "AssistantError",
     "ClusterError",
+    "Copy",
     "CorpusError",
     "FetchError",
     "Filters",

@@ -7,6 +7,25 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
+class Copy:
+    """Another article printing a passage near word for word (one wire story, two outlets).
+
+    Attributes:
+        article_id: the other article's id.
+        outlet, title, published, url: its metadata; '' where it does not state them.
+        start, end: the span of its near-identical passage in its body.
+    """
+
+    article_id: str
+    outlet: str
+    title: str
+    published: str
+    url: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
 class Passage:
     """A verbatim slice of one article, with where it comes from.
 
@@ -25,6 +44,9 @@ class Passage:
         provenance: where metadata the front matter left empty was found
             ("author and outlet from the article's byline"); '' when every
             field is the front matter's.
+        also_published_by: the other articles holding a near-identical passage
+            (``store/copies.py``), oldest first; they are not shown as passages
+            of their own. Empty when no other article prints it.
     """
 
     text: str
@@ -41,6 +63,7 @@ class Passage:
     highlight_end: int
     score: float
     provenance: str = ""
+    also_published_by: tuple[Copy, ...] = ()
 
     def citation(self) -> str:
         """One line naming the source: outlet, title, date and link when known."""
@@ -49,7 +72,9 @@ class Passage:
         return f"{line} <{self.url}>" if self.url else line
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["also_published_by"] = [asdict(copy) for copy in self.also_published_by]
+        return data
 
 
 # What an answer says, from its confidence (``search.answerability.verdict``).

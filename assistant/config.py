@@ -12,7 +12,7 @@ DEFAULT_INDEX_DIR = "index"
 
 # Bumped whenever the layout of files under index/ changes, so that an index
 # written by an older version is rebuilt instead of misread.
-INDEX_FORMAT_VERSION = 3
+INDEX_FORMAT_VERSION = 4
 
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .answer import Answer, Passage
+from .answer import Answer, Copy, Passage
 from .config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, DEFAULT_K, Settings
 from .corpus import Article, load_corpus
 from .encoding.embedder import Embedder
@@ -358,6 +358,33 @@ class Assistant:
             highlight_end=end,
             score=round(hit.score, 4),
             provenance=article.provenance,
+            also_published_by=self._copies(hit.copies),
+        )
+
+    def _copies(self, rows: Sequence[int]) -> tuple[Copy, ...]:
+        """The other articles of a passage's copies, once each, oldest first."""
+        copies: dict[str, Copy] = {}
+        for row in rows:
+            chunk = self.stored.chunks[row]
+            article = self._articles[chunk.article_id]
+            copies.setdefault(
+                article.id,
+                Copy(
+                    article.id,
+                    article.outlet,
+                    article.title,
+                    article.published,
+                    article.url,
+                    chunk.start,
+                    chunk.end,
+                ),
+            )
+        # Undated articles last; then by outlet and id, so the order never varies.
+        return tuple(
+            sorted(
+                copies.values(),
+                key=lambda c: (not c.published, c.published, c.outlet, c.article_id),
+            )
         )
 
     # -- what is in the index -------------------------------------------------

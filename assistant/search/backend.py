@@ -26,6 +26,10 @@ class SearchBackend(Protocol):
     Attributes:
         articles: every article, in index order.
         chunks: every passage, grouped by article, with its sentences' spans.
+
+    An index may also hold ``copies`` (``store.copies.Copies``: which passages of
+    different articles are near-identical), as the stored index does; ranking
+    treats one without them as holding none.
     """
 
     articles: tuple[Article, ...]

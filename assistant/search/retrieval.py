@@ -18,6 +18,11 @@ length-normalised score.
 
 ``Settings.retrieval`` switches to one search alone ("dense" or "lexical"),
 for comparison in ``python -m assistant eval``.
+
+Near-identical passages of different articles (one wire story printed by
+several outlets: ``store/copies.py``) are shown once: the best-ranked stays,
+names the others in ``Hit.copies``, and the next distinct passage takes the
+freed place.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import Settings
+from ..store.copies import NO_COPIES
 from ..store.lexical import tokenize_strings
 from .answer_types import anchored, counted_terms, wanted_type
 from .backend import SearchBackend
@@ -74,6 +80,8 @@ class Hit:
             True when the kind is unclear). Only the first hit's is worked
             out, for the confidence; None for the others.
         source: "vector", "lexical" or "both": which search proposed it.
+        copies: rows of the near-identical passages of other articles, all of those
+            the index holds (not only the candidates'); they are not shown themselves.
     """
 
     row: int
@@ -90,6 +98,7 @@ class Hit:
     phrase: float
     anchored: bool | None
     source: str
+    copies: tuple[int, ...] = ()
 
 
 class Retriever:
@@ -106,6 +115,7 @@ class Retriever:
             [numbers[chunk.article_id] for chunk in backend.chunks], dtype=np.int64
         )
         self._sentences = SentenceScorer(backend, self._texts)
+        self._copies = copies_by_row(backend)
         # The weights of the signals, in the order search() lists them, summing to 1.
         weights = (
             settings.dense_weight,
@@ -223,6 +233,7 @@ class Retriever:
                     phrase=sentence.phrase,
                     anchored=is_anchored,
                     source="both" if row in lexical and mode == "hybrid" else mode,
+                    copies=self._copies.get(row, ()),
                 )
             )
         return hits
@@ -261,19 +272,17 @@ class Retriever:
         (a share of their score), so that another outlet's nearly-as-good
         passage comes first, while a clearly better passage from the same
         article still wins. The hits keep their own scores; only the order
-        changes.
+        changes. A copy of a passage already taken is never taken (``Hit.copies``).
         """
-        count = min(k, len(rows))
         penalty = self.settings.diversity
-        if penalty <= 0:
-            return list(range(count))
         # Plain Python: a few dozen hits cost less than as many numpy calls.
         articles = self._article_of_row[rows].tolist()
         values = scores.tolist()
+        position_of = {row: position for position, row in enumerate(rows.tolist())}
         taken: dict[int, int] = {}  # passages already shown from each article
         chosen: list[int] = []
-        picked: set[int] = set()
-        for _ in range(count):
+        picked: set[int] = set()  # taken, or a copy of one taken
+        while len(chosen) < k:
             best, best_value = -1, -np.inf
             for position, (article, score) in enumerate(zip(articles, values, strict=True)):
                 if score <= best_value:
@@ -283,7 +292,23 @@ class Retriever:
                 value = score * (1.0 - penalty * taken.get(article, 0))
                 if value > best_value and position not in picked:
                     best, best_value = position, value
+            if best < 0:
+                break
             chosen.append(best)
             picked.add(best)
+            picked.update(position_of.get(row, -1) for row in self._copies.get(int(rows[best]), ()))
             taken[articles[best]] = taken.get(articles[best], 0) + 1
         return chosen
+
+
+def copies_by_row(backend: SearchBackend) -> dict[int, tuple[int, ...]]:
+    """Each passage row with near-identical passages in other articles, and their rows.
+
+    A backend without ``copies`` (a sharded index, whose build does not seek them
+    yet) has none.
+    """
+    copies = getattr(backend, "copies", NO_COPIES).by_passage()
+    if not copies:
+        return {}
+    row_of = {chunk.id: row for row, chunk in enumerate(backend.chunks)}
+    return {row_of[key]: tuple(sorted(row_of[c] for c in value)) for key, value in copies.items()}

@@ -25,6 +25,7 @@ MANIFEST = "manifest.json"
 REQUIRED_FILES = (
     "articles.jsonl",
     "chunks.jsonl",
+    "copies.json",
     "passages.faiss",
     "passages.npy",
     "sentences.npy",

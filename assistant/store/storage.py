@@ -5,6 +5,7 @@ Each build writes a new version folder (``versions.py``)::
     manifest.json        # format, model, settings, counts, sha256 and size of every file
     articles.jsonl       # one article a line: metadata and cleaned text
     chunks.jsonl         # one passage a line: article, span, sentence spans
+    copies.json          # near-identical passages of different articles (copies.py)
     passages.faiss       # passage vectors, as FAISS searches them (maybe quantised)
     passages.npy         # the exact passage vectors, in the order of chunks.jsonl
     sentences.npy        # sentence vectors, in the order of chunks.jsonl
@@ -37,6 +38,7 @@ import numpy as np
 from ..corpus.article import Article
 from ..corpus.chunking import Chunk
 from ..errors import AssistantError, IndexMismatchError, IndexNotFoundError
+from .copies import NO_COPIES, Copies
 from .lexical import LexicalIndex
 from .manifest import COUNT_KEYS, read_manifest_file, verify_files, write_manifest
 from .terms import FILES as TERM_FILES
@@ -92,6 +94,7 @@ class StoredIndex:
     lexical: LexicalIndex
     folder: Path
     passage_vectors: np.ndarray  # exact, even where ``vectors`` is quantised
+    copies: Copies = NO_COPIES  # which passages of different articles are near-identical
 
     # -- search.backend.SearchBackend: what ranking asks of an index ------------------
 
@@ -164,6 +167,7 @@ def save_index(
     sentence_vectors: np.ndarray,
     terms: PassageTerms,
     lexical: LexicalIndex,
+    copies: Copies = NO_COPIES,
 ) -> Path:
     """Write a new version, make it the live one, remove stale ones; returns its folder.
 
@@ -183,6 +187,7 @@ def save_index(
                 sentence_vectors=sentence_vectors,
                 terms=terms,
                 lexical=lexical,
+                copies=copies,
             )
             switch_to(folder)
     except (OSError, RuntimeError) as error:  # faiss reports write errors as RuntimeError
@@ -205,6 +210,7 @@ def write_version(
     sentence_vectors: np.ndarray,
     terms: PassageTerms,
     lexical: LexicalIndex,
+    copies: Copies = NO_COPIES,
 ) -> None:
     """Write every file of one index into an empty folder, manifest last.
 
@@ -217,6 +223,7 @@ def write_version(
     folder.mkdir(exist_ok=True)
     _write_jsonl(folder / "articles.jsonl", map(article_record, articles))
     _write_jsonl(folder / "chunks.jsonl", map(chunk_record, chunks))
+    (folder / "copies.json").write_text(_JSON.encode(copies.to_dict()), encoding="utf-8")
     vectors.save(folder / "passages.faiss")
     np.save(folder / "passages.npy", passage_vectors, allow_pickle=False)
     np.save(folder / "sentences.npy", sentence_vectors, allow_pickle=False)
@@ -305,8 +312,20 @@ def _load_version(folder: Path) -> StoredIndex:
             raise ValueError("the BM25 index counts another number of passages")
     except _READ_ERRORS as error:
         raise _damaged(folder, f"its vectors do not match its passages ({error})") from error
+    try:
+        copies = Copies.from_dict(json.loads((folder / "copies.json").read_bytes()), chunks)
+    except _READ_ERRORS as error:
+        raise _damaged(folder, f"its copies do not match its passages ({error})") from error
     return StoredIndex(
-        manifest, articles, chunks, vectors, sentence_vectors, lexical, folder, passage_vectors
+        manifest,
+        articles,
+        chunks,
+        vectors,
+        sentence_vectors,
+        lexical,
+        folder,
+        passage_vectors,
+        copies,
     )
 
 

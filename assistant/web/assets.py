@@ -141,6 +141,7 @@ CSS = """
 .qa-card.qa-opened { border-color: var(--color-accent); box-shadow: 0 0 0 1px var(--color-accent); }
 .qa-card.qa-nearest { border-style: dashed; opacity: 0.9; }
 .qa-card-head { font-size: 0.88em; }
+.qa-copies { font-size: 0.82em; margin-top: 2px; }
 .qa-card .qa-sentence { margin: 4px 0 !important; }
 .qa-card details { font-size: 0.88em; }
 .qa-card summary { cursor: pointer; opacity: 0.7; }

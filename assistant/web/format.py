@@ -18,7 +18,7 @@ import string
 from collections.abc import Sequence
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-from ..answer import ANSWERS, Answer, Passage
+from ..answer import ANSWERS, Answer, Copy, Passage
 from ..answer import NOT_FOUND as NOT_FOUND_VERDICT
 from ..search.figures import Discrepancy, Figure
 from ..search.filters import Filters
@@ -91,12 +91,19 @@ def citation_text(passage: Passage) -> str:
     return f"\u201c{passage.highlight}\u201d \u2014 {passage.citation()}"
 
 
-def open_ref(article_id: str, passage: Passage | None = None) -> str:
-    """The href of an "Open article" link: the article and, optionally, the spans to mark."""
+def open_ref(
+    article_id: str, passage: Passage | None = None, *, span: tuple[int, int] | None = None
+) -> str:
+    """The href of an "Open article" link: the article and, optionally, the spans to mark.
+
+    ``span`` marks a passage without a highlighted sentence (another outlet's copy).
+    """
     fields = {"article": article_id}
     if passage is not None:
         fields["passage"] = f"{passage.start}-{passage.end}"
         fields["highlight"] = f"{passage.highlight_start}-{passage.highlight_end}"
+    elif span is not None:
+        fields["passage"] = f"{span[0]}-{span[1]}"
     return _OPEN_PREFIX + urlencode(fields)
 
 
@@ -147,6 +154,19 @@ def source_line(passage: Passage) -> str:
     return " \u00b7 ".join(part for part in parts if part)
 
 
+def copies_line(copies: Sequence[Copy]) -> str:
+    """The line 'also published by Reuters (2020-10-03), AP', each name opening its article."""
+    if not copies:
+        return ""
+    names = []
+    for copy in copies:
+        name = copy.outlet or (f"\u201c{copy.title}\u201d" if copy.title else copy.article_id)
+        when = f" ({escape_text(copy.published)})" if copy.published else ""
+        href = escape_attr(open_ref(copy.article_id, span=(copy.start, copy.end)))
+        names.append(f'<a class="qa-open" href="{href}">{escape_text(name)}</a>{when}')
+    return f'<div class="qa-copies qa-muted">also published by {", ".join(names)}</div>'
+
+
 def format_card(number: int, passage: Passage, *, answers: bool) -> str:
     """A source card: where the passage is from, its sentence, the passage, actions."""
     tag = "" if answers else f'<span class="qa-tag">{NOT_AN_ANSWER_TAG}</span> '
@@ -159,7 +179,7 @@ def format_card(number: int, passage: Passage, *, answers: bool) -> str:
     return (
         f'<div class="qa-card{"" if answers else " qa-nearest"}">'
         f'<div class="qa-card-head">{tag}<span class="qa-num">[{number}]</span> '
-        f"{source_line(passage)}</div>"
+        f"{source_line(passage)}</div>{copies_line(passage.also_published_by)}"
         f'<blockquote class="qa-sentence">{escape_text(passage.highlight)}</blockquote>'
         f"<details><summary>Whole passage</summary>"
         f'<div class="qa-passage">{mark_highlight(passage)}</div></details>'

@@ -110,6 +110,7 @@ FILES = [
     "manifest.json",
     "articles.jsonl",
     "chunks.jsonl",
+    "copies.json",
     "passages.faiss",
     "passages.npy",
     "sentences.npy",

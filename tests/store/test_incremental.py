@@ -135,6 +135,7 @@ def assert_same_index(update_dir: Path, full_dir: Path, embedder, *, exact: bool
     updated, full = load_index(update_dir), load_index(full_dir)
     assert updated.articles == full.articles
     assert updated.chunks == full.chunks
+    assert updated.copies == full.copies
     for key in ("counts", "vector_count", "dimension", "corpus_fingerprint"):
         assert updated.manifest[key] == full.manifest[key], key
     for name in ("passage_vectors", "sentence_vectors"):
@@ -192,6 +193,26 @@ def test_an_update_embeds_one_article_and_equals_a_full_build(
     assert update["embedded_articles"] == (how != "remove")
     build_index(corpus, work / "full", SETTINGS, embedder, full=True)
     assert_same_index(work / "index", work / "full", embedder, exact=False)
+
+
+def test_an_update_adding_a_copy_finds_it_beside_the_indexed_original(
+    headlines_dir: Path, tmp_path: Path
+) -> None:
+    embedder = FakeEmbedder()
+    build_index(load_corpus(headlines_dir), tmp_path / "index", Settings(), embedder)
+    assert not load_index(tmp_path / "index").copies.passages
+    text = (headlines_dir / "losses.txt").read_text(encoding="utf-8")
+    # Another headline, and a word more: the loader skips a body that is word for word.
+    copy = text.replace("Losses disclosed", "Ministry counts its dead").replace(".", " on Friday.")
+    (headlines_dir / "wire.txt").write_text(copy, encoding="utf-8")
+    spy = Spy(embedder)
+    build_index(load_corpus(headlines_dir), tmp_path / "index", Settings(), spy)
+    assert len(spy.texts) == 2  # only the copy's passage and sentence were embedded
+    copies = load_index(tmp_path / "index").copies
+    assert [pair[:2] for pair in copies.passages] == [("losses#0", "wire#0")]
+    assert copies.articles == (("losses", "wire", 1),)
+    build_index(load_corpus(headlines_dir), tmp_path / "full", Settings(), embedder, full=True)
+    assert load_index(tmp_path / "full").copies == copies
 
 
 def test_a_metadata_change_embeds_nothing_but_shows_the_new_metadata(
