@@ -50,12 +50,8 @@ def planted(body: str, stem: str) -> str:
     return body.replace("2,783 losses", "2,790 losses")
 
 
-@pytest.fixture(scope="module")
-def copies_bot(bot: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    """The seed corpus with the planted copies; its index updated from the session's."""
-    root = tmp_path_factory.mktemp("copies")
-    shutil.copytree(CORPUS, root / "corpus")
-    shutil.copytree(bot.stored.folder.parent, root / "index")
+def write_planted_copies(folder) -> None:
+    """Write the three planted copies of the original into a corpus folder."""
     original = (CORPUS / f"{ORIGINAL}.md").read_text(encoding="utf-8")
     front, body = original.split("\n---\n", 1)
     dated = {**COPIES, FIGURE_COPY: ("Anadolu", "2020-12-05")}
@@ -64,7 +60,16 @@ def copies_bot(bot: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Assi
             f"---\ntitle: Copy {stem}\noutlet: {outlet}\npublished: '{published}'\n"
             f"url: https://{outlet.lower()}.example/{stem}\n---\n"
         )
-        (root / "corpus" / f"{stem}.md").write_text(header + planted(body, stem), "utf-8")
+        (folder / f"{stem}.md").write_text(header + planted(body, stem), "utf-8")
+
+
+@pytest.fixture(scope="module")
+def copies_bot(bot: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """The seed corpus with the planted copies; its index updated from the session's."""
+    root = tmp_path_factory.mktemp("copies")
+    shutil.copytree(CORPUS, root / "corpus")
+    shutil.copytree(bot.stored.folder.parent, root / "index")
+    write_planted_copies(root / "corpus")
     corpus = load_corpus(root / "corpus")
     build_index(corpus, root / "index", bot.settings, bot.embedder)
     stored = load_index(root / "index")

@@ -21,6 +21,7 @@ import numpy as np
 from ..corpus.article import Article
 from ..corpus.chunking import Chunk
 from ..errors import IndexMismatchError
+from ..store.copies import NO_COPIES, Copies
 from ..store.lexical import bm25_idf
 from ..store.storage import chunk_from_record
 from .catalog import Catalog
@@ -84,6 +85,14 @@ class ClusterIndex:
             self._local_sentence_offsets.append(local)
         self.manifest = dict(catalog.manifest)
         self.manifest["version"] = folder.name
+        try:
+            copies = Copies.from_dict(catalog.copies, self.chunks) if catalog.copies else None
+        except (KeyError, TypeError, ValueError) as error:
+            raise IndexMismatchError(
+                f"the catalog's copies do not match the shards' passages ({error}): rebuild "
+                "the sharded index"
+            ) from error
+        self.copies = copies or NO_COPIES
 
     # -- SearchBackend --------------------------------------------------------
 

@@ -36,6 +36,7 @@ from ..store.build import (
     texts_to_embed,
     version_manifest,
 )
+from ..store.copies import find_copies
 from ..store.storage import PreviousIndex, load_previous_version, write_version
 from ..store.terms import PassageTerms, combine_statistics
 from ..store.update import Plan
@@ -331,6 +332,7 @@ def _catalog(articles, planned, manifests, statistics, key, base) -> Catalog:
         "built_at": first["built_at"],
         "shards": shards,
     }
+    chunks = [chunk for shard in planned for chunk in shard.plan.chunks]
     return Catalog(
         shards=shards,
         folders={str(shard.number): SHARD_FOLDER.format(shard.number) for shard in planned},
@@ -339,4 +341,5 @@ def _catalog(articles, planned, manifests, statistics, key, base) -> Catalog:
         average_length=statistics.average_length,
         key=key,
         manifest=manifest,
+        copies=find_copies(chunks).to_dict(),
     )

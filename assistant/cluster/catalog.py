@@ -5,7 +5,7 @@ A sharded index is one version folder (``store.versions``) holding
 
     CURRENT
     v-<time>-<pid>-<rand>/
-        catalog.json     # shards, article order, corpus-wide BM25 statistics
+        catalog.json     # shards, article order, corpus-wide BM25 statistics, copies
         shard-000/       # a stored index (manifest.json, FAISS, bm25s, ...)
         shard-001/
         ...
@@ -19,7 +19,7 @@ seals its files.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from ..store.manifest import manifest_checksum
 from ..store.versions import live_version
 
 CATALOG = "catalog.json"
-CATALOG_FORMAT = 1
+CATALOG_FORMAT = 2  # 2: the corpus's copies
 _REBUILD = "run `python -m assistant build --shards N` to rebuild the sharded index"
 
 
@@ -44,6 +44,9 @@ class Catalog:
         average_length: their mean number of BM25 terms.
         key: the fields an update or a load compares (model, settings, code).
         manifest: what ``Assistant.info`` shows (counts, dimension, build time, ...).
+        copies: the near-identical passages of different articles over all
+            shards (``store.copies.Copies.to_dict``): copies of one story often
+            hash to different shards, so they are found over the whole corpus.
     """
 
     shards: int
@@ -53,6 +56,7 @@ class Catalog:
     average_length: float
     key: dict[str, Any]
     manifest: dict[str, Any]
+    copies: dict[str, Any] = field(default_factory=dict)
 
     def shard_folders(self) -> list[str]:
         """The shard folders, in shard order: the order shard pools number them in."""
@@ -99,6 +103,7 @@ class Catalog:
             average_length=catalog.average_length,
             key=dict(catalog.key),
             manifest=dict(catalog.manifest),
+            copies=dict(catalog.copies),
         )
 
 

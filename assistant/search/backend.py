@@ -15,6 +15,7 @@ import numpy as np
 
 from ..corpus.article import Article
 from ..corpus.chunking import Chunk
+from ..store.copies import Copies
 
 
 class SearchBackend(Protocol):
@@ -26,14 +27,13 @@ class SearchBackend(Protocol):
     Attributes:
         articles: every article, in index order.
         chunks: every passage, grouped by article, with its sentences' spans.
-
-    An index may also hold ``copies`` (``store.copies.Copies``: which passages of
-    different articles are near-identical), as the stored index does; ranking
-    treats one without them as holding none.
+        copies: which passages of different articles are near-identical
+            (``store.copies.Copies``; ``NO_COPIES`` when none are).
     """
 
     articles: tuple[Article, ...]
     chunks: tuple[Chunk, ...]
+    copies: Copies
 
     def dense_candidates(
         self, query_vector: np.ndarray, k: int, *, rows: np.ndarray | None = None

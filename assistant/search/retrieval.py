@@ -32,7 +32,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import Settings
-from ..store.copies import NO_COPIES
 from ..store.lexical import tokenize_strings
 from .answer_types import anchored, counted_terms, wanted_type
 from .backend import SearchBackend
@@ -302,12 +301,8 @@ class Retriever:
 
 
 def copies_by_row(backend: SearchBackend) -> dict[int, tuple[int, ...]]:
-    """Each passage row with near-identical passages in other articles, and their rows.
-
-    A backend without ``copies`` (a sharded index, whose build does not seek them
-    yet) has none.
-    """
-    copies = getattr(backend, "copies", NO_COPIES).by_passage()
+    """Each passage row with near-identical passages in other articles, and their rows."""
+    copies = backend.copies.by_passage()
     if not copies:
         return {}
     row_of = {chunk.id: row for row, chunk in enumerate(backend.chunks)}

@@ -101,9 +101,14 @@ class StoredIndex:
     def dense_candidates(
         self, query_vector: np.ndarray, k: int, *, rows: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Cosines and rows of the k nearest passages, best first (row -1: none)."""
+        """Cosines and rows of the k nearest passages, best first (row -1: none).
+
+        Equal cosines come in row order, as BM25's equal scores do: FAISS keeps
+        no order among them, and copies of one passage score the same.
+        """
         scores, ids = self.vectors.search(query_vector[None, :], k, rows=rows)
-        return scores[0], ids[0]
+        order = np.lexsort((ids[0], -scores[0]))
+        return scores[0][order], ids[0][order]
 
     def lexical_candidates(
         self, tokens: list[str], k: int, *, rows: np.ndarray | None = None

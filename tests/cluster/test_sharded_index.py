@@ -25,8 +25,9 @@ import pytest
 from assistant import Assistant
 from assistant.cluster.backend import open_local
 from assistant.cluster.build import build_sharded
-from assistant.cluster.sharding import corpus_rows, split_articles
+from assistant.cluster.sharding import corpus_rows, shard_of, split_articles
 from assistant.config import Settings
+from assistant.corpus import load_corpus
 from assistant.encoding.embedder import Embedder
 from assistant.evaluation.datasets import load_squad_corpus, load_squad_questions
 from assistant.store.build import build_index
@@ -142,3 +143,33 @@ def test_an_ivf_index_is_trained_once_and_shared(squad, tmp_path):
     kinds = {server.index.vectors.kind for server in sharded.pool.servers}
     assert kinds == {"ivf-sq8"}
     sharded.close()
+
+
+def test_copies_are_shown_once_as_on_one_machine(bot, tmp_path):
+    """Copies of one story that hash to different shards are found over the whole corpus."""
+    import shutil
+
+    from tests.support import CORPUS
+    from tests.test_copies_in_answers import COPIES, ORIGINAL, QUESTIONS, write_planted_copies
+
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    write_planted_copies(tmp_path / "corpus")
+    corpus = load_corpus(tmp_path / "corpus")
+    shards = 5  # the original, 900_reuters and 901_ap in three shards (4, 1, 3)
+    owners = {shard_of(stem, shards) for stem in (ORIGINAL, *COPIES)}
+    assert len(owners) == 3, "the original and its copies lie in different shards"
+    embedder = _Remembering(bot.embedder)  # identical copies tie: the same vectors on both
+    build_index(corpus, tmp_path / "single", bot.settings, embedder)
+    build_sharded(
+        corpus, tmp_path / "sharded", bot.settings, embedder, shards=shards, encode=embedder.encode
+    )
+    single = Assistant(load_index(tmp_path / "single"), bot.embedder, bot.settings)
+    sharded = Assistant(open_local(tmp_path / "sharded"), bot.embedder, bot.settings)
+    assert sharded.stored.copies.by_passage() == single.stored.copies.by_passage() != {}
+    for question in QUESTIONS:
+        one, other = single.ask(question), sharded.ask(question)
+        assert [p.also_published_by for p in one.passages] == [
+            p.also_published_by for p in other.passages
+        ]
+        assert _top(one) == _top(other), question
+    assert any(p.also_published_by for p in sharded.ask(QUESTIONS[0]).passages)
