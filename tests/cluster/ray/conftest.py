@@ -25,8 +25,8 @@ def _interfaces() -> set[str]:
 
 
 @pytest.fixture(scope="session")
-def ray_cluster():
-    """The address of a running two-node cluster; shut down (only its own processes) after."""
+def loopback_only() -> None:
+    """Skip (or fail, where required) unless this network namespace holds only ``lo``."""
     others = _interfaces() - {"lo"}
     if others:
         reason = (
@@ -36,6 +36,11 @@ def ray_cluster():
         if os.environ.get("ASSISTANT_CLUSTER_TESTS") == "required":
             pytest.fail(reason)
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(loopback_only):
+    """The address of a running two-node cluster; shut down (only its own processes) after."""
     # Ray 2.59+ turns token authentication on for local clusters. The test cluster
     # is reachable only from this namespace's loopback, so it runs without.
     os.environ["RAY_AUTH_MODE"] = "disabled"
