@@ -31,7 +31,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ray.cluster_utils import Cluster
 
 STATE_DIR = Path(__file__).resolve().parents[1] / ".ray-local"
 STATE_FILE = "cluster.json"
@@ -63,6 +69,12 @@ def _record(pid: int) -> dict:
     return {"pid": pid, "started": _started_at(pid)}
 
 
+def interfaces_besides_lo() -> list[str]:
+    """This network namespace's interfaces other than loopback (none inside scripts/isolated.py)."""
+    net = Path("/sys/class/net")
+    return sorted(set(os.listdir(net)) - {"lo"}) if net.is_dir() else []
+
+
 def read_state(folder: Path) -> dict | None:
     """The running cluster's record, or None when none of ours is running."""
     try:
@@ -72,21 +84,29 @@ def read_state(folder: Path) -> dict | None:
     return state if _alive(state["holder"]) else None
 
 
-def serve(folder: Path, cpus: float, object_store_mb: int) -> int:
-    """Hold a two-node cluster until SIGTERM or SIGINT, then shut it down."""
+@contextmanager
+def two_nodes(*, cpus: float = 1, object_store_mb: int = OBJECT_STORE_MB) -> Iterator[Cluster]:
+    """A head and one worker node started by this process, shut down (only they) on leaving.
+
+    Each node gets ``cpus`` CPUs and an object store of ``object_store_mb`` MB;
+    there is no dashboard. The tests and ``benchmarks/cluster.py`` use it too.
+    """
     from ray.cluster_utils import Cluster
 
-    node = {
-        "num_cpus": cpus,
-        "object_store_memory": object_store_mb * 1024**2,
-        "include_dashboard": False,
-    }
-    cluster = Cluster(initialize_head=True, head_node_args=node)
-    stopping = []
+    node = {"num_cpus": cpus, "object_store_memory": object_store_mb * 1024**2}
+    cluster = Cluster(initialize_head=True, head_node_args={**node, "include_dashboard": False})
     try:
-        worker = {key: value for key, value in node.items() if key != "include_dashboard"}
-        cluster.add_node(**worker)
+        cluster.add_node(**node)
         cluster.wait_for_nodes()
+        yield cluster
+    finally:
+        cluster.shutdown()
+
+
+def serve(folder: Path, cpus: float, object_store_mb: int) -> int:
+    """Hold a two-node cluster until SIGTERM or SIGINT, then shut it down."""
+    stopping = []
+    with two_nodes(cpus=cpus, object_store_mb=object_store_mb) as cluster:
         # Each Node set its own SIGTERM handler (it kills that node only): one for all.
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, lambda *_: stopping.append(True))
@@ -108,12 +128,12 @@ def serve(folder: Path, cpus: float, object_store_mb: int) -> int:
         partial.write_text(json.dumps(state, indent=2), encoding="utf-8")
         partial.replace(folder / STATE_FILE)  # ``start`` reads it only whole
         print(f"cluster up at {cluster.address}", flush=True)
-        while not stopping:
-            time.sleep(0.5)
-    finally:
-        cluster.shutdown()
-        (folder / STATE_FILE).unlink(missing_ok=True)
-        print("cluster shut down", flush=True)
+        try:
+            while not stopping:
+                time.sleep(0.5)
+        finally:
+            (folder / STATE_FILE).unlink(missing_ok=True)
+    print("cluster shut down", flush=True)
     return 0
 
 
