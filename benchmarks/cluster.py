@@ -28,7 +28,6 @@ a floor measured in the same run:
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import statistics
@@ -40,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from common import REPO, Row, print_table, write_squad_corpus
+from common import REPO, Row, parse_arguments, print_table, write_squad_corpus
 
 from scripts.local_cluster import interfaces_besides_lo, two_nodes
 
@@ -180,7 +179,7 @@ def _query_rows(latency, throughput, calls, actors, one_trip, fan_out, questions
                 p50[n] - p50[base],
                 one_trip,
                 "ms",
-                note=f"{calls[n]:.1f} shard calls per ask; floor: one bare actor round trip",
+                note=f"{calls[n]}; floor: one bare actor round trip",
             ),
         ]
     rows.append(
@@ -203,17 +202,27 @@ def _throughput(bot, questions: list[tuple[str, list[str]]]) -> float:
         return len(questions) / (time.perf_counter() - started)
 
 
-def _calls_per_ask(bot, questions: list[tuple[str, list[str]]]) -> float:
-    """How many fan-outs (``ShardPool.call``) one question makes, on average."""
-    pool, made = bot.stored.pool, []
+def _calls_per_ask(bot, questions: list[tuple[str, list[str]]]) -> str:
+    """How many fan-outs (``ShardPool.call``) one question makes, and each method's median."""
+    pool, made = bot.stored.pool, {}
     original = pool.call
-    pool.call = lambda method, arguments: made.append(method) or original(method, arguments)
+
+    def timed_call(method, arguments):
+        started = time.perf_counter()
+        try:
+            return original(method, arguments)
+        finally:
+            made.setdefault(method, []).append((time.perf_counter() - started) * 1e3)
+
+    pool.call = timed_call
     try:
         for question, history in questions:
             bot.ask(question, history=history)
     finally:
         del pool.call  # the class's method again
-    return len(made) / len(questions)
+    count = sum(map(len, made.values())) / len(questions)
+    each = ", ".join(f"{m} {statistics.median(t):.1f} ms x{len(t)}" for m, t in made.items())
+    return f"{count:.1f} fan-outs per ask ({each})"
 
 
 def _round_trip(call, times: int = 200) -> float:
@@ -266,14 +275,7 @@ def _manifest(version: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("parts", nargs="*", metavar="PART", help=f"some of {PARTS} (default: all)")
-    parser.add_argument("--quick", action="store_true", help="a short smoke run (the tests)")
-    parser.add_argument("--paragraphs", type=int, help="SQuAD paragraphs to build (800)")
-    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
-    args = parser.parse_args(argv)
-    if unknown := set(args.parts) - set(PARTS):
-        parser.error(f"unknown parts {sorted(unknown)}: choose from {PARTS}")
+    args = parse_arguments(__doc__, PARTS, 800, argv)
     if others := interfaces_besides_lo():
         print(
             f"error: this network namespace has interfaces besides lo ({', '.join(others)}): "
@@ -281,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    parts = args.parts or PARTS
+    parts = args.parts
     quick = args.quick
     # Ray 2.59+ turns token auth on for local clusters; this one is reachable only on loopback.
     os.environ["RAY_AUTH_MODE"] = "disabled"

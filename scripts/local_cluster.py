@@ -171,22 +171,14 @@ def start(folder: Path, cpus: float, object_store_mb: int) -> int:
     return 1
 
 
-def status(folder: Path) -> int:
-    state = read_state(folder)
-    if state is None:
-        print("no local cluster running (start one: python scripts/local_cluster.py start)")
-        return 1
+def status(state: dict) -> int:
     alive = sum(_alive(process) for process in state["processes"])
     print(f"running at {state['address']}: process {state['holder']['pid']}, ", end="")
     print(f"{alive} of {len(state['processes'])} Ray processes alive")
     return 0
 
 
-def stop(folder: Path) -> int:
-    state = read_state(folder)
-    if state is None:
-        print("no local cluster running")
-        return 0
+def stop(folder: Path, state: dict) -> int:
     os.kill(state["holder"]["pid"], signal.SIGTERM)
     ours = [state["holder"], *state["processes"]]
     deadline = time.monotonic() + STOP_TIMEOUT
@@ -216,7 +208,11 @@ def main(argv: list[str] | None = None) -> int:
         return start(args.state, args.cpus, args.object_store_mb)
     if args.command == "_serve":
         return serve(args.state, args.cpus, args.object_store_mb)
-    return status(args.state) if args.command == "status" else stop(args.state)
+    state = read_state(args.state)
+    if state is None:
+        print("no local cluster running (start one: python scripts/local_cluster.py start)")
+        return 1 if args.command == "status" else 0
+    return status(state) if args.command == "status" else stop(args.state, state)
 
 
 if __name__ == "__main__":
