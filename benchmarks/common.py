@@ -7,6 +7,7 @@ drift from run to run while ratios hold. Nothing here asserts a time.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -110,6 +111,22 @@ def write_squad_corpus(folder: Path, paragraphs: int) -> Path:
             f"---\n{json.dumps(front)}\n---\n\n{article.text}\n", encoding="utf-8"
         )
     return folder
+
+
+def parse_arguments(
+    description: str, parts: Sequence[str], paragraphs: int, argv: list[str] | None
+) -> argparse.Namespace:
+    """The options every part-wise benchmark takes: PART..., --quick, --paragraphs, --json."""
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    parser.add_argument("parts", nargs="*", metavar="PART", help=f"some of {parts} (default: all)")
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
+    parser.add_argument("--paragraphs", type=int, help=f"SQuAD paragraphs to build ({paragraphs})")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    args = parser.parse_args(argv)
+    if unknown := set(args.parts) - set(parts):
+        parser.error(f"unknown parts {sorted(unknown)}: choose from {tuple(parts)}")
+    args.parts = list(args.parts or parts)
+    return args
 
 
 def print_table(title: str, rows: Sequence[Row], *, as_json: bool = False) -> None:

@@ -26,7 +26,6 @@ Each figure is printed with a floor measured in the same run and their ratio:
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -39,6 +38,7 @@ from pathlib import Path
 from common import (
     REPO,
     Row,
+    parse_arguments,
     peak_rss_kib,
     print_table,
     run_process,
@@ -372,15 +372,8 @@ PARTS = ("query", "cli", "build", "app", "reader")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("parts", nargs="*", metavar="PART", help=f"some of {PARTS} (default: all)")
-    parser.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
-    parser.add_argument("--paragraphs", type=int, help="SQuAD paragraphs to build (500)")
-    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
-    args = parser.parse_args(argv)
-    if unknown := set(args.parts) - set(PARTS):
-        parser.error(f"unknown parts {sorted(unknown)}: choose from {PARTS}")
-    parts = args.parts or PARTS
+    args = parse_arguments(__doc__, PARTS, 500, argv)
+    parts = args.parts
     paragraphs = args.paragraphs or (20 if args.quick else 500)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-seed-") as tmp:

@@ -9,7 +9,6 @@ Makefile), which makes that a failure: CI must not pass without them.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -17,44 +16,37 @@ pytest.importorskip("ray", reason="Ray is not installed: pip install -r requirem
 
 # Small object stores: the tests move a few MB, and the machine has 2 cores and
 # the rest of the suite to run.
-OBJECT_STORE_BYTES = 120 * 1024**2
-
-
-def _interfaces() -> set[str]:
-    return set(os.listdir("/sys/class/net")) if Path("/sys/class/net").is_dir() else set()
+OBJECT_STORE_MB = 120
 
 
 @pytest.fixture(scope="session")
-def ray_cluster():
-    """The address of a running two-node cluster; shut down (only its own processes) after."""
-    others = _interfaces() - {"lo"}
-    if others:
+def loopback_only() -> None:
+    """Skip (or fail, where required) unless this network namespace holds only ``lo``."""
+    from scripts.local_cluster import interfaces_besides_lo
+
+    if others := interfaces_besides_lo():
         reason = (
-            f"this network namespace has interfaces besides lo ({', '.join(sorted(others))}); "
+            f"this network namespace has interfaces besides lo ({', '.join(others)}); "
             "run the cluster tests through `make test` (scripts/isolated.py)"
         )
         if os.environ.get("ASSISTANT_CLUSTER_TESTS") == "required":
             pytest.fail(reason)
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(loopback_only):
+    """The address of a running two-node cluster; shut down (only its own processes) after."""
     # Ray 2.59+ turns token authentication on for local clusters. The test cluster
     # is reachable only from this namespace's loopback, so it runs without.
     os.environ["RAY_AUTH_MODE"] = "disabled"
     import ray
-    from ray.cluster_utils import Cluster
 
-    cluster = Cluster(
-        initialize_head=True,
-        head_node_args={
-            "num_cpus": 1,
-            "object_store_memory": OBJECT_STORE_BYTES,
-            "include_dashboard": False,
-        },
-    )
-    try:
-        cluster.add_node(num_cpus=1, object_store_memory=OBJECT_STORE_BYTES)
-        cluster.wait_for_nodes()
+    from scripts.local_cluster import two_nodes
+
+    with two_nodes(object_store_mb=OBJECT_STORE_MB) as cluster:
         ray.init(address=cluster.address, namespace="assistant", log_to_driver=False)
-        yield cluster.address
-    finally:
-        ray.shutdown()
-        cluster.shutdown()
+        try:
+            yield cluster.address
+        finally:
+            ray.shutdown()
