@@ -175,8 +175,12 @@ class LexicalIndex:
         else:
             found = allowed[scores[allowed] > 0]
         if len(found) > k:
-            found = found[np.argpartition(-scores[found], k - 1)[:k]]
-        best = found[np.lexsort((found, -scores[found]))]
+            cut = scores[found[np.argpartition(-scores[found], k - 1)[:k]]].min()
+            # Every passage tied with the k-th stays in the running, so that equal
+            # scores are taken in row order at the cut too (as a sharded index takes
+            # them); argpartition would pick among them at random.
+            found = found[scores[found] >= cut]
+        best = found[np.lexsort((found, -scores[found]))][:k]
         if len(best) < k:
             # The first rows allowed, past those already found, in row order.
             pool = np.arange(min(self.size, 2 * k)) if allowed is None else allowed[: 2 * k]

@@ -67,6 +67,8 @@ __all__ = [
     "write_version",
 ]
 
+# Nearest passages asked for beyond k, so that ties at the cut go in row order.
+TIE_MARGIN = 16
 _REBUILD = "run `python -m assistant build` to rebuild the index"
 # Reads retried while builds keep switching CURRENT under the reader.
 _ATTEMPTS = 10
@@ -104,10 +106,12 @@ class StoredIndex:
         """Cosines and rows of the k nearest passages, best first (row -1: none).
 
         Equal cosines come in row order, as BM25's equal scores do: FAISS keeps
-        no order among them, and copies of one passage score the same.
+        no order among them (copies of one passage score the same), so a few more
+        are asked for and the k first by (cosine, row) kept, which a sharded
+        index's merge keeps too, unless more than ``TIE_MARGIN`` tie at the cut.
         """
-        scores, ids = self.vectors.search(query_vector[None, :], k, rows=rows)
-        order = np.lexsort((ids[0], -scores[0]))
+        scores, ids = self.vectors.search(query_vector[None, :], k + TIE_MARGIN, rows=rows)
+        order = np.lexsort((ids[0], -scores[0]))[:k]
         return scores[0][order], ids[0][order]
 
     def lexical_candidates(

@@ -58,3 +58,17 @@ def test_a_filter_narrower_than_k_returns_fewer_rows() -> None:
     assert ids.tolist() == [[1]] and scores[0, 0] > 0
     scores, ids = index.search(["soldiers"], 3, rows=np.array([], dtype=np.int64))
     assert ids.shape == (1, 0) and scores.shape == (1, 0)
+
+
+def test_equal_scores_at_the_cut_are_taken_in_row_order() -> None:
+    # Sixty passages tie behind three better ones; whichever of them argpartition would
+    # pick, the first rows of the tie must come, as a sharded index's merge takes them.
+    texts = [f"filler text about talks number {n:02d}" for n in range(40)]
+    texts += [f"drones over the front line, report {n:02d}" for n in range(60)]
+    texts += [f"drones on the front line, drones on the line {n:02d}" for n in range(3)]
+    index = LexicalIndex.build(texts)
+    for k in (7, 25, 50):
+        scores, rows = index.search(["drones front line"], k)
+        assert sorted(rows[0][:3].tolist()) == [100, 101, 102]
+        assert rows[0][3:].tolist() == list(range(40, 40 + k - 3))
+        assert len(set(scores[0][3:].tolist())) == 1
