@@ -35,8 +35,8 @@ def loopback_only() -> None:
 
 
 @pytest.fixture(scope="session")
-def ray_cluster(loopback_only):
-    """The address of a running two-node cluster; shut down (only its own processes) after."""
+def ray_nodes(loopback_only):
+    """A running two-node ``ray.cluster_utils.Cluster``, shut down (its own processes) after."""
     # Ray 2.59+ turns token authentication on for local clusters. The test cluster
     # is reachable only from this namespace's loopback, so it runs without.
     os.environ["RAY_AUTH_MODE"] = "disabled"
@@ -47,6 +47,12 @@ def ray_cluster(loopback_only):
     with two_nodes(object_store_mb=OBJECT_STORE_MB) as cluster:
         ray.init(address=cluster.address, namespace="assistant", log_to_driver=False)
         try:
-            yield cluster.address
+            yield cluster
         finally:
             ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(ray_nodes) -> str:
+    """The address of the running two-node cluster."""
+    return ray_nodes.address

@@ -194,3 +194,35 @@ def test_the_web_app_serves_the_cluster_and_adds_to_it(ray_cluster, cluster, tmp
         assert answer.found and answer.best.article_id == "mines"
     finally:
         live.current.close()
+
+
+def test_a_lost_node_gives_the_right_answer_or_a_clear_error(
+    ray_nodes, cluster, single, questions, tmp_path
+):
+    """A node that goes away mid-session: its shards restart elsewhere, never a partial answer."""
+    import ray
+
+    index = tmp_path / "sharded"
+    shutil.copytree(cluster.stored.folder.parent, index)
+    extra = ray_nodes.add_node(num_cpus=1, object_store_memory=80 * 1024**2)
+    ray_nodes.wait_for_nodes()
+    bot = Assistant.connect(ray_nodes.address, corpus_dir=CORPUS, index_dir=index)
+    try:
+        where = [
+            actor.__ray_call__.remote(lambda _: ray.get_runtime_context().get_node_id())
+            for actor in bot.stored.pool.actors
+        ]
+        assert extra.node_id in set(ray.get(where)), "a shard lives on the node to be lost"
+        ray_nodes.remove_node(extra, allow_graceful=False)
+        refused = 0
+        for question in questions[:12]:
+            history = list(question.history)
+            try:
+                answer = bot.ask(question.question, history=history)
+            except ClusterError:
+                refused += 1  # said plainly, never a partial answer
+                continue
+            _same(single.ask(question.question, history=history), answer)
+        assert refused < 12, "the lost node's shards were restarted on the others"
+    finally:
+        bot.close()
