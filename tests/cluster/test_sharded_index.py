@@ -11,7 +11,7 @@ and that is no part of what is tested here.
 
 On SQuAD v1.1 dev the top 10 of every question must equal one machine's. CI
 runs two Wikipedia articles' paragraphs; the whole set (2,067 paragraphs in 4
-shards, 10,570 questions, about 25 minutes here) runs with
+shards, 10,570 questions: all equal, 4.4 minutes here) runs with
 ``ASSISTANT_SQUAD_SHARDS=all python -m pytest tests/cluster/test_sharded_index.py``.
 """
 
