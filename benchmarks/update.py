@@ -18,7 +18,7 @@ the update gave the same index (the stand-in embeds each text alone, so the
 vectors must be identical, not merely close).
 
     python benchmarks/update.py            # 100,000 passages (~15 minutes on 2 cores)
-    python benchmarks/update.py --quick    # 5,000 passages, with --check (CI smoke run)
+    python benchmarks/update.py --quick    # 1,500 passages, with --check (CI smoke run)
 """
 
 from __future__ import annotations
@@ -260,7 +260,7 @@ def report(steps: list[Step], copy: float, size: int, counts: dict, real) -> Non
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=100_000, help="corpus size (%(default)s)")
-    parser.add_argument("--quick", action="store_true", help="5,000 passages, with --check")
+    parser.add_argument("--quick", action="store_true", help="1,500 passages, with --check")
     parser.add_argument("--check", action="store_true", help="compare with a full build")
     parser.add_argument("--no-real-model", action="store_true", help="skip the real encode")
     parser.add_argument("--seed", type=int, default=7)
@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(tempfile.mkdtemp(prefix="update-bench-"))
     try:
         corpus_dir, index_dir = root / "corpus", root / "index"
-        passages = 5_000 if args.quick else args.passages
+        passages = 1_500 if args.quick else args.passages
         articles = write_corpus(corpus_dir, passages, rng, paragraphs)
         print(f"corpus: {articles:,} articles in {corpus_dir}; stand-in embedder, not the model")
         embedder, phases = StandInEmbedder(), Phases()

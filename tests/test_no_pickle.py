@@ -90,8 +90,21 @@ def assert_no_pickle_in(folder: Path) -> int:
 def test_no_file_of_a_built_index_is_a_pickle(
     bot: Assistant, headlines_dir: Path, tmp_path: Path, fake_embedder
 ) -> None:
-    assert assert_no_pickle_in(bot.stored.folder) == 14  # the real model's index
+    # 15 files since copies.json joined the index (store/copies.py).
+    assert assert_no_pickle_in(bot.stored.folder) == 15  # the real model's index
     build_index(load_corpus(headlines_dir), tmp_path / "index", bot.settings, fake_embedder)
     live = (tmp_path / "index" / POINTER).read_text()
     assert is_version_name(live)
-    assert assert_no_pickle_in(tmp_path / "index" / live) == 14
+    assert assert_no_pickle_in(tmp_path / "index" / live) == 15
+
+
+def test_no_file_of_a_sharded_index_is_a_pickle(
+    headlines_dir: Path, tmp_path: Path, bot, fake_embedder
+):
+    from assistant.cluster.build import build_sharded
+
+    folder = build_sharded(
+        load_corpus(headlines_dir), tmp_path / "sharded", bot.settings, fake_embedder, shards=3
+    )
+    shards = [path for path in folder.iterdir() if path.is_dir()]
+    assert shards and assert_no_pickle_in(folder) == 1 + 15 * len(shards)  # catalog.json too
