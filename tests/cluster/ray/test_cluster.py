@@ -196,6 +196,24 @@ def test_the_web_app_serves_the_cluster_and_adds_to_it(ray_cluster, cluster, tmp
         live.current.close()
 
 
+def _wait_until_it_takes_work(node_id: str) -> None:
+    """Block until ``node_id`` runs a task pinned to it.
+
+    ``wait_for_nodes`` returns once the node is registered, which can be before
+    the schedulers see its resources; a soft affinity to it then falls back to
+    the other nodes (CI once put no shard on the node that the test loses).
+    """
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    @ray.remote(num_cpus=0)
+    def where() -> str:
+        return ray.get_runtime_context().get_node_id()
+
+    pinned = NodeAffinitySchedulingStrategy(node_id=node_id, soft=False)
+    assert ray.get(where.options(scheduling_strategy=pinned).remote(), timeout=120) == node_id
+
+
 def test_a_lost_node_gives_the_right_answer_or_a_clear_error(
     ray_nodes, cluster, single, questions, tmp_path
 ):
@@ -206,6 +224,7 @@ def test_a_lost_node_gives_the_right_answer_or_a_clear_error(
     shutil.copytree(cluster.stored.folder.parent, index)
     extra = ray_nodes.add_node(num_cpus=1, object_store_memory=80 * 1024**2)
     ray_nodes.wait_for_nodes()
+    _wait_until_it_takes_work(extra.node_id)
     bot = Assistant.connect(ray_nodes.address, corpus_dir=CORPUS, index_dir=index)
     try:
         where = [
