@@ -774,6 +774,20 @@ def cap_pairs(pairs, limit: int | None):
     return kept
 
 
+def _recipe(argv: list[str]) -> list[str]:
+    """``argv`` without the folders: the card states how to train, not where this run wrote."""
+    places = {"--output", "--work", "--squad-dir"}
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in places:
+            skip = True
+        elif arg.split("=", 1)[0] not in places:
+            kept.append(arg)
+    return kept
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -825,7 +839,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     hyper = {k: v for k, v in vars(args).items() if k not in {"output", "work", "squad_dir"}}
     results["hyper"] = json.loads(json.dumps(hyper, default=str))
-    command = ["python scripts/train_reader.py"] + (argv if argv is not None else sys.argv[1:])
+    given = argv if argv is not None else sys.argv[1:]
+    command = ["python scripts/train_reader.py", *_recipe(given)]
     results["command"] = " ".join(command)
     results["versions"] = {
         "torch": torch.__version__,

@@ -35,18 +35,18 @@ BIAS = -2.1582
 READER_FEATURES = (*FEATURES, "reader_best", "reader_highlighted")
 # Fitted by scripts/fit_answerability.py --reader; see docs/quality.md.
 READER_WEIGHTS = {
-    "sentence": 0.2858,
-    "dense": 0.4411,
-    "terms": 0.4608,
-    "coverage": 0.7011,
-    "typed": 0.5740,
-    "margin": 0.2492,
-    "anchored": 1.3234,
-    "asks_kind": -0.3636,
-    "reader_best": 0.2764,
-    "reader_highlighted": -0.0432,
+    "sentence": 0.4120,
+    "dense": 0.6451,
+    "terms": 0.5341,
+    "coverage": 0.8946,
+    "typed": 0.5159,
+    "margin": 0.3675,
+    "anchored": 1.4875,
+    "asks_kind": -0.3583,
+    "reader_best": -0.0183,
+    "reader_highlighted": 0.1251,
 }
-READER_BIAS = -1.4713
+READER_BIAS = -1.6797
 
 
 def features(hits: Sequence[Hit], query: str) -> list[float]:
