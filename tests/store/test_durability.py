@@ -47,7 +47,7 @@ from tests.support import CORPUS, HEADLINES, REPO, FakeEmbedder
 FIX = "python -m assistant build"
 KILLS = int(os.environ.get("ASSISTANT_KILLS", "100"))
 FLIPS = os.environ.get("ASSISTANT_FLIPS", "300")
-CRASH_STRIDE = int(os.environ.get("ASSISTANT_CRASH_STRIDE", "1"))
+CRASH_STRIDE = int(os.environ.get("ASSISTANT_CRASH_STRIDE", "4"))
 BUILDS_EACH = int(os.environ.get("ASSISTANT_CONCURRENT_BUILDS", "15"))
 REAL_KILLS = int(os.environ.get("ASSISTANT_REAL_KILLS", "1"))
 

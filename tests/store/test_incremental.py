@@ -33,7 +33,7 @@ from tests.support import CORPUS, FakeEmbedder
 # default onnx-int8 encodes one text at a time for the same reason, tested below.
 SETTINGS = Settings(encoder="torch")
 # Every n-th line of an update is a crash point (1 in the full run, docs/reliability.md).
-CRASH_STRIDE = int(os.environ.get("ASSISTANT_UPDATE_CRASH_STRIDE", "3"))
+CRASH_STRIDE = int(os.environ.get("ASSISTANT_UPDATE_CRASH_STRIDE", "6"))
 EXTRA = {
     "100_harbour.md": (
         "---\ntitle: Harbour reopens after storm\noutlet: Coast Herald\npublished: 2021-03-02\n"
