@@ -774,16 +774,19 @@ def cap_pairs(pairs, limit: int | None):
     return kept
 
 
+# Where a run reads and writes, not how it trains: left out of the card's recipe.
+FOLDER_OPTIONS = ("--output", "--work", "--squad-dir")
+
+
 def _recipe(argv: list[str]) -> list[str]:
     """``argv`` without the folders: the card states how to train, not where this run wrote."""
-    places = {"--output", "--work", "--squad-dir"}
     kept, skip = [], False
     for arg in argv:
         if skip:
             skip = False
-        elif arg in places:
+        elif arg in FOLDER_OPTIONS:
             skip = True
-        elif arg.split("=", 1)[0] not in places:
+        elif arg.split("=", 1)[0] not in FOLDER_OPTIONS:
             kept.append(arg)
     return kept
 
@@ -837,7 +840,8 @@ def main(argv: list[str] | None = None) -> int:
         "train": split_summary(train_pairs),
         "valid": split_summary(valid_pairs),
     }
-    hyper = {k: v for k, v in vars(args).items() if k not in {"output", "work", "squad_dir"}}
+    folders = {option[2:].replace("-", "_") for option in FOLDER_OPTIONS}
+    hyper = {k: v for k, v in vars(args).items() if k not in folders}
     results["hyper"] = json.loads(json.dumps(hyper, default=str))
     given = argv if argv is not None else sys.argv[1:]
     command = ["python scripts/train_reader.py", *_recipe(given)]
