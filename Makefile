@@ -53,7 +53,7 @@ RAY_TESTS := ASSISTANT_CLUSTER_TESTS=required $(PY) scripts/isolated.py $(PY) -m
 
 test: check $(VENV)/.cluster ## install, lint, then run the whole test suite (the Ray tests isolated on loopback)
 	@log=$$(mktemp); \
-	echo "==> the Ray tests run beside the others (isolated on loopback); their output follows theirs"; \
+	echo "==> the Ray tests run beside the others (isolated on loopback); their output follows the others'"; \
 	$(RAY_TESTS) >"$$log" 2>&1 & ray=$$!; \
 	$(PY) -m pytest --ignore=tests/cluster/ray; rest=$$?; \
 	wait $$ray; cluster=$$?; \
