@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         policy = AddPolicy.for_server(
             args.host, token=args.add_token, auth=bool(accounts), allow_fetch=args.allow_fetch
         )
-        settings = Settings(encoder=args.encoder)
+        settings = Settings(encoder=args.encoder, sentence_vectors=args.sentence_vectors)
         assistant = open_assistant(args, settings)
     except (AssistantError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -19,7 +19,9 @@ from .config import (
     DEFAULT_ENCODER,
     DEFAULT_INDEX_DIR,
     DEFAULT_K,
+    DEFAULT_SENTENCE_VECTORS,
     ENCODERS,
+    SENTENCE_VECTORS,
     Settings,
 )
 from .errors import AssistantError
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     from .corpus import progress
 
     try:
-        settings = Settings(encoder=args.encoder)
+        settings = Settings(encoder=args.encoder, sentence_vectors=args.sentence_vectors)
         if args.model:
             settings = settings.replace(model=args.model)
         # Progress bars (on stderr, only when it is a terminal) unless --quiet.
@@ -54,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def add_index_options(parser: argparse.ArgumentParser) -> None:
-    """--corpus, --index, --encoder, --cluster, --shards and their $ASSISTANT_* defaults.
+    """--corpus, --index, --encoder, --sentence-vectors, --cluster, --shards, $ASSISTANT_*.
 
     The CLI's and app.py's, so that both open the same index the same way
     (``open_assistant``).
@@ -74,6 +76,13 @@ def add_index_options(parser: argparse.ArgumentParser) -> None:
         choices=ENCODERS,
         default=os.environ.get("ASSISTANT_ENCODER", DEFAULT_ENCODER),
         help="how the model runs (default: %(default)s, or $ASSISTANT_ENCODER)",
+    )
+    parser.add_argument(
+        "--sentence-vectors",
+        choices=SENTENCE_VECTORS,
+        default=os.environ.get("ASSISTANT_SENTENCE_VECTORS", DEFAULT_SENTENCE_VECTORS),
+        help="how a build embeds sentences: on their own, or pooled from their passage's "
+        "tokens (default: %(default)s, or $ASSISTANT_SENTENCE_VECTORS)",
     )
     parser.add_argument(
         "--cluster",

@@ -22,6 +22,12 @@ RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
 ENCODERS = ("torch", "torch-int8", "onnx", "onnx-int8")
 DEFAULT_ENCODER = "onnx-int8"
 
+# How a sentence gets its vector at build time: "separate" embeds it on its own, beside
+# its passage; "pooled" averages the passage's own token states over the sentence's
+# tokens, so the model reads each passage once (docs/quality.md, docs/performance.md).
+SENTENCE_VECTORS = ("separate", "pooled")
+DEFAULT_SENTENCE_VECTORS = "separate"
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -41,6 +47,9 @@ class Settings:
             (ONNX Runtime, the model converted once on this machine and
             cached), "torch" (sentence-transformers as shipped) or
             "torch-int8"; see ``assistant/encoding/runtimes.py``.
+        sentence_vectors: "separate" (each sentence embedded on its own) or
+            "pooled" (pooled from its passage's token states: one model pass
+            per passage at build time); see ``SENTENCE_VECTORS``.
         min_words: passages shorter than this are merged with a neighbour.
         max_words: passages longer than this are split at sentence boundaries.
         retrieval: "hybrid" (the default), or "dense" or "lexical" to use one
@@ -88,6 +97,7 @@ class Settings:
 
     model: str = DEFAULT_MODEL
     encoder: str = DEFAULT_ENCODER
+    sentence_vectors: str = DEFAULT_SENTENCE_VECTORS
     min_words: int = 40
     max_words: int = 150
     retrieval: str = "hybrid"
@@ -119,6 +129,10 @@ class Settings:
             raise ValueError(f"retrieval must be one of {RETRIEVAL_MODES}, got {self.retrieval!r}")
         if self.encoder not in ENCODERS:
             raise ValueError(f"encoder must be one of {ENCODERS}, got {self.encoder!r}")
+        if self.sentence_vectors not in SENTENCE_VECTORS:
+            raise ValueError(
+                f"sentence_vectors must be one of {SENTENCE_VECTORS}, got {self.sentence_vectors!r}"
+            )
         if min(self.candidates, self.rerank_depth, self.batch_size) < 1:
             raise ValueError("candidates, rerank_depth and batch_size must be at least 1")
         weights = (self.dense_weight, self.sentence_weight, self.term_weight)
@@ -156,6 +170,7 @@ class Settings:
         return {
             "model": self.model,
             "encoder": self.encoder,
+            "sentence_vectors": self.sentence_vectors,
             "min_words": self.min_words,
             "max_words": self.max_words,
         }

@@ -60,6 +60,19 @@ def test_not_found_is_said_plainly(index: Path) -> None:
     assert "not an answer" in result.stdout
 
 
+def test_pooled_sentence_vectors_build_their_own_index(tmp_path: Path) -> None:
+    pooled = tmp_path / "pooled"
+    result = run(
+        "--sentence-vectors", "pooled", "ask", "Who is Oleg Kuznetsov?", "--json", index=pooled
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["passages"][0]["article_id"] == "000_a3a1afb14bddd822"
+    manifest = next(pooled.glob("v*/manifest.json"))
+    assert json.loads(manifest.read_text())["settings"]["sentence_vectors"] == "pooled"
+    wrong = run("--sentence-vectors", "averaged", "info", index=pooled)
+    assert wrong.returncode == 2 and "invalid choice: 'averaged'" in wrong.stderr
+
+
 def test_empty_question_is_an_error_with_a_message(index: Path) -> None:
     result = run("ask", "   ", index=index)
     assert result.returncode == 2

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,11 +28,12 @@ from ..encoding.embedder import Embedder
 from ..errors import AssistantError, CorpusError, IndexMismatchError
 from ..store.build import (
     NO_TERMS,
+    Encode,
     code_fingerprint,
+    embed_chunks,
     expected_manifest,
     gather_vectors,
     plan_update,
-    texts_to_embed,
     version_manifest,
 )
 from ..store.copies import find_copies
@@ -47,8 +47,6 @@ from .sharding import DEFAULT_SHARDS, SHARD_FOLDER, corpus_rows, split_articles
 
 logger = logging.getLogger(__name__)
 
-# Embeds texts (passages, then sentences) into unit vectors, in order.
-Encode = Callable[[list[str]], np.ndarray]
 _build_lock = threading.Lock()
 
 
@@ -115,16 +113,24 @@ def build_sharded(
         statistics = combine_statistics([shard.terms for shard in planned])
         if not statistics.frequencies:
             raise CorpusError(NO_TERMS)
-        texts = [texts_to_embed(shard.plan.new_chunks, shard.articles) for shard in planned]
-        new = _embed(
-            [text for part in texts for text in part], encode, embedder, settings, progress
+        # Every shard's new passages in one pass, then each shard's share of the vectors.
+        chunks = [chunk for shard in planned for chunk in shard.plan.new_chunks]
+        passages, sentences = embed_chunks(
+            chunks, articles, settings, embedder, encode=encode, progress=progress
         )
-        vectors, start = [], 0
-        for shard, part in zip(planned, texts, strict=True):
-            vectors.append(
-                gather_vectors(shard.plan, shard.previous, new[start : start + len(part)])
+        vectors, counts, first, first_sentence = [], [], 0, 0
+        for shard in planned:
+            new = shard.plan.new_chunks
+            counts.append(sum(len(chunk.sentences) for chunk in new))
+            last, last_sentence = first + len(new), first_sentence + counts[-1]
+            shard_passages, shard_sentences = (
+                passages[first:last],
+                sentences[first_sentence:last_sentence],
             )
-            start += len(part)
+            vectors.append(
+                gather_vectors(shard.plan, shard.previous, shard_passages, shard_sentences)
+            )
+            first, first_sentence = last, last_sentence
         indexes = _shared_indexes(
             articles, planned, [passages for passages, _ in vectors], exact_limit
         )
@@ -141,10 +147,10 @@ def build_sharded(
                         settings,
                         embedder,
                         full_reason,
-                        len(part),
+                        embedded_sentences,
                     )
-                    for shard, shard_vectors, index, part in zip(
-                        planned, vectors, indexes, texts, strict=True
+                    for shard, shard_vectors, index, embedded_sentences in zip(
+                        planned, vectors, indexes, counts, strict=True
                     )
                 ]
                 base = previous[1].articles if previous else ()
@@ -225,21 +231,6 @@ def _previous_shard(previous: tuple[Path, Catalog], number: int) -> PreviousInde
         return None
 
 
-def _embed(
-    texts: list[str], encode: Encode | None, embedder: Embedder, settings: Settings, progress: bool
-) -> np.ndarray:
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    if encode is None:
-        return embedder.encode_documents(texts, batch_size=settings.batch_size, progress=progress)
-    vectors = np.asarray(encode(texts), dtype=np.float32)
-    if vectors.shape[0] != len(texts):
-        raise AssistantError(
-            f"the encoders returned {vectors.shape[0]} vectors for {len(texts)} texts"
-        )
-    return vectors
-
-
 def _shared_indexes(
     articles: list[Article], planned: list[_Shard], vectors: list[np.ndarray], exact_limit: int
 ) -> list[VectorIndex]:
@@ -270,10 +261,10 @@ def _shared_indexes(
 
 
 def _write_shard(
-    folder, shard, vectors, index, statistics, corpus, settings, embedder, full_reason, embedded
+    folder, shard, vectors, index, statistics, corpus, settings, embedder, full_reason, sentences
 ) -> dict:
     passage_vectors, sentence_vectors = vectors
-    update = shard.plan.record(shard.previous, full_reason, embedded - len(shard.plan.new_chunks))
+    update = shard.plan.record(shard.previous, full_reason, sentences)
     manifest = version_manifest(
         corpus,
         shard.articles,

@@ -6,9 +6,10 @@ Both live in a cache folder (``~/.cache/assistant/encoders``, or under
 ``$XDG_CACHE_HOME``), named by the model's fingerprint, so another model or
 another version of it gets its own files::
 
-    <fingerprint>-onnx-v1.onnx     # the graph: tokens in, mean-pooled vectors out
-    <fingerprint>-onnx-v1.json     # its record: sha256, size, what made it
-    <fingerprint>-onnx-v1.lock     # held while the pair is checked or built
+    <fingerprint>-onnx-v2.onnx     # the graph: tokens in, mean-pooled vectors (and the
+                                   # token states they are pooled from) out
+    <fingerprint>-onnx-v2.json     # its record: sha256, size, what made it
+    <fingerprint>-onnx-v2.lock     # held while the pair is checked or built
 
 Each file is written under a temporary name, fsynced and renamed into place,
 the record last; a graph whose size or sha256 differs from its record (a torn
@@ -34,12 +35,14 @@ from ..files import fsync_path, sha256_file
 
 logger = logging.getLogger(__name__)
 
-# Bumped whenever the export changes, so that files made the old way are rebuilt.
-ARTEFACT_VERSION = 1
+# Bumped whenever the export changes, so that files made the old way are rebuilt
+# (2: the token states as a second output, to pool sentence vectors from).
+ARTEFACT_VERSION = 2
 OPSET = 17
 # BERT-like models also take token_type_ids; others (DistilBERT, MPNet) only the first two.
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAME = "sentence_embedding"
+TOKENS_NAME = "token_embeddings"
 
 
 def default_cache_dir() -> Path:
@@ -203,7 +206,7 @@ def _write_record(record: Path, graph: Path) -> None:
 
 
 def _export(layout: ModelLayout, target: Path) -> None:
-    """Export token ids -> mean-pooled vector, as sentence-transformers computes it."""
+    """Export token ids -> mean-pooled vector (and token states), as sentence-transformers."""
     # Refuse any network look-up, as the torch encoder does: the model is on disk.
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -234,8 +237,12 @@ def _export(layout: ModelLayout, target: Path) -> None:
                 str(target),
                 dynamo=False,
                 input_names=list(names),
-                output_names=[OUTPUT_NAME],
-                dynamic_axes={**dynamic, OUTPUT_NAME: {0: "batch"}},
+                output_names=[OUTPUT_NAME, TOKENS_NAME],
+                dynamic_axes={
+                    **dynamic,
+                    OUTPUT_NAME: {0: "batch"},
+                    TOKENS_NAME: {0: "batch", 1: "tokens"},
+                },
                 opset_version=OPSET,
             )
         except Exception as error:  # the exporter raises many kinds
@@ -254,7 +261,11 @@ def _quantize(source: Path, target: Path) -> None:
 
 
 def _mean_pooled(model):
-    """The transformer, then the mean of its token vectors over the real tokens."""
+    """The transformer, then the mean of its token vectors over the real tokens.
+
+    The token vectors are a second output: a passage's sentences are pooled from
+    them (``runtimes.pool_spans``), so a build runs the model over each passage once.
+    """
     import torch
 
     takes_types = "token_type_ids" in inspect.signature(model.forward).parameters
@@ -270,7 +281,7 @@ def _mean_pooled(model):
                 input_ids=input_ids, attention_mask=attention_mask, **extra
             ).last_hidden_state
             weights = attention_mask.unsqueeze(-1).to(tokens.dtype)
-            return (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            return (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9), tokens
 
     return MeanPooled(), INPUT_NAMES if takes_types else INPUT_NAMES[:2]
 

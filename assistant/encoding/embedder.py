@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..config import DEFAULT_ENCODER, DEFAULT_MODEL
 from ..errors import ModelError
-from .runtimes import Encoder, check_encoder, encoder_fingerprint, load_encoder
+from .runtimes import Encoder, Span, check_encoder, encoder_fingerprint, load_encoder
 
 # Models that ship inside a PyPI package, by the names people know them by.
 PACKAGED_MODELS = {
@@ -129,6 +130,49 @@ class Embedder:
         self, texts: list[str], *, batch_size: int = 32, progress: bool = False
     ) -> np.ndarray:
         return self._encode(texts, query=False, batch_size=batch_size, progress=progress)
+
+    def encode_passages(
+        self,
+        texts: list[str],
+        spans: Sequence[Sequence[Span]],
+        *,
+        batch_size: int = 32,
+        progress: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each passage's vector, and its sentences' vectors pooled from its token states.
+
+        One pass of the model over the passages, instead of one over the passages
+        and another over their sentences (``Settings.sentence_vectors="pooled"``).
+
+        Args:
+            texts: the passages.
+            spans: for each passage, the character spans of its sentences in it.
+
+        Returns:
+            The passages' vectors, and all their sentences' in order. A sentence
+            the model's window did not hold whole (in a passage longer than
+            ``max_tokens``) is embedded on its own instead.
+        """
+        if len(spans) != len(texts):
+            raise ValueError(f"{len(spans)} lists of spans for {len(texts)} texts")
+        if not texts:
+            empty = np.zeros((0, self.dimension), dtype=np.float32)
+            return empty, empty
+        with self._lock:
+            result = self.backend.encode_spans(
+                list(texts), spans, batch_size=batch_size, progress=progress
+            )
+        sentences = result.spans
+        if result.cut:
+            pairs = zip(texts, spans, strict=True)
+            every = [text[start:end] for text, pieces in pairs for start, end in pieces]
+            sentences[result.cut] = self.encode_documents(
+                [every[row] for row in result.cut], batch_size=batch_size
+            )
+        return (
+            np.ascontiguousarray(result.texts, dtype=np.float32),
+            np.ascontiguousarray(sentences, dtype=np.float32),
+        )
 
     def _encode(
         self, texts, *, query: bool, batch_size: int = 32, progress: bool = False

@@ -24,6 +24,7 @@ import importlib.metadata
 import inspect
 import logging
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from ..corpus import chunking
 from ..corpus.article import Article, Corpus
 from ..corpus.chunking import Chunk
 from ..encoding.embedder import Embedder
-from ..errors import CorpusError, IndexMismatchError
+from ..errors import AssistantError, CorpusError, IndexMismatchError
 from . import lexical as lexical_index
 from .copies import find_copies, method
 from .storage import PreviousIndex, live_manifest, save_index
@@ -180,17 +181,11 @@ def build_index(
         # bm25s cannot index a corpus without a single term; say so before embedding.
         if not len(terms.ids):
             raise CorpusError(NO_TERMS)
-        new = (
-            embedder.encode_documents(
-                texts_to_embed(plan.new_chunks, articles),
-                batch_size=settings.batch_size,
-                progress=progress,
-            )
-            if plan.new_chunks
-            else np.zeros((0, 0), dtype=np.float32)
+        passages, sentences = embed_chunks(
+            plan.new_chunks, articles, settings, embedder, progress=progress
         )
-        passage_vectors, sentence_vectors = gather_vectors(plan, previous, new)
-        update = plan.record(previous, full_reason, len(new) - len(plan.new_chunks))
+        passage_vectors, sentence_vectors = gather_vectors(plan, previous, passages, sentences)
+        update = plan.record(previous, full_reason, len(sentences))
         logger.info("%s", describe_update(update))
         manifest = version_manifest(
             corpus, articles, settings, embedder, plan, passage_vectors, sentence_vectors, update
@@ -228,6 +223,63 @@ def plan_update(
     return plan, terms
 
 
+def embed_chunks(
+    chunks: list[Chunk],
+    articles: list[Article],
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    encode: Encode | None = None,
+    progress: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The chunks' passage vectors, and all their sentences' vectors in order.
+
+    Args:
+        chunks: the passages to embed.
+        articles: the articles they were cut from (for the sentences' texts).
+        settings: ``sentence_vectors`` says whether sentences are embedded on their
+            own or pooled from their passage's token states; ``batch_size``.
+        embedder: embeds them, in this process, unless ``encode`` is given.
+        encode: embeds them elsewhere (Ray Data on a cluster), as ``Encode`` says.
+        progress: show the embedding progress bar (in-process embedding only).
+
+    Raises:
+        AssistantError: ``encode`` returned another number of vectors than asked.
+    """
+    if not chunks:
+        empty = np.zeros((0, 0), dtype=np.float32)
+        return empty, empty
+    batch_size = settings.batch_size
+    if settings.sentence_vectors == "pooled":
+        texts = [chunk.text for chunk in chunks]
+        spans = passage_spans(chunks)
+        if encode is None:
+            return embedder.encode_passages(texts, spans, batch_size=batch_size, progress=progress)
+        vectors = np.asarray(encode(texts, spans=spans), dtype=np.float32)
+    else:
+        texts = texts_to_embed(chunks, articles)
+        if encode is None:
+            vectors = embedder.encode_documents(texts, batch_size=batch_size, progress=progress)
+        else:
+            vectors = np.asarray(encode(texts), dtype=np.float32)
+    wanted = len(chunks) + sum(len(chunk.sentences) for chunk in chunks)
+    if vectors.shape[0] != wanted:
+        raise AssistantError(f"the encoders returned {vectors.shape[0]} vectors for {wanted}")
+    return vectors[: len(chunks)], vectors[len(chunks) :]
+
+
+def passage_spans(chunks: list[Chunk]) -> list[list[tuple[int, int]]]:
+    """Each chunk's sentence spans, counted from the start of its passage's text."""
+    return [[(s - chunk.start, e - chunk.start) for s, e in chunk.sentences] for chunk in chunks]
+
+
+# Embeds texts into unit vectors, in order, elsewhere than in this process (Ray Data on a
+# cluster). With ``spans`` (``Settings.sentence_vectors="pooled"``) the texts are passages
+# and the result is their vectors followed by their sentences' pooled vectors, as
+# ``Embedder.encode_passages`` gives them; without, one vector per text.
+Encode = Callable[..., np.ndarray]
+
+
 def texts_to_embed(chunks: list[Chunk], articles: list[Article]) -> list[str]:
     """The passages' texts, then their sentences': what one pass of the model embeds."""
     texts = {article.id: article.text for article in articles}
@@ -236,15 +288,14 @@ def texts_to_embed(chunks: list[Chunk], articles: list[Article]) -> list[str]:
 
 
 def gather_vectors(
-    plan: Plan, previous: PreviousIndex | None, new: np.ndarray
+    plan: Plan, previous: PreviousIndex | None, passages: np.ndarray, sentences: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Passage and sentence vectors in corpus order, from the previous version and ``new``.
+    """Passage and sentence vectors in corpus order, from the previous version and the new.
 
-    ``new`` holds what ``texts_to_embed(plan.new_chunks, ...)`` listed, embedded.
+    ``passages`` and ``sentences`` are what ``embed_chunks(plan.new_chunks, ...)`` gave.
     """
-    count = len(plan.new_chunks)
-    passage_vectors = gather(plan.passages, previous and previous.passage_vectors, new[:count])
-    sentence_vectors = gather(plan.sentences, previous and previous.sentence_vectors, new[count:])
+    passage_vectors = gather(plan.passages, previous and previous.passage_vectors, passages)
+    sentence_vectors = gather(plan.sentences, previous and previous.sentence_vectors, sentences)
     return passage_vectors, sentence_vectors
 
 

@@ -19,6 +19,7 @@ from assistant.encoding import artefacts as onnx_artefacts
 from assistant.encoding.artefacts import ARTEFACT_VERSION, damage, read_layout
 from assistant.encoding.base import TextModel
 from assistant.encoding.embedder import Embedder
+from assistant.encoding.runtimes import pool_spans
 from assistant.errors import ModelError
 
 LONG = " ".join(["The ceasefire held in Stepanakert while peacekeepers cleared mines."] * 40)
@@ -139,6 +140,63 @@ def test_every_encoder_has_the_same_interface(
     assert counts[2] > 256  # counted whole, not cut: the pipeline warns about long questions
     assert embedder.encode_queries([]).shape == (0, 384)
     assert embedder.name == torch_embedder.name and embedder.encoder == encoder
+
+
+# -- sentence vectors pooled from their passage ----------------------------------
+
+# Two passages and their sentences' spans; the second runs past the model's window.
+PASSAGES = [TEXTS[3] + " " + TEXTS[4], LONG]
+SPANS = [
+    [(0, len(TEXTS[3])), (len(TEXTS[3]) + 1, len(TEXTS[3]) + 1 + len(TEXTS[4]))],
+    [(start, start + 67) for start in range(0, len(LONG), 68)],
+]
+
+
+def test_pool_spans_averages_the_tokens_inside_each_span() -> None:
+    states = np.array([[9.0, 9.0], [1.0, 0.0], [3.0, 0.0], [0.0, 2.0], [9.0, 9.0]])
+    # [CLS] "abc" "def" "ghi" [SEP]: special tokens have empty offsets.
+    offsets = np.array([(0, 0), (0, 3), (4, 7), (8, 11), (0, 0)])
+    out = np.zeros((4, 2))
+    cut = pool_spans(states, offsets, [(0, 7), (8, 11), (3, 4), (8, 20)], out)
+    assert out[0].tolist() == [1.0, 0.0] and out[1].tolist() == [0.0, 1.0]  # unit length
+    # A span holding no token, and one reaching past the last token read: left to the caller.
+    assert cut == [2, 3] and not out[2:].any()
+
+
+@pytest.mark.parametrize("encoder", ENCODERS)
+def test_pooled_sentence_vectors(encoder: str, cache_dir: Path, torch_embedder: Embedder) -> None:
+    embedder = Embedder(encoder=encoder, cache_dir=cache_dir)
+    passages, sentences = embedder.encode_passages(PASSAGES, SPANS, batch_size=2)
+    assert passages.shape == (2, 384) and sentences.shape == (sum(map(len, SPANS)), 384)
+    # The passages' own vectors are what encode_documents gives.
+    assert _cosines(passages, embedder.encode_documents(PASSAGES)).min() > 0.99999
+    _, reference = torch_embedder.encode_passages(PASSAGES, SPANS)
+    worst = 0.9999 if encoder in ("torch", "onnx") else 0.93
+    assert _cosines(sentences, reference).min() > worst
+    pieces = zip(PASSAGES, SPANS, strict=True)
+    alone = embedder.encode_documents([p[a:b] for p, spans in pieces for a, b in spans])
+    read = embedder.count_tokens(LONG[: SPANS[1][3][1]]) <= 256  # the long passage's 4th is seen
+    assert read and not np.allclose(sentences[5], alone[5])
+    # Pooled in context, a sentence still points where it does alone, not elsewhere.
+    assert (_cosines(sentences, alone)[:6] > 0.6).all()
+    # Past the 256 tokens the model reads, a sentence is embedded on its own instead
+    # (torch-int8 scales activations per batch: its vectors depend on their neighbours).
+    same = 0.95 if encoder == "torch-int8" else 0.99999
+    assert _cosines(sentences[-1:], alone[-1:])[0] > same
+
+
+def test_pooled_vectors_need_a_list_of_spans_per_passage() -> None:
+    with pytest.raises(ValueError, match="1 lists of spans for 2 texts"):
+        Embedder(encoder="onnx-int8").encode_passages(PASSAGES, SPANS[:1])
+    empty = Embedder(encoder="onnx-int8").encode_passages([], [])
+    assert [part.shape for part in empty] == [(0, 384), (0, 384)]
+
+
+def test_sentence_vectors_are_part_of_the_index_key() -> None:
+    assert Settings().sentence_vectors == "separate"
+    assert Settings(sentence_vectors="pooled").index_key() != Settings().index_key()
+    with pytest.raises(ValueError, match="sentence_vectors must be one of"):
+        Settings(sentence_vectors="averaged")
 
 
 def test_fingerprint_names_the_encoder(torch_embedder: Embedder) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, ClusterError
+from assistant import Assistant, ClusterError, Settings
 from assistant.evaluation.datasets import load_own_questions
 from tests.support import CORPUS
 
@@ -134,6 +134,19 @@ def test_add_change_remove_embed_only_those_articles(ray_cluster, tmp_path, ques
         _compare(reference, bot, questions[::3])
         answer = bot.ask("How many hectares of mined land were cleared?")
         assert answer.found and answer.best.article_id == "added"
+    finally:
+        bot.close()
+
+
+def test_pooled_sentence_vectors_are_pooled_on_the_cluster(ray_cluster, tmp_path, questions):
+    # Ray Data's encoder actors pool each passage's sentences as one process does.
+    settings = Settings(sentence_vectors="pooled")
+    reference = Assistant.load(CORPUS, tmp_path / "plain", settings=settings)
+    bot = Assistant.connect(
+        ray_cluster, corpus_dir=CORPUS, index_dir=tmp_path / "sharded", settings=settings
+    )
+    try:
+        _compare(reference, bot, questions[::4])
     finally:
         bot.close()
 
