@@ -116,7 +116,7 @@ class Settings:
     may_answer_from: float = 0.26
     answers_from: float = 0.6
     reader: bool = False
-    reader_threshold: float = 0.40
+    reader_threshold: float = 0.37
     max_question_chars: int = 1000
     batch_size: int = 32
 

@@ -35,18 +35,18 @@ BIAS = -2.1582
 READER_FEATURES = (*FEATURES, "reader_best", "reader_highlighted")
 # Fitted by scripts/fit_answerability.py --reader; see docs/quality.md.
 READER_WEIGHTS = {
-    "sentence": 0.4120,
-    "dense": 0.6451,
-    "terms": 0.5341,
-    "coverage": 0.8946,
-    "typed": 0.5159,
-    "margin": 0.3675,
-    "anchored": 1.4875,
-    "asks_kind": -0.3583,
-    "reader_best": -0.0183,
-    "reader_highlighted": 0.1251,
+    "sentence": 0.1010,
+    "dense": 0.4764,
+    "terms": 0.2291,
+    "coverage": 0.6538,
+    "typed": 0.5592,
+    "margin": 0.2427,
+    "anchored": 1.3512,
+    "asks_kind": -0.3365,
+    "reader_best": 0.2672,
+    "reader_highlighted": -0.0023,
 }
-READER_BIAS = -1.6797
+READER_BIAS = -1.3129
 
 
 def features(hits: Sequence[Hit], query: str) -> list[float]:
