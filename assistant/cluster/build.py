@@ -118,19 +118,16 @@ def build_sharded(
         passages, sentences = embed_chunks(
             chunks, articles, settings, embedder, encode=encode, progress=progress
         )
-        vectors, counts, first, first_sentence = [], [], 0, 0
-        for shard in planned:
-            new = shard.plan.new_chunks
-            counts.append(sum(len(chunk.sentences) for chunk in new))
-            last, last_sentence = first + len(new), first_sentence + counts[-1]
-            shard_passages, shard_sentences = (
-                passages[first:last],
-                sentences[first_sentence:last_sentence],
+        new = [shard.plan.new_chunks for shard in planned]
+        counts = [sum(len(chunk.sentences) for chunk in part) for part in new]
+        passage_parts = np.split(passages, np.cumsum([len(part) for part in new])[:-1])
+        sentence_parts = np.split(sentences, np.cumsum(counts)[:-1])
+        vectors = [
+            gather_vectors(shard.plan, shard.previous, shard_passages, shard_sentences)
+            for shard, shard_passages, shard_sentences in zip(
+                planned, passage_parts, sentence_parts, strict=True
             )
-            vectors.append(
-                gather_vectors(shard.plan, shard.previous, shard_passages, shard_sentences)
-            )
-            first, first_sentence = last, last_sentence
+        ]
         indexes = _shared_indexes(
             articles, planned, [passages for passages, _ in vectors], exact_limit
         )
