@@ -101,6 +101,8 @@ class Answer:
             lies in the band where right and wrong first passages mix: check
             the highlighted sentence) or "not found". It is "answers" or "not
             found" as ``found`` says when not given.
+        read: whether the reader model read the first passage (with the reader
+            on, only questions in ``Settings.read_from``-``read_until`` are).
     """
 
     question: str
@@ -110,6 +112,7 @@ class Answer:
     searched_for: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
     verdict: str = ""
+    read: bool = False
 
     def __post_init__(self) -> None:
         if not self.verdict:

@@ -203,7 +203,8 @@ def _parser() -> argparse.ArgumentParser:
         "--modes",
         default="hybrid,hybrid+reader,dense,lexical",
         help="comma-separated retrieval modes to compare; '+reader' adds the reader model "
-        "to the confidence (default: %(default)s)",
+        "to the confidence of the questions in its band, '+reader-all' to all "
+        "(default: %(default)s)",
     )
     evaluate.add_argument(
         "--squad-dir", default=None, help="folder of the SQuAD files (default: ../shared/...)"

@@ -91,6 +91,13 @@ class Settings:
             test questions it did not beat the similarity signals yet
             (docs/quality.md); ``python -m assistant eval`` shows both.
         reader_threshold: the same threshold for the reader's confidence.
+        read_from, read_until: with the reader on, only questions whose
+            similarity-only confidence lies in [read_from, read_until) are
+            read; the others keep the similarity verdict (``read_until`` 1:
+            no upper end). On the dev splits this band keeps every decision of
+            reading all questions while reading under 30% of ours, so the
+            median question costs no reader call (chosen by
+            ``scripts/reader_band.py``; docs/quality.md).
         max_question_chars: longer questions are cut to this many characters.
         batch_size: texts per batch when embedding at build time.
     """
@@ -117,6 +124,8 @@ class Settings:
     answers_from: float = 0.6
     reader: bool = False
     reader_threshold: float = 0.37
+    read_from: float = 0.26
+    read_until: float = 0.53
     max_question_chars: int = 1000
     batch_size: int = 32
 
@@ -143,7 +152,8 @@ class Settings:
             raise ValueError(f"followup_focus must be at least 1, got {self.followup_focus}")
         if not 0.0 <= self.diversity < 1.0:
             raise ValueError(f"diversity must be in [0, 1), got {self.diversity}")
-        for name in ("found_threshold", "reader_threshold", "may_answer_from", "answers_from"):
+        bounds = ("found_threshold", "reader_threshold", "may_answer_from", "answers_from")
+        for name in (*bounds, "read_from", "read_until"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.may_answer_from > self.answers_from:
@@ -151,6 +161,17 @@ class Settings:
                 f"need may_answer_from <= answers_from, got {self.may_answer_from} and "
                 f"{self.answers_from}"
             )
+
+        if self.read_from > self.read_until:
+            raise ValueError(
+                f"need read_from <= read_until, got {self.read_from} and {self.read_until}"
+            )
+
+    def reads(self, confidence: float) -> bool:
+        """Whether the reader reads a question of this similarity-only confidence."""
+        if not self.reader or confidence < self.read_from:
+            return False
+        return confidence < self.read_until or self.read_until >= 1.0
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed."""

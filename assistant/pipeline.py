@@ -287,10 +287,11 @@ class Assistant:
                 answers.append(Answer(question, (), False, 0.0, p.text, (*p.notes, note)))
                 continue
             hits = self.retriever.search(p.text, vector, k=k, rows=allowed, focus=p.focus)
-            reading = self._read(p.text, hits)
-            confidence = answerability.confidence(hits, p.text, reading)
+            confidence = answerability.confidence(hits, p.text)
             threshold = self.settings.found_threshold
+            reading = self._read(p.text, hits) if self.settings.reads(confidence) else None
             if reading is not None:
+                confidence = answerability.confidence(hits, p.text, reading)
                 threshold = self.settings.reader_threshold
             answers.append(
                 Answer(
@@ -301,6 +302,7 @@ class Assistant:
                     searched_for=p.text,
                     notes=p.notes,
                     verdict=answerability.verdict(confidence, threshold, self.settings),
+                    read=reading is not None,
                 )
             )
         return answers

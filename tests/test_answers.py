@@ -163,7 +163,7 @@ def test_follow_up_uses_the_history(bot: Assistant) -> None:
 def test_answer_to_dict_is_json(bot: Assistant) -> None:
     data = json.loads(json.dumps(bot.ask("When was Shusha recaptured?", k=2).to_dict()))
     assert set(data) == {
-        "question", "passages", "found", "confidence", "searched_for", "notes", "verdict"
+        "question", "passages", "found", "confidence", "searched_for", "notes", "verdict", "read"
     }  # fmt: skip
     assert set(data["passages"][0]) >= {
         "text", "highlight", "article_id", "title", "outlet", "published", "url", "start", "end",

@@ -54,6 +54,7 @@ class Report:
             right: a right first passage, or for unanswerable ones, abstaining.
         verdicts: for answerable and unanswerable questions, the share the
             chat tells "answers", "may answer" and "not found".
+        read: the share of questions the reader read (None without the reader).
     """
 
     dataset: str
@@ -70,6 +71,7 @@ class Report:
     latency_ms: float
     by_kind: dict[str, tuple[int, float]]
     verdicts: dict[str, dict[str, float]] = field(default_factory=dict)
+    read: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,7 +105,7 @@ def evaluate(
     sample = questions[:: max(1, len(questions) // LATENCY_SAMPLE)][:LATENCY_SAMPLE]
     report = Report(
         dataset=dataset,
-        mode=bot.settings.retrieval + ("+reader" if bot.reader is not None else ""),
+        mode=mode_name(bot),
         split=split,
         answerable=len(answerable),
         unanswerable=len(unanswerable),
@@ -125,8 +127,17 @@ def evaluate(
             "answerable": _verdict_shares([a for _, a in answerable]),
             "unanswerable": _verdict_shares(unanswerable),
         },
+        read=sum(a.read for a in answers) / max(len(answers), 1) if bot.reader else None,
     )
     return report, answers
+
+
+def mode_name(bot: Assistant) -> str:
+    """The mode's name: "hybrid", "hybrid+reader" (reading its band) or "hybrid+reader-all"."""
+    if bot.reader is None or not bot.settings.reader:
+        return bot.settings.retrieval
+    reads_all = bot.settings.read_from == 0.0 and bot.settings.read_until >= 1.0
+    return f"{bot.settings.retrieval}+reader{'-all' if reads_all else ''}"
 
 
 def _verdict_shares(answers: Sequence[Answer]) -> dict[str, float]:
@@ -226,11 +237,16 @@ def run(
         # The blind batch is held out whole: all of it is test, whatever --split says.
         chosen = select(questions, split="all" if dataset == "blind" else split, limit=limit)
         for mode in modes:
-            # "hybrid+reader": the same retrieval, the reader's logits in the confidence.
+            # "hybrid+reader": the same retrieval, the reader's logits in the
+            # confidence of the questions in its band; "+reader-all": of all.
             retrieval, _, extra = mode.partition("+")
-            if extra not in ("", "reader"):
-                raise ValueError(f"unknown mode {mode!r}: a retrieval mode, or one with +reader")
-            chosen_settings = settings.replace(retrieval=retrieval, reader=extra == "reader")
+            if extra not in ("", "reader", "reader-all"):
+                raise ValueError(
+                    f"unknown mode {mode!r}: a retrieval mode, or one with +reader or +reader-all"
+                )
+            chosen_settings = settings.replace(retrieval=retrieval, reader=bool(extra))
+            if extra == "reader-all":
+                chosen_settings = chosen_settings.replace(read_from=0.0, read_until=1.0)
             if chosen_settings.reader and reader is None:
                 reader = Reader.load()
             bot = Assistant(base.stored, base.embedder, chosen_settings, reader=reader)
@@ -276,5 +292,7 @@ def format_reports(reports: Sequence[Report]) -> str:
             )
             if told:
                 lines += ["", f"What the chat says ({r.mode}): {told}"]
+            if r.read is not None:
+                lines += ["", f"Read by the reader ({r.mode}): {r.read:.2f} of the questions"]
         lines.append("")
     return "\n".join(lines)

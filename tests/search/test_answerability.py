@@ -73,6 +73,30 @@ def test_the_band_must_be_in_order() -> None:
         Settings(answers_from=1.5)
 
 
+@pytest.mark.parametrize(
+    ("settings", "confidence", "expected"),
+    [
+        (Settings(reader=True), 0.25, False),
+        (Settings(reader=True), 0.26, True),
+        (Settings(reader=True), 0.52, True),
+        (Settings(reader=True), 0.53, False),
+        (Settings(reader=False), 0.4, False),  # the band means nothing with the reader off
+        (Settings(reader=True, read_from=0.0, read_until=1.0), 0.0, True),
+        (Settings(reader=True, read_from=0.0, read_until=1.0), 1.0, True),  # 1: no upper end
+        (Settings(reader=True, read_from=0.3, read_until=0.3), 0.3, False),  # an empty band
+    ],
+)
+def test_the_reader_reads_only_its_band(settings: Settings, confidence: float, expected: bool):
+    assert settings.reads(confidence) is expected
+
+
+def test_the_reader_band_must_be_in_order() -> None:
+    with pytest.raises(ValueError, match="read_from <= read_until"):
+        Settings(read_from=0.6, read_until=0.5)
+    with pytest.raises(ValueError, match="read_until must be in"):
+        Settings(read_until=2.0)
+
+
 def test_an_answer_without_a_verdict_takes_it_from_found() -> None:
     assert Answer("q", (), True, 0.9).verdict == "answers"
     assert Answer("q", (), False, 0.1).verdict == "not found"
