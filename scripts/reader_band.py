@@ -5,7 +5,8 @@ For each question of our dev/test splits, the blind batch and the SQuAD sample
 confidence and the reader's. Then "read only the questions whose
 similarity-only confidence lies in [low, high)" is compared with reading all,
 and the band that reads fewest dev questions with every dev figure at least
-that of reading all is printed with its test figures.
+that of reading all is printed with its test figures: it is
+``Settings.read_from`` / ``read_until``.
 
     python scripts/reader_band.py [--index index]
 """
@@ -29,26 +30,22 @@ from assistant.evaluation.datasets import (  # noqa: E402
     load_squad_unanswerable,
 )
 from assistant.evaluation.runner import open_assistant, select  # noqa: E402
-from assistant.search import answerability  # noqa: E402
-from assistant.search.reading import read_first  # noqa: E402
 
 DEV = ("own dev", "squad valid")
 
 
 def confidences(bot: Assistant, reader: Reader, questions) -> list[tuple[bool, float, float]]:
     """(answerable, similarity-only confidence, reader's confidence) per question."""
-    prepared = [bot._prepare(q.question, q.history) for q in questions]
-    vectors = bot.embedder.encode_queries([p.text for p in prepared])
-    rows = []
-    for question, p, vector in zip(questions, prepared, vectors, strict=True):
-        hits = bot.retriever.search(p.text, vector, k=2, rows=bot._rows_for(p, None), focus=p.focus)
-        if not hits:
-            rows.append((question.answerable, 0.0, 0.0))
-            continue
-        reading = read_first(reader, bot.stored, bot.retriever.texts, p.text, hits[0])
-        plain = answerability.confidence(hits, p.text)
-        rows.append((question.answerable, plain, answerability.confidence(hits, p.text, reading)))
-    return rows
+    # Both through Assistant.ask_batch, so that the probe reads what the product reads.
+    every = bot.settings.replace(reader=True, read_from=0.0, read_until=1.0)
+    reading = Assistant(bot.stored, bot.embedder, every, reader=reader)
+    texts, histories = [q.question for q in questions], [q.history for q in questions]
+    plain = bot.ask_batch(texts, k=2, histories=histories)
+    read = reading.ask_batch(texts, k=2, histories=histories)
+    return [
+        (q.answerable, a.confidence, b.confidence)
+        for q, a, b in zip(questions, plain, read, strict=True)
+    ]
 
 
 def figures(rows, low: float, high: float, settings: Settings) -> tuple[float, float, float]:
