@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -98,6 +99,14 @@ class Settings:
             reading all questions while reading under 30% of ours, so the
             median question costs no reader call (chosen by
             ``scripts/reader_band.py``; docs/quality.md).
+        figures_from, panel_from: in "sources differ" (``search.figures``),
+            a figure is compared only when the reader's logit for its sentence
+            and the question searched is at least ``figures_from``, and a
+            panel is shown only when one of its sentences reaches
+            ``panel_from``. From the reader's validation articles (its model
+            card): -3.05 keeps 95% of the answer sentences; 0.05 is reached by
+            only 10% of the other sentences of their paragraphs. None compares
+            figures without the reader.
         max_question_chars: longer questions are cut to this many characters.
         batch_size: texts per batch when embedding at build time.
     """
@@ -126,6 +135,8 @@ class Settings:
     reader_threshold: float = 0.37
     read_from: float = 0.26
     read_until: float = 0.53
+    figures_from: float | None = -3.05
+    panel_from: float = 0.05
     max_question_chars: int = 1000
     batch_size: int = 32
 
@@ -162,6 +173,11 @@ class Settings:
                 f"{self.answers_from}"
             )
 
+        for name in ("figures_from", "panel_from"):
+            cut = getattr(self, name)
+            if (cut is not None or name == "panel_from") and not _is_number(cut):
+                none = " or None" if name == "figures_from" else ""
+                raise ValueError(f"{name} must be a finite number{none}, got {cut!r}")
         if self.read_from > self.read_until:
             raise ValueError(
                 f"need read_from <= read_until, got {self.read_from} and {self.read_until}"
@@ -195,3 +211,8 @@ class Settings:
             "min_words": self.min_words,
             "max_words": self.max_words,
         }
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float (not a bool, not a string)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

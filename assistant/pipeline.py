@@ -10,13 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from .answer import Answer, Copy, Passage
+from .answer import NOT_FOUND, Answer, Copy, Passage
 from .config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, DEFAULT_K, Settings
 from .corpus import Article, load_corpus
 from .encoding.embedder import Embedder
 from .encoding.reader import Reader
 from .errors import AssistantError, IndexNotFoundError
 from .search import answerability
+from .search.figures import Discrepancy, Judge, find_discrepancies
 from .search.filters import Filters
 from .search.question import Query, read_question
 from .search.reading import Reading, SentenceReader, read_first
@@ -49,8 +50,11 @@ class Assistant:
         self.retriever = Retriever(stored, settings)
         if settings.reader and reader is None:
             reader = Reader.load()
-        # The reader is used only when the settings ask for it.
+        # The reader is used for confidence only when the settings ask for it;
+        # "sources differ" uses it either way (``reader_logits``), loading it then.
         self.reader = reader if settings.reader else None
+        self._judge = reader
+        self._judge_lock = threading.Lock()
         self._articles = {article.id: article for article in stored.articles}
         self._outlets = sorted({article.outlet for article in stored.articles if article.outlet})
 
@@ -306,6 +310,48 @@ class Assistant:
                 )
             )
         return answers
+
+    def sources_differ(self, answer: Answer) -> list[Discrepancy]:
+        """Figures on which the articles of an answer's passages differ ("sources differ").
+
+        Only figures whose sentence may answer the question searched for are
+        compared, and a panel needs one sentence that clearly answers it, by the
+        reader model's logits (``settings.figures_from`` and ``panel_from``;
+        ``search.figures.Judge``). None when the answer is "not found".
+
+        Example:
+            >>> answer = bot.ask("How many civilians were killed in the fighting?")
+            >>> [f.figure for d in bot.sources_differ(answer) for f in d.figures]
+            ['60', '31', '58']
+
+        Raises:
+            ModelError: the reader model cannot be loaded.
+        """
+        if answer.verdict == NOT_FOUND:
+            return []
+        settings = self.settings
+        judge = None
+        if settings.figures_from is not None:
+            judge = Judge(self.reader_logits, settings.figures_from, settings.panel_from)
+        return find_discrepancies(answer.passages, answer.searched_for, judge)
+
+    def reader_logits(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        """The reader model's logit for each sentence answering the question.
+
+        The reader is loaded on first use when ``settings.reader`` is off.
+
+        Raises:
+            ModelError: the reader model cannot be loaded.
+        """
+        if not sentences:
+            return np.zeros(0, dtype=np.float32)
+        return self._sentence_judge().score(question, list(sentences))
+
+    def _sentence_judge(self) -> SentenceReader:
+        with self._judge_lock:
+            if self._judge is None:
+                self._judge = Reader.load()
+            return self._judge
 
     def _read(self, query: str, hits: Sequence[Hit]) -> Reading | None:
         """The reader's logits for the first passage, when the reader is on."""

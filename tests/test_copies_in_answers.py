@@ -16,7 +16,6 @@ import pytest
 
 from assistant import Assistant, Copy
 from assistant.corpus import load_corpus
-from assistant.search.figures import find_discrepancies
 from assistant.store.build import build_index
 from assistant.store.copies import MIN_JACCARD, figures_agree, jaccard, shingles
 from assistant.store.storage import load_index
@@ -144,7 +143,7 @@ def test_a_copy_with_another_figure_is_shown_and_reaches_sources_differ(
     assert FIGURE_COPY not in {c.article_id for c in losses.also_published_by}
     figures = {
         (figure.article_id, figure.figure)
-        for discrepancy in find_discrepancies(answer.passages, question)
+        for discrepancy in copies_bot.sources_differ(answer)
         for figure in discrepancy.figures
     }
     assert (FIGURE_COPY, "2,790") in figures

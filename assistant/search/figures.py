@@ -12,8 +12,12 @@ sentences of the answer's passages; only kinds that an answering (highlighted)
 sentence mentions; only figures for the same subject (whose losses: "its forces
 suffered 2,783 losses" in a sentence about Azerbaijan never stands beside
 Armenia's "376 of its soldiers"; a question naming a country compares only
-figures about it); and only when at least two different articles give
-different numbers. When those articles were published on different days the
+figures about it); where a ``Judge`` is given (the reader model, as
+``Assistant.sources_differ`` does), only figures whose sentences may answer the
+question searched for, and only panels of which one sentence clearly answers it,
+so that a toll of civilians never stands as the answer to "How many kilometres
+of roads have been cleared of mines?"; and only when at least two different
+articles give different numbers. When those articles were published on different days the
 panel says so, since a toll "to date" grows. Every quote is a verbatim sentence
 of its article.
 
@@ -27,7 +31,7 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..answer import Passage
@@ -77,6 +81,25 @@ KINDS: dict[tuple[str | None, str], str] = {
 # "its human losses in the war as 2,425", "a death toll of 30".
 LINKS = frozenset({"as", "at", "to", "of", "reached", "totalled", "totaled", "was", "were", "is"})
 MAX_GAP = 4  # words between a figure and its noun
+
+
+@dataclass(frozen=True, slots=True)
+class Judge:
+    """Which figures answer the question searched, by a model's scores of their sentences.
+
+    Attributes:
+        score: (question, sentences) -> one score each, higher answers better
+            (``Assistant.reader_logits``: the reader model's logits).
+        enter_from: a figure is compared only if its sentence scores at least this.
+        show_from: a panel is shown only if one of its sentences scores at least
+            this: one that clearly answers, so that figures which merely may
+            answer never make a panel by themselves.
+    """
+
+    score: Callable[[str, Sequence[str]], Sequence[float]]
+    enter_from: float
+    show_from: float
+
 
 # A figure written in digits: "2,783", "376", "1.5". Not part of a word or a
 # compound ("T-72", "Covid-19", "44-day") and not a share ("20%").
@@ -188,7 +211,9 @@ def _country(word: str) -> str:
     return canonical(tokenize_strings([word])[0])[0]
 
 
-def find_discrepancies(passages: Sequence[Passage], question: str = "") -> list[Discrepancy]:
+def find_discrepancies(
+    passages: Sequence[Passage], question: str = "", judge: Judge | None = None
+) -> list[Discrepancy]:
     """Kinds of things for which the articles of these passages give different figures.
 
     Args:
@@ -196,6 +221,9 @@ def find_discrepancies(passages: Sequence[Passage], question: str = "") -> list[
         question: the question searched for; when it names a kind of thing
             ("soldiers", "civilians", "wounded"), only that kind is compared,
             otherwise the kinds that the highlighted sentences give figures for.
+        judge: scores whether the figures' sentences answer ``question``
+            (``Judge``); called once, with the sentences of the figures that
+            could be compared, and only when there are some.
 
     Returns:
         One Discrepancy per kind and subject for which at least two articles give
@@ -209,17 +237,31 @@ def find_discrepancies(passages: Sequence[Passage], question: str = "") -> list[
     # A question naming a country compares only figures about it; a figure whose
     # sentence names no country is nobody's in particular then, and is left out.
     whose = subjects_asked(question)
-    discrepancies = []
-    for kind, subject in dict.fromkeys((figure.kind, figure.subject) for figure in figures):
-        if kind not in asked or (whose and subject not in whose):
-            continue
-        same = tuple(f for f in figures if f.kind == kind and f.subject == subject)
-        by_article: dict[str, set[float]] = {}
-        for figure in same:
-            by_article.setdefault(figure.article_id, set()).add(figure.value)
-        if len(by_article) >= 2 and len({frozenset(v) for v in by_article.values()}) >= 2:
-            discrepancies.append(Discrepancy(kind, same, subject))
-    return discrepancies
+    groups = [
+        tuple(f for f in figures if f.kind == kind and f.subject == subject)
+        for kind, subject in dict.fromkeys((figure.kind, figure.subject) for figure in figures)
+        if kind in asked and not (whose and subject not in whose)
+    ]
+    groups = [same for same in groups if _differ(same)]
+    if judge is not None and question and groups:
+        sentences = list(dict.fromkeys(figure.sentence for same in groups for figure in same))
+        scores = dict(zip(sentences, map(float, judge.score(question, sentences)), strict=True))
+        cut = judge.enter_from
+        entered = [tuple(f for f in same if scores[f.sentence] >= cut) for same in groups]
+        groups = [
+            same
+            for same in entered
+            if _differ(same) and max(scores[f.sentence] for f in same) >= judge.show_from
+        ]
+    return [Discrepancy(same[0].kind, same, same[0].subject) for same in groups]
+
+
+def _differ(same: Sequence[Figure]) -> bool:
+    """Whether at least two articles give these figures, with different sets of numbers."""
+    by_article: dict[str, set[float]] = {}
+    for figure in same:
+        by_article.setdefault(figure.article_id, set()).add(figure.value)
+    return len(by_article) >= 2 and len({frozenset(v) for v in by_article.values()}) >= 2
 
 
 def _figures(passage: Passage, number: int) -> list[Figure]:

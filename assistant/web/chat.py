@@ -13,10 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from ..answer import NOT_FOUND
 from ..config import DEFAULT_K
 from ..errors import AssistantError, QuestionError
-from ..search.figures import find_discrepancies
 from ..search.filters import Filters
 from .feedback import FeedbackLog, answer_record
 from .format import escape_text, format_reply, parse_open_ref
@@ -77,11 +75,11 @@ def answer_turn(
     except Exception as error:  # the chat must survive anything
         logger.exception("Answering %r failed", question)
         return FAILURE.format(name=type(error).__name__), None
-    discrepancies = (
-        find_discrepancies(answer.passages, answer.searched_for)
-        if answer.verdict != NOT_FOUND
-        else []
-    )
+    try:
+        discrepancies = assistant.sources_differ(answer)
+    except Exception:  # the passages are worth showing without the panel
+        logger.exception("Comparing the figures for %r failed", question)
+        discrepancies = []
     return format_reply(answer, discrepancies, filters), answer_record(answer, filters)
 
 

@@ -9,7 +9,7 @@ the articles' metadata.
 
 Example:
     >>> answer = bot.ask("How many soldiers did Azerbaijan lose?")
-    >>> html = format_reply(answer, find_discrepancies(answer.passages, answer.searched_for))
+    >>> html = format_reply(answer, bot.sources_differ(answer))
 """
 
 from __future__ import annotations

@@ -97,6 +97,22 @@ def test_the_reader_band_must_be_in_order() -> None:
         Settings(read_until=2.0)
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"figures_from": float("nan")},
+        {"figures_from": "-3"},
+        {"panel_from": None},
+        {"panel_from": True},
+    ],
+)
+def test_the_figure_cuts_must_be_numbers(changes: dict) -> None:
+    name = next(iter(changes))
+    with pytest.raises(ValueError, match=f"{name} must be a finite number"):
+        Settings(**changes)
+    assert Settings(figures_from=None).figures_from is None  # compare without the reader
+
+
 def test_an_answer_without_a_verdict_takes_it_from_found() -> None:
     assert Answer("q", (), True, 0.9).verdict == "answers"
     assert Answer("q", (), False, 0.1).verdict == "not found"

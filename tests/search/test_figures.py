@@ -9,6 +9,7 @@ import pytest
 from assistant.answer import Passage
 from assistant.pipeline import Assistant
 from assistant.search.figures import (
+    Judge,
     figures_in,
     find_discrepancies,
     kinds_asked,
@@ -174,6 +175,59 @@ def test_figures_outside_the_highlights_count_only_for_a_kind_asked() -> None:
     assert len(find_discrepancies(passages, "How many civilians were killed?")) == 1
 
 
+class Scores:
+    """A sentence's score from a table (0 when absent); counts the calls."""
+
+    def __init__(self, table: dict[str, float]) -> None:
+        self.table = table
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def __call__(self, question: str, sentences) -> list[float]:
+        self.calls.append((question, list(sentences)))
+        return [self.table.get(sentence, 0.0) for sentence in sentences]
+
+
+THREE_TOLLS = [
+    passage("Officials said 58 civilians had been killed.", "Officials said 58", "a"),
+    passage("By Friday 31 civilians had been killed.", "By Friday", "b"),
+    passage("The ministry said 91 civilians had been killed.", "The ministry", "c"),
+]
+ASKED = "How many civilians died?"
+
+
+def judge(table: dict[str, float]) -> Judge:
+    """Figures enter from 1, panels show from 2."""
+    return Judge(Scores(table), enter_from=1.0, show_from=2.0)
+
+
+def test_only_figures_whose_sentences_may_answer_are_compared() -> None:
+    by = judge({THREE_TOLLS[0].text: 1.0, THREE_TOLLS[1].text: 0.5, THREE_TOLLS[2].text: 2.0})
+    [discrepancy] = find_discrepancies(THREE_TOLLS, ASKED, by)
+    assert [figure.figure for figure in discrepancy.figures] == ["58", "91"]
+    # One call, each sentence once, for the question searched.
+    assert by.score.calls == [(ASKED, [p.text for p in THREE_TOLLS])]
+
+
+def test_a_panel_left_with_one_article_is_not_shown() -> None:
+    assert find_discrepancies(THREE_TOLLS, ASKED, judge({THREE_TOLLS[0].text: 5.0})) == []
+    assert len(find_discrepancies(THREE_TOLLS, ASKED)) == 1
+
+
+def test_a_panel_needs_a_sentence_that_clearly_answers() -> None:
+    maybe = {p.text: 1.5 for p in THREE_TOLLS}
+    assert find_discrepancies(THREE_TOLLS, ASKED, judge(maybe)) == []
+    [discrepancy] = find_discrepancies(THREE_TOLLS, ASKED, judge({**maybe, THREE_TOLLS[1].text: 2}))
+    assert [figure.figure for figure in discrepancy.figures] == ["58", "31", "91"]
+
+
+def test_the_judge_is_asked_only_about_figures_that_could_differ() -> None:
+    by = judge({})
+    agreeing = [THREE_TOLLS[0], passage("The toll: 58 civilians had been killed.", "The", "b")]
+    assert find_discrepancies(agreeing, ASKED, by) == []
+    assert find_discrepancies(THREE_TOLLS, "", by) != []  # no question: nothing to judge by
+    assert by.score.calls == []
+
+
 # -- the real corpus --------------------------------------------------------------
 
 
@@ -204,6 +258,40 @@ def test_armenias_two_tolls_are_compared_with_their_dates(bot: Assistant) -> Non
     by_figure = {figure.figure: figure.article_id for figure in discrepancy.figures}
     assert by_figure["2,425"] == LOSSES_ARTICLE and by_figure["376"] == NYT_ARTICLE
     assert_verbatim(bot, discrepancy)
+
+
+def test_the_reader_keeps_the_panels_that_answer(bot: Assistant) -> None:
+    """Issue 15: the panels the reader keeps compare figures that answer the question."""
+    answer = bot.ask("How many civilians were killed in the fighting?", k=5)
+    [discrepancy] = bot.sources_differ(answer)
+    assert discrepancy.kind == "civilians"
+    assert {"58", "60", "31"} <= {figure.figure for figure in discrepancy.figures}
+    assert_verbatim(bot, discrepancy)
+    follow_up = bot.ask("What about Armenia?", history=["How many soldiers did Azerbaijan lose?"])
+    [discrepancy] = bot.sources_differ(follow_up)
+    assert {figure.figure for figure in discrepancy.figures} == {"2,425", "376"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many kilometres of roads have been cleared of mines?",
+        "How old is the Holy Savior Cathedral?",
+        "What model of Azerbaijani fighter jet did Armenia say Karabakh forces shot down?",
+    ],
+)
+def test_the_reader_drops_panels_that_do_not_answer(bot: Assistant, question: str) -> None:
+    """Tolls of the dead found near a question about something else are no answer to it."""
+    answer = bot.ask(question, k=5)
+    assert find_discrepancies(answer.passages, answer.searched_for), "no panel to drop any more"
+    assert bot.sources_differ(answer) == []
+
+
+def test_without_the_reader_the_panels_are_as_found(bot: Assistant) -> None:
+    plain = Assistant(bot.stored, bot.embedder, bot.settings.replace(figures_from=None))
+    answer = plain.ask("How many kilometres of roads have been cleared of mines?", k=5)
+    assert plain.sources_differ(answer) == find_discrepancies(answer.passages, answer.searched_for)
+    assert plain.sources_differ(answer) != []
 
 
 def _figures_of(passage: Passage) -> list[str]:

@@ -18,6 +18,7 @@ import pytest
 
 from assistant.answer import Answer, Passage
 from assistant.corpus.loading import Article
+from assistant.errors import ModelError
 from assistant.pipeline import Assistant
 from assistant.search.figures import find_discrepancies
 from assistant.search.filters import Filters
@@ -428,6 +429,26 @@ def test_unexpected_errors_are_short_messages(caplog: pytest.LogCaptureFixture) 
     with pytest.raises(gr.Error, match="RuntimeError") as raised:
         ask_json(Broken(), "Who is Oleg Kuznetsov?", None, 5)  # type: ignore[arg-type]
     assert "secret" not in str(raised.value)
+
+
+class BrokenReader:
+    """A reader model that fails when it reads, as a damaged one would."""
+
+    fingerprint = "broken"
+
+    def score(self, question: str, sentences: list[str]):
+        raise ModelError("the reader file model.onnx is damaged")
+
+
+def test_a_failing_reader_costs_the_panel_not_the_answer(
+    bot: Assistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = Assistant(bot.stored, bot.embedder, bot.settings, reader=BrokenReader())
+    question = "How many civilians were killed in the fighting?"
+    reply, record = answer_turn(broken, question, [], Filters())
+    assert "Best match" in reply and "Sources differ" not in reply and record is not None
+    assert "damaged" in caplog.text
+    assert "Sources differ" in answer_turn(bot, question, [], Filters())[0]
 
 
 def test_ratings_go_to_the_feedback_file(tmp_path: Path) -> None:
