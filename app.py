@@ -31,7 +31,7 @@ import logging
 import os
 import sys
 
-from assistant import AssistantError, Settings
+from assistant import AssistantError, ModelError, Settings
 from assistant.cli import add_index_options, open_assistant
 from assistant.web.auth import read_auth_file
 from assistant.web.feedback import DEFAULT_FEEDBACK_FILE, FeedbackLog
@@ -151,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     except (AssistantError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    try:  # "sources differ" reads with it; loaded now, not on a reader's first question
+        assistant.load_reader()
+    except ModelError as error:
+        logging.getLogger("app").warning("no 'sources differ' panels: %s", error)
     # Imported here so that a bad corpus or index is reported before gradio loads.
     from assistant.web.links import fetch_links
     from assistant.web.live import LiveAssistant

@@ -15,7 +15,7 @@ from .config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, DEFAULT_K, Settings
 from .corpus import Article, load_corpus
 from .encoding.embedder import Embedder
 from .encoding.reader import Reader
-from .errors import AssistantError, IndexNotFoundError
+from .errors import AssistantError, IndexNotFoundError, ModelError
 from .search import answerability
 from .search.figures import Discrepancy, Judge, find_discrepancies
 from .search.filters import Filters
@@ -55,6 +55,7 @@ class Assistant:
         self.reader = reader if settings.reader else None
         self._judge = reader
         self._judge_lock = threading.Lock()
+        self._judge_error: ModelError | None = None
         self._articles = {article.id: article for article in stored.articles}
         self._outlets = sorted({article.outlet for article in stored.articles if article.outlet})
 
@@ -345,13 +346,33 @@ class Assistant:
         """
         if not sentences:
             return np.zeros(0, dtype=np.float32)
-        return self._sentence_judge().score(question, list(sentences))
+        return self.load_reader().score(question, list(sentences))
 
-    def _sentence_judge(self) -> SentenceReader:
+    def load_reader(self) -> SentenceReader:
+        """The reader model, loaded now if it is not yet (the app does so at start).
+
+        A reader that failed to load is not tried again: each later call raises
+        the same error at once, so that a damaged model file costs the first
+        question its wait, not every question.
+
+        Raises:
+            ModelError: the reader model cannot be loaded.
+        """
         with self._judge_lock:
             if self._judge is None:
-                self._judge = Reader.load()
+                if self._judge_error is None:
+                    try:
+                        self._judge = Reader.load()
+                    except ModelError as error:
+                        self._judge_error = error
+                if self._judge is None:
+                    raise ModelError(str(self._judge_error)) from self._judge_error
             return self._judge
+
+    @property
+    def loaded_reader(self) -> SentenceReader | None:
+        """The reader model if it is loaded (for confidence or "sources differ"), else None."""
+        return self._judge
 
     def _read(self, query: str, hits: Sequence[Hit]) -> Reading | None:
         """The reader's logits for the first passage, when the reader is on."""

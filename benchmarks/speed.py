@@ -329,7 +329,9 @@ def bench_reader(index: Path, every: int = 1) -> list[Row]:
     The floor is the query part's: one encode + one FAISS search of the same query.
     """
     from assistant import Assistant, Settings
+    from assistant.answer import NOT_FOUND
     from assistant.encoding.reader import Reader
+    from assistant.search.figures import find_discrepancies
 
     plain = Assistant.load(REPO / "corpus", index)
     reader = Reader.load()
@@ -339,11 +341,20 @@ def bench_reader(index: Path, every: int = 1) -> list[Row]:
     questions = labelled_questions()[::every]
     queries = [plain.ask(q, history=h).searched_for for q, h in questions]
     band.ask(QUESTION)  # warm-up
-    asked, asked_all, floors, read = [], [], [], 0
+    plain.load_reader()
+    asked, asked_all, floors, differ, read, judged = [], [], [], [], 0, 0
     for (question, history), query in zip(questions, queries, strict=True):
         started = time.perf_counter()
-        read += band.ask(question, history=history).read
+        answer = band.ask(question, history=history)
         asked.append(time.perf_counter() - started)
+        read += answer.read
+        started = time.perf_counter()
+        plain.sources_differ(answer)
+        differ.append(time.perf_counter() - started)
+        # The reader is asked exactly when there are figures that could differ.
+        judged += answer.verdict != NOT_FOUND and bool(
+            find_discrepancies(answer.passages, answer.searched_for)
+        )
         started = time.perf_counter()
         reads_all.ask(question, history=history)
         asked_all.append(time.perf_counter() - started)
@@ -380,6 +391,16 @@ def bench_reader(index: Path, every: int = 1) -> list[Row]:
             "read_from 0, read_until 1: the first passage's sentences of every question",
         ),
     ]
+    rows.append(
+        Row(
+            "sources differ: Assistant.sources_differ, mean",
+            statistics.fmean(differ) * 1e3,
+            floor_ms,
+            "ms",
+            None,
+            f"the reader judged figures for {judged} of {len(differ)} answers; the rest parse only",
+        )
+    )
     sentences = [
         "The Defense Ministry of Azerbaijan said its forces suffered 2,783 losses.",
         "Armenia said on Friday that 376 of its soldiers had died in the fighting to date.",

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .variants import is_country_word
+
 _CONNECTIVE = re.compile(
     r"^(?:and what about|and how about|what about|how about|what of|and|but|also|so|then)\b"
     r"[\s,]*",
@@ -83,12 +85,20 @@ def _complete(question: str, previous: str) -> str:
     if rest_names and len(rest.split()) <= 4:
         old_names = _names(previous)
         if old_names:
-            # Swap the last-named subject: "...did Azerbaijan lose" -> "...did Armenia lose".
+            # Swap the last-named subject: "...did Azerbaijan lose" -> "...did Armenia lose";
+            # a country for a country: "How many Armenian soldiers had died by Friday?"
+            # and "And Azerbaijan?" swap "Armenian", not "Friday".
+            if any(map(_is_country, rest_names)):
+                old_names = [name for name in old_names if _is_country(name)] or old_names
             old = old_names[-1]
             position = previous.rfind(old)
             return previous[:position] + rest + previous[position + len(old) :]
         return f"{previous.rstrip(' ?')} {rest}?"
     return f"{question} {previous}"
+
+
+def _is_country(name: str) -> bool:
+    return any(is_country_word(word) for word in name.split())
 
 
 def _names(text: str) -> list[str]:

@@ -277,7 +277,7 @@ class Uploader:
                 load_index(self.index_dir),
                 current.embedder,
                 current.settings,
-                reader=current.reader,
+                reader=current.loaded_reader,
             )
         self.assistant.replace(fresh)
         if self.cluster:

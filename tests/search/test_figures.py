@@ -6,7 +6,9 @@ import html
 
 import pytest
 
+from assistant import pipeline
 from assistant.answer import Passage
+from assistant.errors import ModelError
 from assistant.pipeline import Assistant
 from assistant.search.figures import (
     Judge,
@@ -292,6 +294,24 @@ def test_without_the_reader_the_panels_are_as_found(bot: Assistant) -> None:
     answer = plain.ask("How many kilometres of roads have been cleared of mines?", k=5)
     assert plain.sources_differ(answer) == find_discrepancies(answer.passages, answer.searched_for)
     assert plain.sources_differ(answer) != []
+
+
+def test_a_reader_that_fails_to_load_is_tried_once(
+    bot: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+
+    def damaged(*args, **kwargs):
+        calls.append(args)
+        raise ModelError("the reader file model.onnx is damaged")
+
+    monkeypatch.setattr(pipeline.Reader, "load", damaged)
+    fresh = Assistant(bot.stored, bot.embedder, bot.settings)
+    answer = fresh.ask("How many civilians were killed in the fighting?", k=5)
+    for _ in range(2):
+        with pytest.raises(ModelError, match="damaged"):
+            fresh.sources_differ(answer)
+    assert len(calls) == 1 and fresh.loaded_reader is None
 
 
 def _figures_of(passage: Passage) -> list[str]:

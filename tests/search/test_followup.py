@@ -19,6 +19,32 @@ def test_what_about_swaps_the_subject(question: str, expected: str) -> None:
     assert resolve_followup(question, [FIRST]) == expected
 
 
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        # A country swaps the country, even where a later name stands ("Friday").
+        (
+            "And Azerbaijan?",
+            "How many Armenian soldiers had died by Friday?",
+            "How many Azerbaijan soldiers had died by Friday?",
+        ),
+        (
+            "And the Azeri side?",
+            "What did Armenia say on Friday?",
+            "What did the Azeri side say on Friday?",
+        ),
+        # Any other name swaps the last name, as before.
+        (
+            "What about Sunday?",
+            "What did Armenia say on Friday?",
+            "What did Armenia say on Sunday?",
+        ),
+    ],
+)
+def test_a_country_swaps_the_country(question: str, earlier: str, expected: str) -> None:
+    assert resolve_followup(question, [earlier]) == expected
+
+
 def test_pronoun_followups_carry_the_previous_question() -> None:
     query = resolve_followup(
         "Had it been damaged before?", ["What happened to the Holy Savior Cathedral?"]
