@@ -266,6 +266,12 @@ def _differ(same: Sequence[Figure]) -> bool:
 
 def _figures(passage: Passage, number: int) -> list[Figure]:
     """The figures of every sentence of a passage, once each."""
+    # Cutting sentences (pysbd) is nearly all of the cost, and most passages give
+    # no figure: read as one text, a passage finds every figure its sentences
+    # would (the words beside a figure only grow across a sentence's end), so
+    # a passage that finds none has none to cut for.
+    if not figures_in(passage.text):
+        return []
     figures: list[Figure] = []
     seen: set[tuple[int, str]] = set()
     highlight = (passage.highlight_start - passage.start, passage.highlight_end - passage.start)

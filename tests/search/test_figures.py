@@ -8,6 +8,7 @@ import pytest
 
 from assistant import pipeline
 from assistant.answer import Passage
+from assistant.corpus.chunking import sentence_spans
 from assistant.errors import ModelError
 from assistant.pipeline import Assistant
 from assistant.search.figures import (
@@ -294,6 +295,22 @@ def test_without_the_reader_the_panels_are_as_found(bot: Assistant) -> None:
     answer = plain.ask("How many kilometres of roads have been cleared of mines?", k=5)
     assert plain.sources_differ(answer) == find_discrepancies(answer.passages, answer.searched_for)
     assert plain.sources_differ(answer) != []
+
+
+def test_a_passage_read_as_one_text_finds_every_figure_of_its_sentences(bot: Assistant) -> None:
+    """The shortcut of ``_figures``: a passage without figures as one text has none to cut for."""
+    checked = 0
+    for chunk in bot.stored.chunks:
+        text = chunk.text
+        by_sentence = {
+            start + figure_start
+            for start, end in sentence_spans(text, 0, len(text))
+            for _, figure_start, _ in figures_in(text[start:end])
+        }
+        if by_sentence:
+            checked += 1
+            assert by_sentence <= {start for _, start, _ in figures_in(text)}, text
+    assert checked >= 4  # the passages with the tolls
 
 
 def test_a_reader_that_fails_to_load_is_tried_once(
