@@ -56,6 +56,7 @@ class Assistant:
         self._judge = reader
         self._judge_lock = threading.Lock()
         self._judge_error: ModelError | None = None
+        self._first_rows: dict[str, int] | None = None  # article id -> its first passage's row
         self._articles = {article.id: article for article in stored.articles}
         self._outlets = sorted({article.outlet for article in stored.articles if article.outlet})
 
@@ -334,7 +335,27 @@ class Assistant:
         judge = None
         if settings.figures_from is not None:
             judge = Judge(self.reader_logits, settings.figures_from, settings.panel_from)
-        return find_discrepancies(answer.passages, answer.searched_for, judge)
+        return find_discrepancies(answer.passages, answer.searched_for, judge, self._sentences)
+
+    def _sentences(self, passage: Passage) -> list[tuple[int, int]] | None:
+        """A passage's sentences as the index cut them, relative to its text; None if not here."""
+        if self._first_rows is None:
+            first: dict[str, int] = {}
+            for row, chunk in enumerate(self.stored.chunks):
+                first.setdefault(chunk.article_id, row)
+            self._first_rows = first
+        chunks, article = self.stored.chunks, passage.article_id
+        row = self._first_rows.get(article)
+        while row is not None and row < len(chunks) and chunks[row].article_id == article:
+            chunk = chunks[row]
+            if chunk.start == passage.start:
+                # Another index's passage (the corpus changed since the answer): cut it again.
+                if chunk.text != passage.text:
+                    return None
+                offset = chunk.start
+                return [(int(start) - offset, int(end) - offset) for start, end in chunk.sentences]
+            row += 1
+        return None
 
     def reader_logits(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         """The reader model's logit for each sentence answering the question.

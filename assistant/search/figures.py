@@ -82,6 +82,9 @@ KINDS: dict[tuple[str | None, str], str] = {
 LINKS = frozenset({"as", "at", "to", "of", "reached", "totalled", "totaled", "was", "were", "is"})
 MAX_GAP = 4  # words between a figure and its noun
 
+# A passage's sentences as (start, end) in ``passage.text``, or None where unknown.
+SentenceSpans = Callable[[Passage], Sequence[tuple[int, int]] | None]
+
 
 @dataclass(frozen=True, slots=True)
 class Judge:
@@ -212,7 +215,10 @@ def _country(word: str) -> str:
 
 
 def find_discrepancies(
-    passages: Sequence[Passage], question: str = "", judge: Judge | None = None
+    passages: Sequence[Passage],
+    question: str = "",
+    judge: Judge | None = None,
+    sentences: SentenceSpans | None = None,
 ) -> list[Discrepancy]:
     """Kinds of things for which the articles of these passages give different figures.
 
@@ -224,6 +230,9 @@ def find_discrepancies(
         judge: scores whether the figures' sentences answer ``question``
             (``Judge``); called once, with the sentences of the figures that
             could be compared, and only when there are some.
+        sentences: a passage's sentence spans as its index cut them, relative to
+            ``passage.text`` (``Assistant.sources_differ`` gives them), or None
+            where unknown; without it, or for None, the passage is cut again.
 
     Returns:
         One Discrepancy per kind and subject for which at least two articles give
@@ -231,7 +240,9 @@ def find_discrepancies(
         appear; empty when the sources agree or give no comparable figures.
     """
     figures = [
-        figure for number, passage in enumerate(passages, 1) for figure in _figures(passage, number)
+        figure
+        for number, passage in enumerate(passages, 1)
+        for figure in _figures(passage, number, sentences)
     ]
     asked = kinds_asked(question) or {figure.kind for figure in figures if figure.highlighted}
     # A question naming a country compares only figures about it; a figure whose
@@ -264,7 +275,7 @@ def _differ(same: Sequence[Figure]) -> bool:
     return len(by_article) >= 2 and len({frozenset(v) for v in by_article.values()}) >= 2
 
 
-def _figures(passage: Passage, number: int) -> list[Figure]:
+def _figures(passage: Passage, number: int, sentences: SentenceSpans | None) -> list[Figure]:
     """The figures of every sentence of a passage, once each."""
     # Cutting sentences (pysbd) is nearly all of the cost, and most passages give
     # no figure: read as one text, a passage finds every figure its sentences
@@ -275,7 +286,10 @@ def _figures(passage: Passage, number: int) -> list[Figure]:
     figures: list[Figure] = []
     seen: set[tuple[int, str]] = set()
     highlight = (passage.highlight_start - passage.start, passage.highlight_end - passage.start)
-    for start, end in sentence_spans(passage.text, 0, len(passage.text)):
+    spans = sentences(passage) if sentences is not None else None
+    if spans is None:
+        spans = sentence_spans(passage.text, 0, len(passage.text))
+    for start, end in spans:
         sentence = passage.text[start:end]
         highlighted = start < highlight[1] and highlight[0] < end
         for kind, figure_start, figure_end in figures_in(sentence):

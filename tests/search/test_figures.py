@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 
 import pytest
@@ -231,6 +232,23 @@ def test_the_judge_is_asked_only_about_figures_that_could_differ() -> None:
     assert by.score.calls == []
 
 
+def test_the_index_sentences_are_used_where_given() -> None:
+    text = "Officials said 58 civilians had been killed. By Friday 31 civilians had been killed."
+    first = passage(text, "Officials said 58 civilians had been killed.", "a")
+    second = passage("The toll: 91 civilians had been killed.", "The toll", "b")
+    # One span over the whole first passage: both its figures come from one sentence.
+    whole = {"a": [(0, len(text))]}
+    [discrepancy] = find_discrepancies([first, second], sentences=lambda p: whole.get(p.article_id))
+    assert {figure.sentence for figure in discrepancy.figures if figure.article_id == "a"} == {text}
+    # None (unknown) cuts the passage again.
+    [again] = find_discrepancies([first, second], sentences=lambda p: None)
+    assert {figure.sentence for figure in again.figures} == {
+        "Officials said 58 civilians had been killed.",
+        "By Friday 31 civilians had been killed.",
+        "The toll: 91 civilians had been killed.",
+    }
+
+
 # -- the real corpus --------------------------------------------------------------
 
 
@@ -329,6 +347,15 @@ def test_a_reader_that_fails_to_load_is_tried_once(
         with pytest.raises(ModelError, match="damaged"):
             fresh.sources_differ(answer)
     assert len(calls) == 1 and fresh.loaded_reader is None
+
+
+def test_the_sentences_of_an_answers_passages_come_from_the_index(bot: Assistant) -> None:
+    answer = bot.ask("How many civilians were killed in the fighting?", k=5)
+    for passage in answer.passages:
+        spans = bot._sentences(passage)
+        assert spans == sentence_spans(passage.text, 0, len(passage.text))
+    changed = dataclasses.replace(answer.passages[0], text=answer.passages[0].text + " More.")
+    assert bot._sentences(changed) is None  # not this index's passage: cut again
 
 
 def _figures_of(passage: Passage) -> list[str]:
