@@ -14,7 +14,7 @@ from collections.abc import Collection
 from ..store.lexical import tokenize_strings
 from .variants import canonical, is_country_word
 
-NUMBER, DATE, NAME = "number", "date", "name"
+NUMBER, DURATION, DATE, NAME = "number", "duration", "date", "name"
 # How many terms on either side of a candidate answer are searched for one of
 # the question's terms (chosen on the dev splits: 2 beat 3, 5 and 8).
 ANCHOR_WINDOW = 2
@@ -22,10 +22,11 @@ ANCHOR_WINDOW = 2
 _WINDOW_CHARS = 80
 
 _WANTS = (
+    (DURATION, re.compile(r"^how long\b")),
     (
         NUMBER,
         re.compile(
-            r"^(how (many|much|long|far|old)"
+            r"^(how (many|much|far|old)"
             # "What is the population of ...?", "What was Armenia's GDP ...?",
             # "What total death toll did ... report?"
             r"|(what|which) ((is|was|are|were) )?(the |its |their )?([\w'’-]+ ){0,2}"
@@ -43,8 +44,13 @@ _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
     "hundreds?|thousands?|millions?|billions?|half|quarter"
 )
+# "How long ...?" is also answered by "a week ago", "a few months", "a decade".
+_DURATIONS = (
+    r"\ba (few |couple of )?(second|minute|hour|day|week|fortnight|month|year|decade|century)s?\b"
+)
 _HOLDS = {
     NUMBER: re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
+    DURATION: re.compile(rf"\d|\b({_NUMBER_WORDS})\b|{_DURATIONS}", re.IGNORECASE),
     DATE: re.compile(
         r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
         r"[a-z]*\.?\s+\d|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
@@ -61,6 +67,7 @@ _HOLDS = {
 _CANDIDATES = {
     **_HOLDS,
     NUMBER: re.compile(rf"\d[\d,.]*\d|\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
+    DURATION: re.compile(rf"{_DURATIONS}|\d[\d,.]*\d|\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
 }
 
 

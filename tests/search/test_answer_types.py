@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.search.answer_types import DATE, NAME, NUMBER, anchored, holds_type, wanted_type
+from assistant.search.answer_types import (
+    DATE,
+    DURATION,
+    NAME,
+    NUMBER,
+    anchored,
+    holds_type,
+    wanted_type,
+)
 from assistant.store.lexical import stems
 
 
@@ -12,7 +20,7 @@ from assistant.store.lexical import stems
     ("question", "kind"),
     [
         ("How many soldiers died?", NUMBER),
-        ("And how long did the talks last?", NUMBER),
+        ("And how long did the talks last?", DURATION),
         ("When did the war start?", DATE),
         ("In what year was the cathedral built?", DATE),
         ("Who is Oleg Kuznetsov?", NAME),
@@ -47,6 +55,20 @@ QUESTION = "How many drones did Turkey sell to Azerbaijan?"
 )
 def test_anchored_wants_the_answer_next_to_a_question_word(sentence: str, expected: bool) -> None:
     assert anchored(sentence, NUMBER, QUESTION, stems(QUESTION)) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("She fled Nagorno-Karabakh a week ago.", True),
+        ("The talks lasted a few hours.", True),
+        ("The talks lasted 44 days.", True),
+        ("The talks went on until the ceasefire.", False),
+    ],
+)
+def test_how_long_is_answered_by_a_duration(sentence: str, expected: bool) -> None:
+    assert holds_type(sentence, DURATION) is expected
+    assert not holds_type("She fled Nagorno-Karabakh a week ago.", NUMBER)  # not "how many"
 
 
 def test_anchored_skips_what_the_question_already_says() -> None:
