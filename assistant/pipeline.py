@@ -15,8 +15,9 @@ from .config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, DEFAULT_K, Settings
 from .corpus import Article, load_corpus
 from .encoding.embedder import Embedder
 from .encoding.reader import Reader
-from .errors import AssistantError, IndexNotFoundError, ModelError
+from .errors import AssistantError, IndexNotFoundError
 from .search import answerability
+from .search.comparison import IndexSentences, LazyReader
 from .search.figures import Discrepancy, Judge, find_discrepancies
 from .search.filters import Filters
 from .search.question import Query, read_question
@@ -53,10 +54,8 @@ class Assistant:
         # The reader is used for confidence only when the settings ask for it;
         # "sources differ" uses it either way (``reader_logits``), loading it then.
         self.reader = reader if settings.reader else None
-        self._judge = reader
-        self._judge_lock = threading.Lock()
-        self._judge_error: ModelError | None = None
-        self._first_rows: dict[str, int] | None = None  # article id -> its first passage's row
+        self._judge = LazyReader(reader)
+        self._sentences = IndexSentences(stored)
         self._articles = {article.id: article for article in stored.articles}
         self._outlets = sorted({article.outlet for article in stored.articles if article.outlet})
 
@@ -337,26 +336,6 @@ class Assistant:
             judge = Judge(self.reader_logits, settings.figures_from, settings.panel_from)
         return find_discrepancies(answer.passages, answer.searched_for, judge, self._sentences)
 
-    def _sentences(self, passage: Passage) -> list[tuple[int, int]] | None:
-        """A passage's sentences as the index cut them, relative to its text; None if not here."""
-        if self._first_rows is None:
-            first: dict[str, int] = {}
-            for row, chunk in enumerate(self.stored.chunks):
-                first.setdefault(chunk.article_id, row)
-            self._first_rows = first
-        chunks, article = self.stored.chunks, passage.article_id
-        row = self._first_rows.get(article)
-        while row is not None and row < len(chunks) and chunks[row].article_id == article:
-            chunk = chunks[row]
-            if chunk.start == passage.start:
-                # Another index's passage (the corpus changed since the answer): cut it again.
-                if chunk.text != passage.text:
-                    return None
-                offset = chunk.start
-                return [(int(start) - offset, int(end) - offset) for start, end in chunk.sentences]
-            row += 1
-        return None
-
     def reader_logits(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         """The reader model's logit for each sentence answering the question.
 
@@ -367,33 +346,22 @@ class Assistant:
         """
         if not sentences:
             return np.zeros(0, dtype=np.float32)
-        return self.load_reader().score(question, list(sentences))
+        return self._judge.get().score(question, list(sentences))
 
     def load_reader(self) -> SentenceReader:
         """The reader model, loaded now if it is not yet (the app does so at start).
 
-        A reader that failed to load is not tried again: each later call raises
-        the same error at once, so that a damaged model file costs the first
-        question its wait, not every question.
+        A reader that failed to load is not tried again (``comparison.LazyReader``).
 
         Raises:
             ModelError: the reader model cannot be loaded.
         """
-        with self._judge_lock:
-            if self._judge is None:
-                if self._judge_error is None:
-                    try:
-                        self._judge = Reader.load()
-                    except ModelError as error:
-                        self._judge_error = error
-                if self._judge is None:
-                    raise ModelError(str(self._judge_error)) from self._judge_error
-            return self._judge
+        return self._judge.get()
 
     @property
     def loaded_reader(self) -> SentenceReader | None:
         """The reader model if it is loaded (for confidence or "sources differ"), else None."""
-        return self._judge
+        return self._judge.loaded
 
     def _read(self, query: str, hits: Sequence[Hit]) -> Reading | None:
         """The reader's logits for the first passage, when the reader is on."""

@@ -12,6 +12,7 @@ from assistant.answer import Passage
 from assistant.corpus.chunking import sentence_spans
 from assistant.errors import ModelError
 from assistant.pipeline import Assistant
+from assistant.search.comparison import IndexSentences, LazyReader
 from assistant.search.figures import (
     Judge,
     figures_in,
@@ -249,6 +250,25 @@ def test_the_index_sentences_are_used_where_given() -> None:
     }
 
 
+def test_the_lazy_reader_loads_once_and_remembers_a_failure() -> None:
+    loads = []
+
+    def load():
+        loads.append(1)
+        if len(loads) == 1:
+            raise ModelError("damaged")
+        return object()
+
+    lazy = LazyReader(load=load)
+    assert lazy.loaded is None
+    for _ in range(2):
+        with pytest.raises(ModelError, match="damaged"):
+            lazy.get()
+    assert loads == [1] and lazy.loaded is None
+    given = object()
+    assert LazyReader(given, load=load).get() is given and loads == [1]  # given: never loads
+
+
 # -- the real corpus --------------------------------------------------------------
 
 
@@ -351,11 +371,13 @@ def test_a_reader_that_fails_to_load_is_tried_once(
 
 def test_the_sentences_of_an_answers_passages_come_from_the_index(bot: Assistant) -> None:
     answer = bot.ask("How many civilians were killed in the fighting?", k=5)
+    sentences = IndexSentences(bot.stored)
     for passage in answer.passages:
-        spans = bot._sentences(passage)
+        spans = sentences(passage)
         assert spans == sentence_spans(passage.text, 0, len(passage.text))
     changed = dataclasses.replace(answer.passages[0], text=answer.passages[0].text + " More.")
-    assert bot._sentences(changed) is None  # not this index's passage: cut again
+    assert sentences(changed) is None  # not this index's passage: cut again
+    assert sentences(dataclasses.replace(changed, article_id="no such article")) is None
 
 
 def _figures_of(passage: Passage) -> list[str]:
