@@ -255,8 +255,8 @@ def find_discrepancies(
     ]
     groups = [same for same in groups if _differ(same)]
     if judge is not None and question and groups:
-        sentences = list(dict.fromkeys(figure.sentence for same in groups for figure in same))
-        scores = dict(zip(sentences, map(float, judge.score(question, sentences)), strict=True))
+        texts = list(dict.fromkeys(figure.sentence for same in groups for figure in same))
+        scores = dict(zip(texts, map(float, judge.score(question, texts)), strict=True))
         cut = judge.enter_from
         entered = [tuple(f for f in same if scores[f.sentence] >= cut) for same in groups]
         groups = [
