@@ -28,6 +28,9 @@ MAX_RESTARTS = 5
 MAX_TASK_RETRIES = 3
 # Seconds a question waits for every shard (a restart reloads the shard from disk).
 DEFAULT_TIMEOUT = 60.0
+# A shard that starts off its node is started again this many times, this far apart.
+PLACE_ATTEMPTS = 10
+PLACE_PAUSE = 0.5
 
 
 def connect_ray(address: str | None) -> None:
@@ -63,16 +66,63 @@ class RayPool:
         from .shard import ShardServer
 
         self.timeout = timeout
-        remote = ray.remote(
+        self._remote = ray.remote(
             num_cpus=0,  # shards wait on questions; the CPUs are the encoders'
             max_restarts=MAX_RESTARTS,
             max_task_retries=MAX_TASK_RETRIES,
         )(ShardServer)
-        self.actors = [
-            remote.options(scheduling_strategy=place).remote(str(folder))
-            for folder, place in zip(folders, _placements(len(folders)), strict=True)
-        ]
+        self._folders = folders
+        nodes = _alive_nodes()
+        self.wanted = [nodes[n % len(nodes)] if nodes else None for n in range(len(folders))]
+        self.actors = [self._start(n) for n in range(len(folders))]
         self.names = [f"{folder.parent.name}/{folder.name}" for folder in folders]
+        self.place()
+
+    def _start(self, n: int):
+        return self._remote.options(scheduling_strategy=_placement(self.wanted[n])).remote(
+            str(self._folders[n])
+        )
+
+    def place(self) -> None:
+        """Start again, a few times, each shard that is not on its node.
+
+        A shard asks for no CPU, so Ray has a node picked at random create it, and
+        that node's view of one that joined a moment ago can lag: the soft affinity
+        then quietly falls back to another node. Correct, but a lost node would take
+        more shards with it, so a stray is placed again while its node is alive.
+        """
+        import time
+
+        import ray
+        from ray.exceptions import RayError
+
+        for attempt in range(PLACE_ATTEMPTS + 1):
+            try:
+                where = ray.get(
+                    [actor.__ray_call__.remote(_node_id) for actor in self.actors],
+                    timeout=self.timeout,
+                )
+            except (RayError, TimeoutError):
+                return  # the first call reports a shard that cannot load, as ClusterError
+            alive = set(_alive_nodes())
+            strays = [
+                n
+                for n, node in enumerate(where)
+                if self.wanted[n] is not None and node != self.wanted[n] and self.wanted[n] in alive
+            ]
+            if not strays:
+                return
+            if attempt == PLACE_ATTEMPTS:
+                break
+            time.sleep(PLACE_PAUSE)
+            for n in strays:
+                ray.kill(self.actors[n], no_restart=True)
+                self.actors[n] = self._start(n)
+        logger.warning(
+            "shards %s run off their nodes after %d tries; they answer all the same",
+            ", ".join(self.names[n] for n in strays),
+            PLACE_ATTEMPTS,
+        )
 
     def call(self, method: str, arguments: dict[int, tuple]) -> dict[int, Any]:
         import ray
@@ -103,23 +153,30 @@ class RayPool:
         self.actors = []
 
 
-def _placements(count: int) -> list:
-    """Where each of ``count`` shard actors starts: the alive nodes in turn.
-
-    Ray's "SPREAD" is a preference that a busy node can override, so shards
-    are dealt to the nodes round-robin instead; the affinity is soft, so a
-    shard whose node is lost is restarted on another.
-    """
+def _alive_nodes() -> list[str]:
     import ray
+
+    return sorted(node["NodeID"] for node in ray.nodes() if node["Alive"])
+
+
+def _placement(node: str | None):
+    """Where a shard actor starts: its node, softly, or anywhere when none is known.
+
+    Ray's "SPREAD" is a preference that a busy node can override, so shards are
+    dealt to the alive nodes round-robin instead; the affinity is soft, so a shard
+    whose node is lost is restarted on another.
+    """
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    nodes = sorted(node["NodeID"] for node in ray.nodes() if node["Alive"])
-    if not nodes:
-        return ["SPREAD"] * count
-    return [
-        NodeAffinitySchedulingStrategy(node_id=nodes[n % len(nodes)], soft=True)
-        for n in range(count)
-    ]
+    if node is None:
+        return "SPREAD"
+    return NodeAffinitySchedulingStrategy(node_id=node, soft=True)
+
+
+def _node_id(_actor) -> str:
+    import ray
+
+    return ray.get_runtime_context().get_node_id()
 
 
 def connect(index_dir: str | Path, address: str | None = None, *, timeout: float = DEFAULT_TIMEOUT):

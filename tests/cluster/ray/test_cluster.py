@@ -61,16 +61,39 @@ def cluster(ray_cluster, tmp_path_factory):
     bot.close()
 
 
-def test_the_shards_are_spread_over_both_nodes(cluster) -> None:
+def _nodes(actors) -> list[str]:
     import ray
 
+    return ray.get(
+        [
+            actor.__ray_call__.remote(lambda _: ray.get_runtime_context().get_node_id())
+            for actor in actors
+        ]
+    )
+
+
+def test_the_shards_are_spread_over_both_nodes(cluster) -> None:
     pool = cluster.stored.pool
     assert len(pool.actors) == 4, "four of the five shards hold articles"
-    where = [
-        actor.__ray_call__.remote(lambda _: ray.get_runtime_context().get_node_id())
-        for actor in pool.actors
-    ]
-    assert len(set(ray.get(where))) == 2
+    assert _nodes(pool.actors) == pool.wanted
+    assert len(set(pool.wanted)) == 2
+
+
+def test_a_shard_started_off_its_node_is_placed_again(single, cluster, questions) -> None:
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    # What a lagging raylet does to a soft affinity, done on purpose: shard 0 on the other node.
+    pool = cluster.stored.pool
+    other = next(node for node in pool.wanted if node != pool.wanted[0])
+    ray.kill(pool.actors[0], no_restart=True)
+    pool.actors[0] = pool._remote.options(
+        scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=other, soft=False)
+    ).remote(str(pool._folders[0]))
+    assert _nodes(pool.actors[:1]) == [other]
+    pool.place()
+    assert _nodes(pool.actors) == pool.wanted
+    _compare(single, cluster, questions[:10])
 
 
 def test_every_own_question_gets_the_one_machine_answer(single, cluster, questions) -> None:
