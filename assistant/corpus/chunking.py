@@ -45,15 +45,51 @@ def _segmenter():
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
+def _pysbd_spans(text: str) -> list[Span]:
+    r"""pysbd's sentences of ``text`` as spans, each with its trailing whitespace.
+
+    The same spans as ``Segmenter.segment`` gives with ``char_span=True``, found
+    without its regular expressions: it compiles ``re.escape(sentence) + r"\s*"``
+    for every sentence and scans the text from its start with each. Those
+    one-off patterns also pushed pysbd's own abbreviation rules out of ``re``'s
+    cache of 512, so that every article compiled them again: together, a third
+    of the time pysbd took (docs/performance.md). Here, as there: the
+    first of the non-overlapping occurrences, from the text's start, that ends
+    past the previous sentence (``tests/corpus/test_chunking.py`` checks they agree).
+    """
+    spans: list[Span] = []
+    prior = 0
+    for sentence in _segmenter().processor(text).process():
+        if not sentence:  # never seen; pysbd's own search has its own rule for it
+            match = next((m for m in re.finditer(r"\s*", text) if m.end() > prior), None)
+            if match is not None:
+                spans.append(match.span())
+                prior = match.end()
+            continue
+        found = text.find(sentence)
+        while found != -1:
+            end = found + len(sentence)
+            while end < len(text) and text[end].isspace():  # str.isspace is regex \s
+                end += 1
+            if end > prior:
+                spans.append((found, end))
+                prior = end
+                break
+            found = text.find(sentence, end)
+    return spans
+
+
 def sentence_spans(text: str, start: int, end: int) -> list[Span]:
     """Spans of the sentences of ``text[start:end]``, without outer whitespace."""
     spans: list[Span] = []
-    for sentence in _segmenter().segment(text[start:end]):
-        piece = sentence.sent
-        left = len(piece) - len(piece.lstrip())
-        right = len(piece.rstrip())
+    piece = text[start:end]
+    for left, right in _pysbd_spans(piece) if piece else ():
+        while left < right and piece[left].isspace():
+            left += 1
+        while right > left and piece[right - 1].isspace():
+            right -= 1
         if right > left:
-            spans.append((start + sentence.start + left, start + sentence.start + right))
+            spans.append((start + left, start + right))
     return spans or [(start, end)]
 
 

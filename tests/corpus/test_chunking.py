@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.corpus.chunking import chunk_article, paragraph_spans, word_count
+from assistant.corpus.chunking import (
+    _pysbd_spans,
+    _segmenter,
+    chunk_article,
+    paragraph_spans,
+    word_count,
+)
 from assistant.corpus.loading import Article, load_corpus
 from tests.support import CORPUS
 
@@ -56,6 +62,46 @@ def test_short_paragraphs_merge_and_long_ones_split_between_sentences() -> None:
 def test_paragraph_spans_skip_whitespace_only_lines() -> None:
     text = "One.\n \n\nTwo\nstill two.\n\n\u00a0\n\nThree."
     assert [text[s:e] for s, e in paragraph_spans(text)] == ["One.", "Two\nstill two.", "Three."]
+
+
+def _pysbd_own(text: str) -> list[tuple[int, int]]:
+    return [(sentence.start, sentence.end) for sentence in _segmenter().segment(text)]
+
+
+def _squad_paragraphs(every: int) -> list[str]:
+    from assistant.evaluation.datasets import SQUAD_V1, _read_squad, squad_path
+
+    paragraphs = [p["context"] for a in _read_squad(squad_path(SQUAD_V1)) for p in a["paragraphs"]]
+    return paragraphs[::every]
+
+
+TRICKY = [
+    "Yes. Yes. Yes.",
+    "He said no.  No. No.\n\nNo.",
+    "A.  A.  A. B",
+    "  Leading space. And more.  ",
+    "Dr. Smith went to Washington D.C. on Jan. 5. He left at 3 p.m. on Feb. 2.",
+    "Same. Same.Same. Same",
+    "x",
+    "“Quoted.” Then (a list: 1. one 2. two). Done!",
+]
+
+
+def test_sentence_spans_are_pysbds_own() -> None:
+    # _pysbd_spans finds pysbd's sentences in the text without pysbd's per-sentence regexes.
+    texts = [a.text for a in ARTICLES]
+    texts += [a.text[s:e] for a in ARTICLES for s, e in paragraph_spans(a.text)]
+    texts += _squad_paragraphs(every=9) + TRICKY
+    for text in texts:
+        assert _pysbd_spans(text) == _pysbd_own(text), text[:80]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(["Yes.", "No.", " ", "\n", "Dr.", "A. B.", "it", "?"])).map("".join)
+)
+def test_sentence_spans_are_pysbds_own_for_repeated_sentences(text: str) -> None:
+    assert _pysbd_spans(text) == _pysbd_own(text)
 
 
 @settings(max_examples=60, deadline=None)
