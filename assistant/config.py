@@ -172,12 +172,12 @@ class Settings:
                 f"need may_answer_from <= answers_from, got {self.may_answer_from} and "
                 f"{self.answers_from}"
             )
-
-        for name in ("figures_from", "panel_from"):
-            cut = getattr(self, name)
-            if (cut is not None or name == "panel_from") and not _is_number(cut):
-                none = " or None" if name == "figures_from" else ""
-                raise ValueError(f"{name} must be a finite number{none}, got {cut!r}")
+        if self.figures_from is not None and not _is_number(self.figures_from):
+            raise ValueError(
+                f"figures_from must be a finite number or None, got {self.figures_from!r}"
+            )
+        if not _is_number(self.panel_from):
+            raise ValueError(f"panel_from must be a finite number, got {self.panel_from!r}")
         if self.read_from > self.read_until:
             raise ValueError(
                 f"need read_from <= read_until, got {self.read_from} and {self.read_until}"
