@@ -191,6 +191,7 @@ class Assistant:
         """``connect``'s work; ``build`` forces a build ("requested", or "full": embed all)."""
         from .cluster import ray_shards
         from .cluster.build import build_sharded, live_shard_count, sharded_stale_reason
+        from .cluster.cutting import ray_cutter
         from .cluster.embedding import ray_encoder
         from .cluster.sharding import DEFAULT_SHARDS
 
@@ -211,6 +212,7 @@ class Assistant:
                     embedder,
                     shards=count,
                     encode=ray_encoder(embedder, settings),
+                    cut=ray_cutter(settings),
                     full=build == "full",
                 )
         index = ray_shards.connect(

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..config import Settings
 from ..corpus.article import Article, Corpus
+from ..corpus.chunking import Chunk
 from ..encoding.embedder import Embedder
 from ..errors import AssistantError, CorpusError, IndexMismatchError
 from ..store.build import (
@@ -43,6 +44,7 @@ from ..store.update import Plan
 from ..store.vectors import EXACT_LIMIT, VectorIndex
 from ..store.versions import new_version, remove_stale_versions, switch_to
 from .catalog import Catalog, live_catalog
+from .cutting import CutAll
 from .sharding import DEFAULT_SHARDS, SHARD_FOLDER, corpus_rows, split_articles
 
 logger = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ def build_sharded(
     *,
     shards: int = DEFAULT_SHARDS,
     encode: Encode | None = None,
+    cut: CutAll | None = None,
     full: bool = False,
     progress: bool = False,
     exact_limit: int = EXACT_LIMIT,
@@ -81,6 +84,8 @@ def build_sharded(
         shards: how many shards the articles are hashed over.
         encode: embeds the new texts (Ray Data on a cluster); the embedder in
             this process when None.
+        cut: cuts the new and changed articles into passages (``cutting.ray_cutter``:
+            Ray Data on a cluster); this process when None.
         full: embed every article again.
         progress: show the embedding progress bar (in-process embedding only).
         exact_limit: the passage count above which the vectors are searched
@@ -103,12 +108,22 @@ def build_sharded(
             "shards": shards,
         }
         previous, full_reason = (None, "requested") if full else _reusable(index_dir, key)
+        groups = [
+            (number, group, previous and _previous_shard(previous, number))
+            for number, group in enumerate(split_articles(articles, shards))
+            if group
+        ]
+        cut_here = None
+        if cut is not None:  # every shard's new and changed articles in one pass
+            pending = [a for _, group, before in groups for a in Plan.pending(group, before)]
+            cut_passages = cut(pending)
+
+            def cut_here(article: Article) -> list[Chunk]:
+                return cut_passages[article.id]
+
         planned = []
-        for number, group in enumerate(split_articles(articles, shards)):
-            if not group:
-                continue
-            before = previous and _previous_shard(previous, number)
-            plan, terms = plan_update(group, before, settings)
+        for number, group, before in groups:
+            plan, terms = plan_update(group, before, settings, cut_here)
             planned.append(_Shard(number, group, before, plan, terms))
         statistics = combine_statistics([shard.terms for shard in planned])
         if not statistics.frequencies:

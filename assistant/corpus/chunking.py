@@ -98,19 +98,21 @@ def word_count(text: str) -> int:
 
 
 def chunk_article(article: Article, *, min_words: int = 40, max_words: int = 150) -> list[Chunk]:
-    """Cut one article into passages.
+    """Cut one article into passages (``passage_spans``, made into ``Chunk`` objects)."""
+    groups = passage_spans(article.text, min_words=min_words, max_words=max_words)
+    return chunks_of(article, groups)
+
+
+def passage_spans(text: str, *, min_words: int = 40, max_words: int = 150) -> list[list[Span]]:
+    """Each passage of a text as the spans of its sentences, in reading order.
 
     Args:
-        article: the article to cut.
+        text: the article's text.
         min_words: a passage shorter than this is merged with a neighbour when
             the result stays under about 1.25 x ``max_words``.
         max_words: a passage grows paragraph by paragraph up to this size; a
             longer paragraph is split between sentences.
-
-    Returns:
-        The passages in reading order.
     """
-    text = article.text
     # Units are whole paragraphs, or runs of sentences of an overlong one.
     units: list[list[Span]] = []
     for start, end in paragraph_spans(text):
@@ -119,7 +121,11 @@ def chunk_article(article: Article, *, min_words: int = 40, max_words: int = 150
             units.append(sentences)
         else:
             units.extend(_pack(text, [[span] for span in sentences], max_words))
-    groups = _merge_short(text, _pack(text, units, max_words), min_words, max_words)
+    return _merge_short(text, _pack(text, units, max_words), min_words, max_words)
+
+
+def chunks_of(article: Article, groups: list[list[Span]]) -> list[Chunk]:
+    """The passages of an article from their sentences' spans (``passage_spans``)."""
     chunks = []
     for position, sentences in enumerate(groups):
         start, end = sentences[0][0], sentences[-1][1]
@@ -130,8 +136,8 @@ def chunk_article(article: Article, *, min_words: int = 40, max_words: int = 150
                 position=position,
                 start=start,
                 end=end,
-                text=text[start:end],
-                sentences=tuple(sentences),
+                text=article.text[start:end],
+                sentences=tuple(tuple(span) for span in sentences),
             )
         )
     return chunks

@@ -42,7 +42,7 @@ from . import lexical as lexical_index
 from .copies import find_copies, method
 from .storage import PreviousIndex, live_manifest, save_index
 from .terms import PassageTerms
-from .update import Plan, gather, gather_terms, reusable
+from .update import Cut, Plan, gather, gather_terms, reusable
 from .vectors import VectorIndex
 
 logger = logging.getLogger(__name__)
@@ -213,10 +213,14 @@ NO_TERMS = (
 
 
 def plan_update(
-    articles: list[Article], previous: PreviousIndex | None, settings: Settings
+    articles: list[Article],
+    previous: PreviousIndex | None,
+    settings: Settings,
+    cut: Cut | None = None,
 ) -> tuple[Plan, PassageTerms]:
-    """Which passages are kept and which cut anew, and every passage's BM25 terms."""
-    plan = Plan.make(articles, previous, settings)
+    """Which passages are kept and which cut anew (by ``cut``, see ``Plan.make``), and
+    every passage's BM25 terms."""
+    plan = Plan.make(articles, previous, settings, cut)
     terms = gather_terms(
         plan.passages, previous, PassageTerms.of([chunk.text for chunk in plan.new_chunks])
     )

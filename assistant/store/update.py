@@ -12,7 +12,7 @@ articles that were neighbours before in one slice too.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 # Rows of one source: (from the previous version?, first row, row after the last).
 Segment = tuple[bool, int, int]
+# An article's passages, cut elsewhere (see Plan.make).
+Cut = Callable[[Article], list[Chunk]]
 
 
 def reusable(index_dir: str | Path, expected: dict[str, Any]) -> tuple[PreviousIndex | None, str]:
@@ -79,11 +81,25 @@ class Plan:
     sentences: list[Segment] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
+    @staticmethod
+    def pending(articles: Sequence[Article], previous: PreviousIndex | None) -> list[Article]:
+        """The articles ``make`` will cut: those the previous version lacks or holds changed."""
+        old = _rows_by_article(previous)
+        return [article for article in articles if not _unchanged(old.get(article.id), article)]
+
     @classmethod
     def make(
-        cls, articles: Sequence[Article], previous: PreviousIndex | None, settings: Settings
+        cls,
+        articles: Sequence[Article],
+        previous: PreviousIndex | None,
+        settings: Settings,
+        cut: Cut | None = None,
     ) -> Plan:
-        """Keep each article the previous version holds unchanged; cut the others."""
+        """Keep each article the previous version holds unchanged; cut the others.
+
+        ``cut`` gives an article's passages when they were cut elsewhere (on a
+        cluster, ``cluster.cutting``); ``chunk_article`` here when None.
+        """
         old = _rows_by_article(previous)
         plan = cls(counts=dict.fromkeys(("added", "changed", "reused_articles"), 0))
         new_sentences = 0
@@ -91,15 +107,19 @@ class Plan:
             before = old.get(article.id)
             plan.counts["added"] += before is None
             plan.counts["changed"] += before is not None and _shown(before[0]) != _shown(article)
-            if before is not None and before[0].text == article.text:
+            if _unchanged(before, article):
                 _, first, last, sentence_first, sentence_last = before
                 plan.chunks.extend(previous.chunks[first:last])
                 plan.passages.append((True, first, last))
                 plan.sentences.append((True, sentence_first, sentence_last))
                 plan.counts["reused_articles"] += 1
                 continue
-            chunks = chunk_article(
-                article, min_words=settings.min_words, max_words=settings.max_words
+            chunks = (
+                cut(article)
+                if cut is not None
+                else chunk_article(
+                    article, min_words=settings.min_words, max_words=settings.max_words
+                )
             )
             count = sum(len(chunk.sentences) for chunk in chunks)
             plan.passages.append((False, len(plan.new_chunks), len(plan.new_chunks) + len(chunks)))
@@ -164,6 +184,11 @@ def _shown(article: Article) -> tuple[str, ...]:
         article.text,
         article.provenance,
     )
+
+
+def _unchanged(before: tuple[Article, int, int, int, int] | None, article: Article) -> bool:
+    """Whether the previous version's passages of an article serve it unchanged."""
+    return before is not None and before[0].text == article.text
 
 
 def _rows_by_article(

@@ -173,3 +173,43 @@ def test_copies_are_shown_once_as_on_one_machine(bot, tmp_path):
         ]
         assert _top(one) == _top(other), question
     assert any(p.also_published_by for p in sharded.ask(QUESTIONS[0]).passages)
+
+
+def test_a_cutter_gets_every_new_and_changed_article_in_one_call(squad, tmp_path):
+    """``cut`` is asked once a build for every shard's new and changed articles, and only those."""
+    import dataclasses
+
+    from assistant.cluster.cutting import ray_cutter
+
+    _, sharded, _, corpus, embedder = squad
+    settings = Settings()
+    here = ray_cutter(settings)  # fewer than CLUSTER_FROM articles: cut in this process
+    calls: list[list[str]] = []
+
+    def cut(articles):
+        calls.append(sorted(article.id for article in articles))
+        return here(articles)
+
+    build_sharded(corpus, tmp_path, settings, embedder, shards=SHARDS, cut=cut)
+    assert calls == [sorted(article.id for article in corpus.articles)]
+    built = open_local(tmp_path)
+    assert built.chunks == sharded.stored.chunks  # the passages cut without a cutter
+    built.close()
+
+    changed = dataclasses.replace(
+        corpus.articles[3], text=corpus.articles[3].text + "\n\nA last paragraph, added later."
+    )
+    articles = (*corpus.articles[:3], changed, *corpus.articles[4:])
+    build_sharded(
+        dataclasses.replace(corpus, articles=articles),
+        tmp_path,
+        settings,
+        embedder,
+        shards=SHARDS,
+        cut=cut,
+    )
+    assert calls[1:] == [[changed.id]]
+    updated = open_local(tmp_path)
+    last = [c for c in updated.chunks if c.article_id == changed.id][-1]
+    assert last.text.endswith("A last paragraph, added later.")
+    updated.close()

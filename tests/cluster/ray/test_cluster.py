@@ -96,6 +96,18 @@ def test_a_shard_started_off_its_node_is_placed_again(single, cluster, questions
     _compare(single, cluster, questions[:10])
 
 
+def test_articles_cut_on_the_cluster_are_the_passages_cut_here(cluster) -> None:
+    from assistant.cluster.cutting import ray_cutter
+    from assistant.corpus import load_corpus
+    from assistant.corpus.chunking import chunk_article
+
+    settings = Settings()
+    articles = list(load_corpus(CORPUS).articles)
+    cut = ray_cutter(settings, cluster_from=0)(articles)  # a Ray Data job even for five
+    sizes = {"min_words": settings.min_words, "max_words": settings.max_words}
+    assert cut == {article.id: chunk_article(article, **sizes) for article in articles}
+
+
 def test_every_own_question_gets_the_one_machine_answer(single, cluster, questions) -> None:
     _compare(single, cluster, questions)
 
