@@ -60,6 +60,7 @@ def bench_build(paragraphs: int, workers: tuple[int, ...], repeat: int, sizes: b
     """Ray Data builds (2 shards) against the one-process build, alternated ``repeat`` times."""
     from assistant import Settings, load_corpus
     from assistant.cluster.build import build_sharded
+    from assistant.cluster.cutting import ray_cutter
     from assistant.cluster.embedding import ENCODER_CPUS, ray_encoder
     from assistant.encoding.embedder import Embedder
     from assistant.store.build import build_index
@@ -70,6 +71,8 @@ def bench_build(paragraphs: int, workers: tuple[int, ...], repeat: int, sizes: b
     with tempfile.TemporaryDirectory(prefix="bench-cluster-build-") as tmp:
         corpus = load_corpus(write_squad_corpus(Path(tmp) / "corpus", paragraphs))
         single, on_ray, versions = [], {n: [] for n in workers}, []
+        cut_here, cut_on_ray = [], []
+        articles = list(corpus.articles)
         for attempt in range(repeat):
             started = time.perf_counter()
             versions.append(build_index(corpus, Path(tmp) / f"one-{attempt}", settings, embedder))
@@ -78,7 +81,10 @@ def bench_build(paragraphs: int, workers: tuple[int, ...], repeat: int, sizes: b
                 encode = ray_encoder(embedder, settings, workers=n)
                 folder = Path(tmp) / f"ray-{n}-{attempt}"
                 build = (corpus, folder, settings, embedder)
-                on_ray[n].append(_timed(build_sharded, *build, shards=2, encode=encode))
+                cut = ray_cutter(settings)
+                on_ray[n].append(_timed(build_sharded, *build, shards=2, encode=encode, cut=cut))
+            cut_here.append(_timed(ray_cutter(settings, cluster_from=sys.maxsize), articles))
+            cut_on_ray.append(_timed(ray_cutter(settings, cluster_from=0), articles))
         counts = _manifest(versions[0])["counts"]
         passages = counts["passages"]
         one = passages / statistics.median(single)
@@ -104,6 +110,17 @@ def bench_build(paragraphs: int, workers: tuple[int, ...], repeat: int, sizes: b
                     f"{n} x {ENCODER_CPUS} CPU actors on 2 one-CPU nodes; actor start included",
                 )
             )
+        here, there = statistics.median(cut_here), statistics.median(cut_on_ray)
+        rows.append(
+            Row(
+                "cutting articles: Ray Data (ray_cutter)",
+                len(articles) / there,
+                len(articles) / here,
+                "articles/s",
+                note=f"{there:.2f} s against {here:.2f} s in this process; pysbd sentences and "
+                "passages of every article, the Ray Data job's start included",
+            )
+        )
         if sizes:
             rows += size_rows(versions[0], f"{paragraphs} SQuAD paragraphs")
     return rows

@@ -6,8 +6,14 @@ day on one core while the encoders across the cluster wait. Ray Data maps the
 articles' texts over every node's CPUs instead. Each task runs the same
 ``corpus.chunking.passage_spans`` and sends back spans only (as JSON); the driver
 makes the ``Chunk`` objects from its own texts, so the passages are exactly
-those this process would cut. A build with fewer than ``CLUSTER_FROM`` articles
-to cut cuts them here: starting a Ray Data job costs more than cutting them.
+those this process would cut.
+
+A build with less than ``CLUSTER_FROM`` characters of text to cut cuts it here:
+starting the job and its workers (each imports pysbd) costs about 5 s, more than
+cutting 2,000 SQuAD paragraphs. Measured on two one-CPU nodes (docs/scaling.md):
+800 paragraphs 6.3 s on Ray against 3.3 s here; 2,067 paragraphs (1.6M
+characters) 11.8 s cold, 6.6 s warm, against 9.0-9.3 s; 400 articles of 15
+paragraphs (4.5M characters) 13.7-14.1 s against 23.3-25.4 s.
 """
 
 from __future__ import annotations
@@ -22,8 +28,8 @@ from ..corpus.article import Article
 from ..corpus.chunking import Chunk, chunk_article, chunks_of, passage_spans
 from ..errors import AssistantError
 
-# Below this many articles to cut, a build cuts them in its own process.
-CLUSTER_FROM = 500
+# Below this many characters of text to cut, a build cuts it in its own process.
+CLUSTER_FROM = 3_000_000
 # Articles per batch of one Ray Data task.
 ROWS_PER_BATCH = 64
 
@@ -44,12 +50,12 @@ def ray_cutter(settings: Settings, *, cluster_from: int = CLUSTER_FROM) -> CutAl
 
     Args:
         settings: the passages' ``min_words`` and ``max_words``.
-        cluster_from: the fewest articles worth a Ray Data job (0: always one).
+        cluster_from: the least text, in characters, worth a Ray Data job (0: always one).
     """
     sizes = {"min_words": settings.min_words, "max_words": settings.max_words}
 
     def cut(articles: list[Article]) -> dict[str, list[Chunk]]:
-        if len(articles) < max(cluster_from, 1):
+        if not articles or sum(len(article.text) for article in articles) < cluster_from:
             return {article.id: chunk_article(article, **sizes) for article in articles}
         import ray
 

@@ -183,7 +183,7 @@ def test_a_cutter_gets_every_new_and_changed_article_in_one_call(squad, tmp_path
 
     _, sharded, _, corpus, embedder = squad
     settings = Settings()
-    here = ray_cutter(settings)  # fewer than CLUSTER_FROM articles: cut in this process
+    here = ray_cutter(settings)  # less text than CLUSTER_FROM: cut in this process
     calls: list[list[str]] = []
 
     def cut(articles):
