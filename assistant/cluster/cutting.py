@@ -13,7 +13,7 @@ starting the job and its workers (each imports pysbd) costs about 5 s, more than
 cutting 2,000 SQuAD paragraphs. Measured on two one-CPU nodes (docs/scaling.md):
 800 paragraphs 6.3 s on Ray against 3.3 s here; 2,067 paragraphs (1.6M
 characters) 11.8 s cold, 6.6 s warm, against 9.0-9.3 s; 400 articles of 15
-paragraphs (4.5M characters) 13.7-14.1 s against 23.3-25.4 s.
+paragraphs (4.6M characters) 13.7-14.1 s against 23.3-25.4 s.
 """
 
 from __future__ import annotations
