@@ -75,6 +75,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.0,
         help="share of the training positives that also give a swapped-question negative",
     )
+    parser.add_argument(
+        "--mined",
+        type=int,
+        default=0,
+        help="negatives per answerable training question mined from other paragraphs",
+    )
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=3e-5)
@@ -493,29 +499,27 @@ def thresholds(pairs, scores) -> dict:
     return rows
 
 
-def cosine_scores(model_dir: Path, pairs, threads: int) -> np.ndarray:
-    """The bi-encoder's cosine of question and sentence: the baseline the reader must beat."""
+def bi_encoder(model_dir: Path, threads: int):
+    """The pipeline's bi-encoder (torch) as ``texts -> unit vectors``."""
     import torch
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(threads)
     encoder = SentenceTransformer(str(model_dir), device="cpu")
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return encoder.encode(texts, batch_size=64, normalize_embeddings=True)
+
+    return embed
+
+
+def cosine_scores(model_dir: Path, pairs, threads: int) -> np.ndarray:
+    """The bi-encoder's cosine of question and sentence: the baseline the reader must beat."""
+    embed = bi_encoder(model_dir, threads)
     questions = sorted({p.question for p in pairs})
     sentences = sorted({p.sentence for p in pairs})
-    q = dict(
-        zip(
-            questions,
-            encoder.encode(questions, batch_size=64, normalize_embeddings=True),
-            strict=True,
-        )
-    )
-    s = dict(
-        zip(
-            sentences,
-            encoder.encode(sentences, batch_size=64, normalize_embeddings=True),
-            strict=True,
-        )
-    )
+    q = dict(zip(questions, embed(questions), strict=True))
+    s = dict(zip(sentences, embed(sentences), strict=True))
     return np.array([float(q[p.question] @ s[p.sentence]) for p in pairs], dtype=np.float32)
 
 
@@ -593,7 +597,7 @@ def card(args, results: dict) -> str:
     rows = {
         split: " | ".join(
             str(data[split].get(k, 0))
-            for k in ("articles", "questions", "pairs", "answer", "plausible", "swapped")
+            for k in ("articles", "questions", "pairs", "answer", "plausible", "swapped", "mined")
         )
         for split in ("train", "valid")
     }
@@ -606,9 +610,19 @@ def card(args, results: dict) -> str:
 - swapped negatives (rule-made, training only, for a share {share} of the positives): the
   answer sentence against its question with one name or number that the two share replaced by
   another one from other questions, which the sentence does not hold
-  (`reader_pairs.swapped_pairs`, SQuAD 2.0's entity/number-swap recipe in its simplest form)."""
+  (`reader_pairs.swapped_pairs`, SQuAD 2.0's entity/number-swap recipe in its simplest form)"""
         if share
-        else "."
+        else ""
+    )
+    per_question = hyper.get("mined", 0)
+    mined = (
+        f""";
+- mined negatives (training only, {per_question} per answerable question): the sentences of the
+  split's *other* paragraphs nearest to the question by the bi-encoder, less any holding an
+  answer string (`reader_pairs.mined_pairs`): what the shortlist shows the reader when the
+  first passage is the wrong one"""
+        if per_question
+        else ""
     )
     scoring = export_info.get("onnx_scoring", "one question's sentences per call")
     return f"""# Reader: all-MiniLM-L6-v2 fine-tuned as a question-sentence cross-encoder
@@ -640,7 +654,7 @@ are cut by the pipeline's own splitter (`assistant/corpus/chunking.py`, pysbd):
 - negatives: the other sentences of its paragraph, less any holding an answer string or any
   annotator's answer start; for the SQuAD 2.0 half's unanswerable questions, the sentence
   holding their `plausible_answers` span, plus {hyper["unanswerable_others"]} other sentence(s)
-  of the paragraph{swaps}
+  of the paragraph{swaps}{mined}.
 
 **Split.** By Wikipedia article. The articles that `assistant/evaluation/datasets.py` puts in
 its *test* split (`LabelledQuestion(key=title).split`, a sha256 of the title) are never
@@ -652,8 +666,9 @@ of the others, each ranked by `sha256("reader-valid:<seed>:<title>")`,
 seed {args.seed}: {", ".join(data["valid_titles"])}.
 The project's own questions (`tests/data/questions.jsonl`) are not used.
 
-| split | articles | questions | pairs | positives | plausible negatives | swapped negatives |
-|---|---|---|---|---|---|---|
+| split | articles | questions | pairs | positives | plausible negatives | swapped negatives \
+| mined negatives |
+|---|---|---|---|---|---|---|---|
 | train | {rows["train"]} |
 | valid | {rows["valid"]} |
 
@@ -753,11 +768,12 @@ def verdict(test: dict) -> str:
 def split_summary(pairs) -> dict:
     return {
         "articles": len({p.article for p in pairs}),
-        "questions": len({p.group for p in pairs if p.kind != rp.SWAPPED}),
+        "questions": len({p.group for p in pairs if p.kind not in (rp.SWAPPED, rp.MINED)}),
         "pairs": len(pairs),
         "answer": sum(p.kind == rp.POSITIVE for p in pairs),
         "plausible": sum(p.kind == rp.PLAUSIBLE for p in pairs),
         "swapped": sum(p.kind == rp.SWAPPED for p in pairs),
+        "mined": sum(p.kind == rp.MINED for p in pairs),
     }
 
 
@@ -827,6 +843,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.swap_share:
         rng = random.Random(f"reader-swaps:{args.seed}")
         train_pairs = train_pairs + rp.swapped_pairs(train_pairs, rng=rng, share=args.swap_share)
+    if args.mined:
+        embed = bi_encoder(model_dir, args.threads)
+        mined = rp.mined_pairs(
+            "train", embed=embed, per_question=args.mined, seed=args.seed, squad_dir=args.squad_dir
+        )
+        # Into the seeded order (whole questions together), so capped runs see some too.
+        groups: dict[str, list[rp.ReaderPair]] = {}
+        for pair in train_pairs + mined:
+            groups.setdefault(pair.group, []).append(pair)
+        order = list(groups.values())
+        random.Random(f"reader-mined:{args.seed}").shuffle(order)
+        train_pairs = [pair for group in order for pair in group]
     train_pairs = cap_pairs(train_pairs, args.max_pairs)
     valid_pairs = cap_pairs(rp.build_pairs("valid", **pair_options), args.max_valid_pairs)
     log.info("pairs: train %s, valid %s", split_summary(train_pairs), split_summary(valid_pairs))

@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant
-from tests.support import CORPUS, HEADLINES, QUESTIONS, FakeEmbedder
+from tests.ast_lock import serialise_ast
+
+# Before anything starts a thread: see tests/ast_lock.py (a CPython 3.11 race).
+serialise_ast()
+
+from assistant import Assistant  # noqa: E402
+from tests.support import CORPUS, HEADLINES, QUESTIONS, FakeEmbedder  # noqa: E402
 
 
 @pytest.fixture

@@ -9,7 +9,11 @@ by Wikipedia article, never from the test half:
   that holds an answer string (annotators disagree about where an answer is);
 - **plausible negatives**: for the SQuAD 2.0 half's unanswerable questions,
   the sentence holding their "plausible answer", the span a careless reader
-  would give: the skill the similarity signals lack.
+  would give: the skill the similarity signals lack;
+- **mined negatives** (``mined_pairs``, training only): the sentences of
+  *other* paragraphs of the split nearest to the question by the bi-encoder,
+  less any that holds an answer string: what the retrieval shortlist puts
+  before the reader when the first passage is not the right one.
 
 Within the dev articles about a quarter (chosen by a seeded hash of the title,
 the SQuAD 2.0 half's articles and the others apart, so that both are held out)
@@ -30,7 +34,7 @@ import json
 import random
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +52,7 @@ POSITIVE = "answer"
 PARAGRAPH = "paragraph"
 PLAUSIBLE = "plausible"
 SWAPPED = "swapped"
+MINED = "mined"
 
 # A name (a capitalised word) or a number inside a question: what a swap replaces.
 _SWAPPABLE = re.compile(r"(?<!^)(?<![\w-])(?:[A-Z][a-z]{2,}|\d[\d,.]*\d|\d)(?![\w-])")
@@ -274,6 +279,83 @@ def build_pairs(
         groups.extend(by_group.values())
     rng.shuffle(groups)
     return [pair for group in groups for pair in group]
+
+
+def mined_pairs(
+    split: str,
+    *,
+    embed: Callable[[list[str]], np.ndarray],
+    per_question: int = 1,
+    seed: int = DEFAULT_SEED,
+    squad_dir: str | Path | None = None,
+    chunk: int = 256,
+) -> list[ReaderPair]:
+    """Hard negatives mined by retrieval: near sentences of *other* paragraphs.
+
+    For each answerable question of ``split``, the ``per_question`` sentences
+    of the split's other paragraphs that the bi-encoder puts nearest to it,
+    less any that holds one of the question's answer strings (another
+    paragraph of the same article may say the same thing). Each gets a group
+    of its own, so the ranking figures are unchanged.
+
+    Args:
+        split: 'train' (the only split it is meant for) or 'valid'; never 'test'.
+        embed: unit-length vectors of texts (the pipeline's bi-encoder).
+        per_question: mined negatives per answerable question.
+        seed: chooses the valid articles, as ``build_pairs``.
+        squad_dir: the SQuAD folder (default: ../shared/benchmarks/squad).
+        chunk: questions scored against every sentence at once.
+
+    Raises:
+        ValueError: the test split, or an unknown one.
+    """
+    if split not in ("train", "valid"):
+        raise ValueError(f"negatives are mined from 'train' or 'valid', not {split!r}")
+    paragraphs, v1_titles, v2_titles = _paragraphs(squad_dir)
+    valid = valid_titles(v1_titles, v2_titles, seed=seed)
+    texts: list[str] = []
+    owner: list[int] = []  # the paragraph each sentence comes from
+    asked: list[tuple[int, str, str, str, list[str]]] = []
+    for number, paragraph in enumerate(paragraphs):
+        if article_split(paragraph.article, valid) != split:
+            continue
+        for start, end in paragraph_sentences(paragraph.context):
+            texts.append(paragraph.context[start:end])
+            owner.append(number)
+        for qa in paragraph.qas:
+            question = qa["question"].strip()
+            answers = [a["text"] for a in qa.get("answers", [])]
+            if qa.get("is_impossible") or not answers or not question:
+                continue
+            group = (
+                qa.get("id")
+                or hashlib.sha256(f"{paragraph.article}\0{question}".encode()).hexdigest()
+            )
+            asked.append((number, paragraph.article, question, group, answers))
+    if not asked:
+        return []
+    sentence_vectors = np.asarray(embed(texts), dtype=np.float32)
+    question_vectors = np.asarray(embed([q for _, _, q, _, _ in asked]), dtype=np.float32)
+    owners = np.asarray(owner)
+    # A few more than asked for: some near sentences hold the answer or repeat one taken.
+    depth = min(len(texts), per_question + 16)
+    mined: list[ReaderPair] = []
+    for first in range(0, len(asked), chunk):
+        batch = asked[first : first + chunk]
+        scores = question_vectors[first : first + chunk] @ sentence_vectors.T
+        for row, (number, article, question, group, answers) in enumerate(batch):
+            scores[row, owners == number] = -np.inf
+            nearest = np.argpartition(-scores[row], depth - 1)[:depth]
+            taken: set[str] = set()
+            for index in nearest[np.argsort(-scores[row, nearest], kind="stable")]:
+                sentence = texts[index]
+                if len(taken) == per_question or not np.isfinite(scores[row, index]):
+                    break
+                if sentence in taken or _holds_any(sentence, answers):
+                    continue
+                taken.add(sentence)
+                mined.append(ReaderPair(question, sentence, 0, MINED, f"{group}:mined", article))
+    return mined
 
 
 def swapped_pairs(
