@@ -7,8 +7,11 @@ optimistic, so they must fail loudly if one gets in.
 
 from __future__ import annotations
 
+import hashlib
 import random
+import re
 
+import numpy as np
 import pytest
 
 from assistant.evaluation import reader_pairs as rp
@@ -271,3 +274,61 @@ def test_the_first_word_of_a_question_is_never_swapped() -> None:
     # Each city swapped for the other; "Where" (capitalised, but first) stays.
     assert {p.question for p in swapped} == {"Where is Lyon?", "Where is Paris?"}
     assert {p.sentence for p in swapped if p.question == "Where is Lyon?"} == {pair.sentence}
+
+
+def _bag_of_words(texts: list[str]) -> np.ndarray:
+    """A stand-in for the bi-encoder: hashed word counts, unit length (deterministic)."""
+    vectors = np.zeros((len(texts), 512), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in re.findall(r"\w+", text.casefold()):
+            vectors[row, int(hashlib.md5(word.encode()).hexdigest()[:6], 16) % 512] += 1.0
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-9)
+
+
+def test_mining_refuses_the_test_split() -> None:
+    with pytest.raises(ValueError, match="not 'test'"):
+        rp.mined_pairs("test", embed=_bag_of_words)
+
+
+@needs_squad
+def test_mined_negatives_come_from_other_paragraphs_of_the_split_and_hold_no_answer(
+    squad_pairs,
+) -> None:
+    mined = rp.mined_pairs("train", embed=_bag_of_words, per_question=2)
+    train = squad_pairs["train"]
+    answerable = {p.group for p in train if p.kind == rp.POSITIVE}
+    assert mined and {p.kind for p in mined} == {rp.MINED} and {p.label for p in mined} == {0}
+    per_group: dict[str, int] = {}
+    for pair in mined:
+        per_group[pair.group] = per_group.get(pair.group, 0) + 1
+    assert max(per_group.values()) == 2
+    assert {g.removesuffix(":mined") for g in per_group} <= answerable
+    # Never the question's own paragraph: its sentences are the question's other pairs.
+    own = {}
+    for pair in train:
+        own.setdefault(pair.group, set()).add(pair.sentence)
+    answers = {}
+    for q in load_squad_questions():
+        answers.setdefault(q.question.strip(), set()).update(q.answers)
+    paragraphs = rp._paragraphs(None)[0]
+    by_split = {"train": set(), "other": set()}
+    valid = rp.valid_titles(*rp._paragraphs(None)[1:])
+    for paragraph in paragraphs:
+        side = "train" if rp.article_split(paragraph.article, valid) == "train" else "other"
+        by_split[side].update(
+            paragraph.context[s:e] for s, e in rp.paragraph_sentences(paragraph.context)
+        )
+    for pair in mined:
+        group = pair.group.removesuffix(":mined")
+        assert pair.sentence not in own[group], pair
+        assert pair.sentence in by_split["train"], pair
+        held = [
+            a for a in answers.get(pair.question, ()) if a.casefold() in pair.sentence.casefold()
+        ]
+        assert not held or pair.question in _asked_twice(), (pair, held)
+    # Long sentences of valid or test articles never get in.
+    stray = {p.sentence for p in mined if len(p.sentence) > 60} & (
+        by_split["other"] - by_split["train"]
+    )
+    assert not stray
