@@ -149,6 +149,11 @@ def _holds_any(sentence: str, answers: Iterable[str]) -> bool:
     return any(answer.strip() and answer.strip().casefold() in lowered for answer in answers)
 
 
+def _group(article: str, question: str, qa: dict) -> str:
+    """A question's group: its SQuAD id, or a hash of its article and text where it has none."""
+    return qa.get("id") or hashlib.sha256(f"{article}\0{question}".encode()).hexdigest()
+
+
 def paragraph_pairs(
     article: str,
     context: str,
@@ -178,7 +183,7 @@ def paragraph_pairs(
     pairs: list[ReaderPair] = []
     for qa in qas:
         question = qa["question"].strip()
-        group = qa.get("id") or hashlib.sha256(f"{article}\0{question}".encode()).hexdigest()
+        group = _group(article, question, qa)
         impossible = bool(qa.get("is_impossible"))
         marked = qa.get("plausible_answers", []) if impossible else qa.get("answers", [])
         if not marked or not question:
@@ -327,10 +332,7 @@ def mined_pairs(
             answers = [a["text"] for a in qa.get("answers", [])]
             if qa.get("is_impossible") or not answers or not question:
                 continue
-            group = (
-                qa.get("id")
-                or hashlib.sha256(f"{paragraph.article}\0{question}".encode()).hexdigest()
-            )
+            group = _group(paragraph.article, question, qa)
             asked.append((number, paragraph.article, question, group, answers))
     if not asked:
         return []
