@@ -1,0 +1,300 @@
+"""Probe issue 15's "span head": train MiniLM to point at the answer, or at [CLS] for none.
+
+    python scripts/span_reader_probe.py --epochs 2 --threads 2     # ~30 min on 2 cores
+    python scripts/span_reader_probe.py --smoke                    # a few steps (CI)
+
+SQuAD 2.0's set-up on the reader's data: ``[CLS] question [SEP] paragraph [SEP]``,
+a start and an end logit per token (``Linear(384, 2)`` on all-MiniLM-L6-v2's
+token states), trained with cross-entropy towards the answer's first and last
+token, or towards [CLS] for the SQuAD 2.0 half's unanswerable questions. The
+score "the paragraph answers" is the best span's start + end logits less
+[CLS]'s. Trained on the reader's train articles, measured on its *valid*
+articles (``reader_pairs.valid_titles``); the test articles are never read.
+
+It prints, on the valid articles, the span's exact match and F1 (SQuAD's
+normalisation) for the answerable questions, and "does this paragraph answer?"
+for the SQuAD 2.0 half's questions: AUC answerable vs unanswerable, and the
+share of unanswerable ones refused when 95 % of the answerable are kept, beside
+the shipped sentence reader's (its best logit over the paragraph's sentences).
+A probe: nothing is exported or shipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import random
+import re
+import string
+import sys
+import time
+from pathlib import Path
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+import train_reader as tr  # noqa: E402
+
+from assistant.encoding.embedder import resolve_model_path  # noqa: E402
+from assistant.encoding.reader import Reader, load_tokenizer  # noqa: E402
+from assistant.evaluation import reader_pairs as rp  # noqa: E402
+
+Example = collections.namedtuple(
+    "Example", "question context answers start_char impossible has_v2 article"
+)
+
+
+def examples(split: str, squad_dir=None, seed: int = rp.DEFAULT_SEED) -> list[Example]:
+    """The questions of the split's paragraphs; ``has_v2``: its article is in the SQuAD 2.0 half."""
+    paragraphs, v1_titles, v2_titles = rp._paragraphs(squad_dir)
+    valid = rp.valid_titles(v1_titles, v2_titles, seed=seed)
+    v2 = set(v2_titles)
+    found = []
+    for paragraph in paragraphs:
+        if rp.article_split(paragraph.article, valid) != split:
+            continue
+        for qa in paragraph.qas:
+            impossible = bool(qa.get("is_impossible"))
+            answers = [] if impossible else [a["text"] for a in qa["answers"]]
+            start = -1 if impossible else int(qa["answers"][0]["answer_start"])
+            found.append(
+                Example(
+                    qa["question"].strip(),
+                    paragraph.context,
+                    answers,
+                    start,
+                    impossible,
+                    paragraph.article in v2,
+                    paragraph.article,
+                )
+            )
+    return found
+
+
+def encode(tokenizer, batch: list[Example], max_length: int):
+    """Token ids, offsets, and the start/end token of each answer (0, 0: none or cut off)."""
+    encoded = tokenizer(
+        [e.question for e in batch],
+        [e.context for e in batch],
+        truncation="only_second",
+        max_length=max_length,
+        padding=True,
+        return_offsets_mapping=True,
+        return_tensors="np",
+    )
+    starts, ends = np.zeros(len(batch), dtype=np.int64), np.zeros(len(batch), dtype=np.int64)
+    for row, example in enumerate(batch):
+        if example.impossible:
+            continue
+        first, last = example.start_char, example.start_char + len(example.answers[0])
+        context_tokens = [
+            i
+            for i, s in enumerate(encoded.sequence_ids(row))
+            if s == 1 and encoded["offset_mapping"][row][i][1] > 0
+        ]
+        offsets = encoded["offset_mapping"][row]
+        start = next((i for i in context_tokens if offsets[i][1] > first), None)
+        end = next((i for i in reversed(context_tokens) if offsets[i][0] < last), None)
+        if start is not None and end is not None and start <= end and offsets[end][1] >= last:
+            starts[row], ends[row] = start, end
+    return encoded, starts, ends
+
+
+def build_model(model_dir: Path):
+    import torch
+    from transformers import AutoModel
+
+    class SpanReader(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(str(model_dir))
+            self.head = torch.nn.Linear(self.encoder.config.hidden_size, 2)
+            torch.nn.init.normal_(self.head.weight, std=0.02)
+            torch.nn.init.zeros_(self.head.bias)
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            states = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            logits = self.head(states)
+            # Padding and the question's tokens can be neither start nor end ([CLS] can).
+            allowed = (token_type_ids == 1) & (attention_mask == 1)
+            allowed[:, 0] = True
+            logits = logits.masked_fill(~allowed.unsqueeze(-1), -1e4)
+            return logits[..., 0], logits[..., 1]
+
+    return SpanReader()
+
+
+def _tensors(encoded):
+    import torch
+
+    return [torch.from_numpy(encoded[n].astype(np.int64)) for n in tr.INPUT_NAMES]
+
+
+def batches(items: list[Example], size: int, rng: random.Random, tokenizer) -> list[list[int]]:
+    lengths = [len(tokenizer.tokenize(e.question)) + len(e.context) // 4 for e in items]
+    return tr.length_batches(items, lengths, size, rng)
+
+
+def predict(model, tokenizer, items: list[Example], max_length: int, max_answer: int = 30):
+    """For each example: its best span's text and the score best span minus [CLS]."""
+    import torch
+
+    model.eval()
+    texts, margins = [], []
+    with torch.inference_mode():
+        for first in range(0, len(items), 32):
+            batch = items[first : first + 32]
+            encoded, _, _ = encode(tokenizer, batch, max_length)
+            start, end = (t.numpy() for t in model(*_tensors(encoded)))
+            for row, example in enumerate(batch):
+                s, e = start[row], end[row]
+                null = s[0] + e[0]
+                grid = s[:, None] + e[None, :]
+                ones = np.ones_like(grid, dtype=bool)
+                # A real span: not [CLS], its end at or after its start, at most max_answer long.
+                spans = np.triu(ones) & ~np.triu(ones, k=max_answer)
+                spans[0, :] = spans[:, 0] = False
+                grid = np.where(spans, grid, -np.inf)
+                i, j = np.unravel_index(int(np.argmax(grid)), grid.shape)
+                offsets = encoded["offset_mapping"][row]
+                texts.append(example.context[offsets[i][0] : offsets[j][1]])
+                margins.append(float(grid[i, j] - null))
+    model.train()
+    return texts, np.array(margins)
+
+
+def _normal(text: str) -> list[str]:
+    text = "".join(c for c in text.lower() if c not in set(string.punctuation))
+    return re.sub(r"\b(a|an|the)\b", " ", text).split()
+
+
+def exact_and_f1(prediction: str, answers: list[str]) -> tuple[float, float]:
+    """SQuAD's exact match and token F1, best over the annotators' answers."""
+    predicted = _normal(prediction)
+    best_f1, exact = 0.0, 0.0
+    for answer in answers:
+        truth = _normal(answer)
+        exact = max(exact, float(predicted == truth))
+        common = sum((collections.Counter(predicted) & collections.Counter(truth)).values())
+        if common:
+            precision, recall = common / len(predicted), common / len(truth)
+            best_f1 = max(best_f1, 2 * precision * recall / (precision + recall))
+    return exact, best_f1
+
+
+def refused_at(keep: float, answerable: np.ndarray, unanswerable: np.ndarray) -> float:
+    """Share of unanswerable refused by the cut that keeps ``keep`` of the answerable."""
+    cut = np.quantile(answerable, 1 - keep)
+    return float(np.mean(unanswerable < cut))
+
+
+def answers_figures(items: list[Example], scores: np.ndarray) -> dict[str, float]:
+    v2 = np.array([e.has_v2 for e in items])
+    impossible = np.array([e.impossible for e in items])
+    answerable, unanswerable = scores[v2 & ~impossible], scores[v2 & impossible]
+    return {
+        "auc": round(rp.auc(answerable, unanswerable), 4),
+        "refused_at_95": round(refused_at(0.95, answerable, unanswerable), 4),
+        "refused_at_90": round(refused_at(0.90, answerable, unanswerable), 4),
+    }
+
+
+def evaluate(model, tokenizer, items: list[Example], max_length: int) -> dict[str, float]:
+    texts, margins = predict(model, tokenizer, items, max_length)
+    scored = [
+        exact_and_f1(text, e.answers)
+        for text, e in zip(texts, items, strict=True)
+        if not e.impossible
+    ]
+    return {
+        "exact": round(float(np.mean([s[0] for s in scored])), 4),
+        "f1": round(float(np.mean([s[1] for s in scored])), 4),
+        **answers_figures(items, margins),
+    }
+
+
+def sentence_reader_scores(items: list[Example]) -> np.ndarray:
+    """The shipped reader's "does it answer" for a paragraph: its best sentence logit."""
+    reader = Reader.load(threads=2)
+    best = []
+    for example in items:
+        sentences = [example.context[s:e] for s, e in rp.paragraph_sentences(example.context)]
+        best.append(float(np.max(reader.score(example.question, sentences))))
+    return np.array(best)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--warmup", type=float, default=0.1)
+    parser.add_argument("--max-length", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=rp.DEFAULT_SEED)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--evals-per-epoch", type=int, default=1)
+    parser.add_argument("--work", type=Path, default=tr.default_work_dir() / "span-probe")
+    parser.add_argument("--smoke", action="store_true", help="48 examples, a few steps (CI)")
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    args.work.mkdir(parents=True, exist_ok=True)
+    tokenizer = load_tokenizer(tr.BASE_MODEL)
+    train_items, valid_items = examples("train"), examples("valid")
+    if args.smoke:
+        rng = random.Random(args.seed)
+        train_items = rng.sample(train_items, 48)
+        valid_items = rng.sample([e for e in valid_items if e.has_v2], 64)
+        args.epochs = 1
+    model = build_model(resolve_model_path(tr.BASE_MODEL))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    rng = random.Random(f"span-probe:{args.seed}")
+    per_epoch = -(-len(train_items) // args.batch_size)
+    total = per_epoch * args.epochs
+    results = {"args": {k: str(v) for k, v in vars(args).items()}, "history": []}
+    began, step = time.monotonic(), 0
+    print(f"train {len(train_items)} questions, valid {len(valid_items)}", flush=True)
+    for _ in range(args.epochs):
+        order = batches(train_items, args.batch_size, rng, tokenizer)
+        evals = {
+            round(len(order) * (k + 1) / args.evals_per_epoch) for k in range(args.evals_per_epoch)
+        }
+        for number, indices in enumerate(order, start=1):
+            batch = [train_items[i] for i in indices]
+            encoded, starts, ends = encode(tokenizer, batch, args.max_length)
+            for group in optimizer.param_groups:
+                group["lr"] = tr.learning_rate(step, total, args.lr, args.warmup)
+            start, end = model(*_tensors(encoded))
+            loss = (
+                loss_fn(start, torch.from_numpy(starts)) + loss_fn(end, torch.from_numpy(ends))
+            ) / 2
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            step += 1
+            if step % 20 == 0:
+                print(f"step {step}/{total} loss {loss.item():.3f}", flush=True)
+            if number in evals:
+                figures = evaluate(model, tokenizer, valid_items, args.max_length)
+                figures.update(step=step, seconds=round(time.monotonic() - began))
+                results["history"].append(figures)
+                print(f"valid: {json.dumps(figures)}", flush=True)
+                (args.work / "results.json").write_text(json.dumps(results, indent=2))
+    results["sentence_reader"] = answers_figures(valid_items, sentence_reader_scores(valid_items))
+    print(f"shipped sentence reader: {json.dumps(results['sentence_reader'])}")
+    (args.work / "results.json").write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
