@@ -1,6 +1,6 @@
 """Probe issue 15's "span head": train MiniLM to point at the answer, or at [CLS] for none.
 
-    python scripts/span_reader_probe.py --epochs 2 --threads 2     # ~30 min on 2 cores
+    python scripts/span_reader_probe.py --epochs 4 --threads 2     # ~30 min on 2 cores
     python scripts/span_reader_probe.py --smoke                    # a few steps (CI)
 
 SQuAD 2.0's set-up on the reader's data: ``[CLS] question [SEP] paragraph [SEP]``,
@@ -30,6 +30,7 @@ import re
 import string
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -43,9 +44,18 @@ from assistant.encoding.embedder import resolve_model_path  # noqa: E402
 from assistant.encoding.reader import Reader, load_tokenizer  # noqa: E402
 from assistant.evaluation import reader_pairs as rp  # noqa: E402
 
-Example = collections.namedtuple(
-    "Example", "question context answers start_char impossible has_v2 article"
-)
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One SQuAD question with its paragraph (``start_char`` -1: unanswerable)."""
+
+    question: str
+    context: str
+    answers: list[str]
+    start_char: int
+    impossible: bool
+    has_v2: bool  # its article is in the SQuAD 2.0 half
+    article: str
 
 
 def examples(split: str, squad_dir=None, seed: int = rp.DEFAULT_SEED) -> list[Example]:
