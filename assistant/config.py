@@ -104,7 +104,7 @@ class Settings:
             and the question searched is at least ``figures_from``, and a
             panel is shown only when one of its sentences reaches
             ``panel_from``. From the reader's validation articles (its model
-            card): -3.05 keeps 95% of the answer sentences; 0.05 is reached by
+            card): -3.32 keeps 95% of the answer sentences; -0.40 is reached by
             only 10% of the other sentences of their paragraphs. None compares
             figures without the reader.
         max_question_chars: longer questions are cut to this many characters.
@@ -132,11 +132,11 @@ class Settings:
     may_answer_from: float = 0.26
     answers_from: float = 0.6
     reader: bool = False
-    reader_threshold: float = 0.37
+    reader_threshold: float = 0.36
     read_from: float = 0.26
     read_until: float = 0.53
-    figures_from: float | None = -3.05
-    panel_from: float = 0.05
+    figures_from: float | None = -3.32
+    panel_from: float = -0.40
     max_question_chars: int = 1000
     batch_size: int = 32
 

@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
 
     show("read none", 0.0, 0.0)
     show("read all", 0.0, 2.0)
+    show("settings' band", settings.read_from, settings.read_until)
     full = {name: figures(sets[name], 0.0, 2.0, settings) for name in DEV}
     best = None
     for low in range(0, 60):

@@ -8,7 +8,7 @@ found without the reader, with each figure's reader logit and what is shown
 with it, so that the cuts (``Settings.figures_from``, ``panel_from``) can be
 checked by eye.
 
-    python scripts/sources_differ.py [--index index] [--cut -3.05]
+    python scripts/sources_differ.py [--index index] [--cut -3.32]
 """
 
 from __future__ import annotations

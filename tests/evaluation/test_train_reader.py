@@ -30,15 +30,17 @@ def test_a_smoke_run_makes_a_loadable_reader_and_leaves_the_shipped_one_alone(
 ) -> None:
     shipped = sha256_of(READER_DIR / MODEL_FILE) if (READER_DIR / MODEL_FILE).is_file() else None
     script = load_script()
-    assert script.main(["--smoke", "--threads", "1", "--work", str(tmp_path / "work")]) == 0
+    options = ["--smoke", "--threads", "1", "--swap-share", "1.0", "--reword-share", "1.0"]
+    assert script.main([*options, "--work", str(tmp_path / "work")]) == 0
     out = tmp_path / "work" / "output"
     reader = Reader.load(out)
     assert reader.score("Who won?", ["Denver won.", "It rained."]).shape == (2,)
-    assert "SMOKE RUN" in (out / "README.md").read_text(encoding="utf-8")
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "SMOKE RUN" in card and "reworded negatives" in card
     results = json.loads((tmp_path / "work" / "results.json").read_text(encoding="utf-8"))
     assert results["data"]["train"]["pairs"] <= 80 and results["train"]["steps"] <= 3
     assert results["export"]["int8_vs_fp32_pearson"] > 0.9
     # The card gives the recipe, not the folders this run wrote to.
-    assert results["command"] == "python scripts/train_reader.py --smoke --threads 1"
+    assert results["command"] == "python scripts/train_reader.py " + " ".join(options)
     if shipped:
         assert sha256_of(READER_DIR / MODEL_FILE) == shipped
