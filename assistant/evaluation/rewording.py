@@ -2,8 +2,8 @@
 
 ``reader_pairs.swapped_pairs`` replaces a name or number that a question shares
 with its answer sentence. SQuAD 2.0's writers had more ways to make a question
-that looks answerable from its paragraph and is not (Rajpurkar et al. 2018,
-table 2); two of them need no parser and carry over to the news questions the
+that looks answerable from its paragraph and is not (Rajpurkar et al. 2018
+list their kinds); two of them need no parser and carry over to the news questions the
 reader sees ("How many hectares are still mined?" asked of the sentence giving
 the hectares cleared):
 
@@ -71,7 +71,10 @@ def antonyms() -> dict[str, str]:
 
 
 def _words(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """A text's lower-case words and their stems (stop words, "first" or "after", only raw)."""
+    """A text's lower-case words, and the stems of those that are not stop words.
+
+    "first" or "after" are stop words to BM25, so they are found among the raw words only.
+    """
     raw = frozenset(re.findall(r"[a-z]+", text.casefold()))
     return raw, frozenset(tokenize_strings([text])[0])
 
