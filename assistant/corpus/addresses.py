@@ -55,9 +55,25 @@ def checked_addresses(host: str, port: int, allow_private: bool) -> list[IPAddre
 
 
 def address_refusal(address: IPAddress) -> str:
-    """What makes an address unfit for fetching ("a loopback address"); '' when it is public."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    """What makes an address unfit for fetching ("a loopback address"); '' when it is public.
+
+    An IPv6 address that carries an IPv4 one is judged by it: IPv4-mapped
+    (``::ffff:127.0.0.1``), 6to4 (``2002:7f00:1::1`` is 127.0.0.1: a relay or the
+    host's own 6to4 route delivers it there) and Teredo (``2001:0:...``, the client
+    address in its last 32 bits, inverted).
+
+    Example:
+        >>> address_refusal(ipaddress.ip_address("2002:a9fe:a9fe::1"))
+        'a link-local address (169.254.169.254, inside a 6to4 address)'
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            address = address.ipv4_mapped
+        else:
+            for inner, tunnel in _tunnelled(address):
+                refusal = address_refusal(inner)
+                if refusal:
+                    return f"{refusal} ({inner}, inside a {tunnel} address)"
     # Most specific first: Python counts link-local and unspecified addresses as private too.
     for kind in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
         if getattr(address, f"is_{kind}"):
@@ -66,6 +82,18 @@ def address_refusal(address: IPAddress) -> str:
     if not address.is_global:
         return "not a public address"
     return ""
+
+
+def _tunnelled(address: ipaddress.IPv6Address) -> list[tuple[ipaddress.IPv4Address, str]]:
+    """The IPv4 addresses a 6to4 or Teredo address carries, with the tunnel's name."""
+    if address.sixtofour is not None:
+        return [(address.sixtofour, "6to4")]
+    if address.teredo is not None:
+        server, client = address.teredo
+        # The client (the obfuscated last 32 bits) is where the packets end up; the
+        # server is an address too, and a private one has no business there either.
+        return [(client, "Teredo"), (server, "Teredo")]
+    return []
 
 
 def is_literal(host: str) -> bool:

@@ -134,6 +134,41 @@ def test_every_non_public_address_is_refused(address: str, kind: str) -> None:
     assert address_refusal(ipaddress.ip_address(address)) == kind
 
 
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("2002:7f00:1::1", "a loopback address (127.0.0.1, inside a 6to4 address)"),
+        ("2002:a9fe:a9fe::1", "a link-local address (169.254.169.254, inside a 6to4 address)"),
+        ("2002:a00:1::", "a private address (10.0.0.1, inside a 6to4 address)"),
+        # Teredo: the client is the last 32 bits inverted (0x80fffffe is 127.0.0.1).
+        (
+            "2001:0:5db8:d70e:0:0:80ff:fffe",
+            "a loopback address (127.0.0.1, inside a Teredo address)",
+        ),
+        (
+            "2001:0:5db8:d70e::5601:56f1",
+            "a link-local address (169.254.169.14, inside a Teredo address)",
+        ),
+        ("2001:0:a00:1::f5ff:fffe", "a private address (10.0.0.1, inside a Teredo address)"),
+        ("2002:5db8:d70e::1", ""),  # 6to4 of a public address: a relay's, fetched as any
+    ],
+)
+def test_tunnelled_ipv4_addresses_are_judged_by_the_address_they_carry(
+    address: str, kind: str
+) -> None:
+    # Only the guard is asked: nothing connects to these addresses.
+    assert address_refusal(ipaddress.ip_address(address)) == kind
+
+
+def test_a_host_resolving_to_a_6to4_loopback_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tunnelled = [ipaddress.ip_address("2002:7f00:1::1")]
+    monkeypatch.setattr(addresses, "resolve_host", lambda host, port: tunnelled)
+    with pytest.raises(FetchError, match=r"news.example \(2002:7f00:1::1\) is a loopback"):
+        addresses.checked_addresses("news.example", 80, allow_private=False)
+
+
 def test_a_name_that_does_not_resolve_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args: object, **kwargs: object) -> None:
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
