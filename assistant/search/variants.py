@@ -13,6 +13,7 @@ one term each, for matching a question's words to a passage's sentences
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,3 +64,42 @@ def is_country_word(word: str) -> bool:
 @lru_cache(maxsize=1)
 def _heads() -> frozenset[str]:
     return frozenset(_table(DEMONYMS).values())
+
+
+@dataclass(frozen=True, slots=True)
+class CountryForms:
+    """A country's name and the words for its people, as data/demonyms.txt lists them.
+
+    Attributes:
+        country: the country's name, lower case ("armenia").
+        adjectives: the words for one of its people, which are also its adjectives
+            ("armenian"); a word whose plural is on the line, or else the line's second.
+        peoples: the plurals ("armenians").
+    """
+
+    country: str
+    adjectives: tuple[str, ...]
+    peoples: tuple[str, ...]
+
+
+def country_forms(word: str) -> CountryForms | None:
+    """The forms of the country a single word names ("Azeri" -> Azerbaijan's), or None."""
+    return _forms().get(word.strip().lower())
+
+
+@lru_cache(maxsize=1)
+def _forms() -> dict[str, CountryForms]:
+    forms: dict[str, CountryForms] = {}
+    for line in DEMONYMS.read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if not words or line.startswith("#"):
+            continue
+        others = words[1:]
+        peoples = tuple(w for w in others if w.endswith("s") and w[:-1] in others)
+        adjectives = tuple(w for w in others if w + "s" in others)
+        if not adjectives and others and others[0] not in peoples:
+            adjectives = (others[0],)
+        entry = CountryForms(words[0], adjectives, peoples)
+        for word in words:
+            forms.setdefault(word, entry)
+    return forms

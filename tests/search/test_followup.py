@@ -22,11 +22,12 @@ def test_what_about_swaps_the_subject(question: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("question", "earlier", "expected"),
     [
-        # A country swaps the country, even where a later name stands ("Friday").
+        # A country swaps the country, even where a later name stands ("Friday"),
+        # in the form the old one had: "Armenian soldiers" become "Azerbaijani soldiers".
         (
             "And Azerbaijan?",
             "How many Armenian soldiers had died by Friday?",
-            "How many Azerbaijan soldiers had died by Friday?",
+            "How many Azerbaijani soldiers had died by Friday?",
         ),
         (
             "And the Azeri side?",
