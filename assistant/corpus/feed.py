@@ -162,17 +162,19 @@ def _parse(raw: bytes) -> Any:
     if not raw.strip():
         raise CorpusError("the file is empty: save the feed again or remove the file")
     refuse_binary(raw, what="a feed")
-    if _ENTITY_DECLARATION.search(raw):
-        # feedparser drops such declarations itself (checked in the tests), but
-        # refusing them here does not depend on how a future version parses.
+    # Bytes, never a str: feedparser.parse reads a str as a URL or a file name
+    # and would fetch or open it. The bytes are UTF-8 with the declaration's
+    # encoding removed, so that feedparser cannot decode them another way.
+    utf8 = _as_utf8(raw)
+    # Checked on the decoded text: in UTF-16 or UTF-32 the raw bytes never spell
+    # "<!ENTITY". feedparser drops such declarations itself (checked in the tests),
+    # but refusing them here does not depend on how a future version parses.
+    if refuses_entities(utf8):
         raise CorpusError(
             "the feed declares XML entities (<!ENTITY ...>), which are refused: they can "
             "expand to gigabytes or read local files, and a news feed has no need of them"
         )
-    # Bytes, never a str: feedparser.parse reads a str as a URL or a file name
-    # and would fetch or open it. The bytes are UTF-8 with the declaration's
-    # encoding removed, so that feedparser cannot decode them another way.
-    document = feedparser.parse(_as_utf8(raw), sanitize_html=True, resolve_relative_uris=True)
+    document = feedparser.parse(utf8, sanitize_html=True, resolve_relative_uris=True)
     if not document.get("version"):
         problem = document.get("bozo_exception")
         detail = f" ({problem})" if problem else ""
@@ -180,6 +182,11 @@ def _parse(raw: bytes) -> Any:
     if not document.entries:
         raise CorpusError("the feed has no entries: save it again when it lists articles")
     return document
+
+
+def refuses_entities(utf8: bytes) -> bool:
+    """Whether decoded XML (as UTF-8) declares an entity: ``<!ENTITY``, in any case."""
+    return _ENTITY_DECLARATION.search(utf8) is not None
 
 
 def _as_utf8(raw: bytes) -> bytes:

@@ -91,6 +91,20 @@ def test_billion_laughs_is_refused_quickly() -> None:
     assert time.perf_counter() - started < 2
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_entities_are_refused_in_a_feed_of_any_encoding(encoding: str) -> None:
+    # Python's utf-16/utf-32 codecs write a byte-order mark; the raw bytes then never
+    # spell "<!ENTITY", so only a check after decoding sees the declaration.
+    text = (FEEDS / "billion_laughs.xml").read_text(encoding="utf-8")
+    raw = ("\ufeff" if encoding == "utf-16-be" else "") + text
+    raw = raw.encode(encoding)
+    assert b"<!ENTITY" not in raw
+    with pytest.raises(CorpusError, match="declares XML entities"):
+        read_feed("laughs", raw)
+    with pytest.raises(CorpusError, match="declares XML entities"):
+        feed_links(raw)
+
+
 def test_feedparser_itself_does_not_expand_entities() -> None:
     # The check above must not be the only guard: feedparser drops the DOCTYPE's entities.
     import feedparser
