@@ -80,7 +80,13 @@ def _pysbd_spans(text: str) -> list[Span]:
 
 
 def sentence_spans(text: str, start: int, end: int) -> list[Span]:
-    """Spans of the sentences of ``text[start:end]``, without outer whitespace."""
+    """Spans of the sentences of ``text[start:end]``, without outer whitespace.
+
+    A piece with no letter or digit is no sentence: pysbd cuts Markdown's
+    ``## **Turkish support?**`` after the question mark, leaving ``**`` alone,
+    which a card then showed as a passage's best sentence. Such a piece joins
+    the sentence before it (or, first in the text, the one after).
+    """
     spans: list[Span] = []
     piece = text[start:end]
     for left, right in _pysbd_spans(piece) if piece else ():
@@ -90,7 +96,30 @@ def sentence_spans(text: str, start: int, end: int) -> list[Span]:
             right -= 1
         if right > left:
             spans.append((start + left, start + right))
-    return spans or [(start, end)]
+    return _markup_joined(text, spans) or [(start, end)]
+
+
+def _markup_joined(text: str, spans: list[Span]) -> list[Span]:
+    """``spans`` with each piece of markup or punctuation alone joined to a neighbour."""
+    joined: list[Span] = []
+    pending: Span | None = None  # markup before the first real sentence
+    for span in spans:
+        if not _says_something(text[span[0] : span[1]]):
+            if joined:
+                joined[-1] = (joined[-1][0], span[1])
+            else:
+                pending = (pending or span)[0], span[1]
+            continue
+        if pending is not None:
+            span, pending = (pending[0], span[1]), None
+        joined.append(span)
+    if pending is not None:  # nothing but markup: one piece, as it is
+        joined.append(pending)
+    return joined
+
+
+def _says_something(text: str) -> bool:
+    return any(character.isalnum() for character in text)
 
 
 def word_count(text: str) -> int:
