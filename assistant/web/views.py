@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..corpus.article import Article
-from .format import OPEN_ARTICLE, escape_attr, escape_text, link_html, marked, open_ref
+from .format import OPEN_ARTICLE, escape_attr, escape_text, link_html, open_ref
+from .markup import is_markdown, markup_spans, visible
 
 if TYPE_CHECKING:
     from .reports import FileReport
@@ -32,26 +33,30 @@ def format_article(
     """The whole article, escaped, with a passage and its sentence marked.
 
     Spans outside the text, or a highlight outside the passage, are ignored
-    rather than marking the wrong words.
+    rather than marking the wrong words. A Markdown article is shown without
+    its markup characters (``markup.py``).
     """
     text = article.text
     if passage and not 0 <= passage[0] <= passage[1] <= len(text):
         passage = highlight = None
     if highlight and not (passage and passage[0] <= highlight[0] <= highlight[1] <= passage[1]):
         highlight = None
+    # A Markdown article shows as text without its markup characters; the marks
+    # still go at the stored offsets, since only the characters shown change.
+    hidden = markup_spans(text) if is_markdown(article.path) else []
     if passage:
         start, end = passage
-        inner = (
-            marked(text[start:end], highlight[0] - start, highlight[1] - start)
-            if highlight
-            else escape_text(text[start:end])
-        )
+        first, last = highlight or (end, end)
+        inner = visible(text, start, first, hidden)
+        if highlight:
+            inner += f"<mark>{visible(text, first, last, hidden)}</mark>"
+            inner += visible(text, last, end, hidden)
         body = (
-            f'{escape_text(text[:start])}<span class="qa-passage" id="qa-open-passage">'
-            f"{inner}</span>{escape_text(text[end:])}"
+            f'{visible(text, 0, start, hidden)}<span class="qa-passage" id="qa-open-passage">'
+            f"{inner}</span>{visible(text, end, len(text), hidden)}"
         )
     else:
-        body = escape_text(text)
+        body = visible(text, 0, len(text), hidden)
     meta = [
         escape_text(article.outlet) or '<span class="qa-muted">outlet not stated</span>',
         escape_text(article.published) or '<span class="qa-muted">no date</span>',
