@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,15 @@ from tests.ast_lock import serialise_ast
 serialise_ast()
 
 from assistant import Assistant  # noqa: E402
-from tests.support import CORPUS, HEADLINES, QUESTIONS, FakeEmbedder  # noqa: E402
+from tests.support import CORPUS, HEADLINES, QUESTIONS, FakeEmbedder, need_benchmark_data  # noqa: E402
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Before the test's fixtures are set up: a module-scoped fixture reading SQuAD
+    # would otherwise fail with FileNotFoundError first.
+    if item.get_closest_marker("squad"):
+        need_benchmark_data(os.environ)
 
 
 @pytest.fixture

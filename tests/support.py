@@ -2,15 +2,78 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import hashlib
+import shutil
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+import pytest
+
+from assistant.evaluation.datasets import SQUAD_DIR, SQUAD_V1, SQUAD_V2_HALF
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "corpus"
+# The seed articles the tests are written against. The repository's corpus/ is also where
+# the chat's "Add articles" and `python -m assistant add` put a user's files, so the tests
+# read a copy of these five only: what a user added can neither break nor change them.
+SEED_ARTICLES = (
+    "000_a3a1afb14bddd822.md",
+    "001_db8732b8883e5fa4.md",
+    "002_21e136c97901ca85.md",
+    "003_42076aacbf9b2f73.md",
+    "004_27c0f59227408853.md",
+)
+
+
+def copy_seed_articles(source: Path, folder: Path) -> Path:
+    """Copy the seed articles of ``source`` (and nothing else there) into a new ``folder``."""
+    folder.mkdir(parents=True)
+    for name in SEED_ARTICLES:
+        shutil.copy2(source / name, folder / name)
+    return folder
+
+
+@functools.cache
+def _session_corpus() -> Path:
+    """A copy of the seed articles for this test process, removed when it exits."""
+    root = Path(tempfile.mkdtemp(prefix="seed-corpus-"))
+    atexit.register(shutil.rmtree, root, True)
+    return copy_seed_articles(REPO / "corpus", root / "corpus")
+
+
+def __getattr__(name: str) -> Path:
+    # CORPUS is made on first use, so the helper processes some tests start (and kill)
+    # by importing FakeEmbedder from here leave no copy behind.
+    if name == "CORPUS":
+        return _session_corpus()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"
 BLIND_QUESTIONS = Path(__file__).parent / "data" / "questions_blind2.jsonl"
+
+# The SQuAD files are not part of the project (README "Benchmark data"): a test marked
+# `squad` is skipped where they are missing, saying so, unless this variable is
+# "required" (CI sets it in .ci/run), which makes their absence a failure.
+BENCHMARK_DATA = "ASSISTANT_BENCHMARK_DATA"
+
+
+def need_benchmark_data(environ: Mapping[str, str], folder: Path = SQUAD_DIR) -> None:
+    """Skip the calling test where the SQuAD files are missing; fail instead where required."""
+    missing = [name for name in (SQUAD_V1, SQUAD_V2_HALF) if not (folder / name).is_file()]
+    if not missing:
+        return
+    reason = (
+        f"SQuAD benchmark data missing: {', '.join(missing)} not in {folder} "
+        '(README, "Benchmark data", says what goes there)'
+    )
+    if environ.get(BENCHMARK_DATA) == "required":
+        pytest.fail(f"{reason}; {BENCHMARK_DATA}=required", pytrace=False)
+    pytest.skip(reason)
+
 
 HEADLINES = {
     "drones": "Drones changed the war\n\nAzerbaijan used drones bought from Israel and Turkey.",

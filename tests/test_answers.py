@@ -224,6 +224,12 @@ def test_the_index_is_rebuilt_when_the_corpus_changes(tmp_path) -> None:
     assert Assistant.load(corpus_dir=corpus, index_dir=index_dir).stored.folder == (
         second.stored.folder
     )
+    # Removing an added article is deleting its file (README "Adding articles in the chat"):
+    # the next start leaves it out of the index.
+    (corpus / "999_new.md").unlink()
+    third = Assistant.load(corpus_dir=corpus, index_dir=index_dir)
+    assert "999_new" not in {article.id for article in third.articles}
+    assert third.stored.manifest["update"]["removed"] == 1
 
 
 def test_a_damaged_index_is_rebuilt_from_the_corpus(tmp_path) -> None:

@@ -83,6 +83,7 @@ def _top(answer) -> list[tuple]:
     ]
 
 
+@pytest.mark.squad
 def test_squad_top_10_equals_one_machine(squad):
     single, sharded, questions, corpus, _ = squad
     assert len(corpus.articles) == (2067 if FULL else 103)
@@ -98,6 +99,7 @@ def test_squad_top_10_equals_one_machine(squad):
             assert one.found == other.found and abs(one.confidence - other.confidence) <= 1e-6
 
 
+@pytest.mark.squad
 def test_shards_hold_the_corpus_rows_in_order(squad):
     single, sharded, _, _, _ = squad
     assert [c.article_id for c in sharded.stored.chunks] == [
@@ -115,6 +117,7 @@ def test_corpus_rows_interleave_the_shards():
     assert rows.tolist() == [[1, 0], [0, 0], [0, 1], [1, 1], [1, 2], [1, 3], [0, 2]]
 
 
+@pytest.mark.squad
 def test_an_ivf_index_is_trained_once_and_shared(squad, tmp_path):
     """Above the exact limit every shard gets a copy of one quantizer, trained as one machine's."""
     single, _, _, corpus, embedder = squad
@@ -175,6 +178,7 @@ def test_copies_are_shown_once_as_on_one_machine(bot, tmp_path):
     assert any(p.also_published_by for p in sharded.ask(QUESTIONS[0]).passages)
 
 
+@pytest.mark.squad
 def test_a_cutter_gets_every_new_and_changed_article_in_one_call(squad, tmp_path):
     """``cut`` is asked once a build for every shard's new and changed articles, and only those."""
     import dataclasses

@@ -79,6 +79,7 @@ def squad_slice(tmp_path_factory: pytest.TempPathFactory):
     return evaluate(bot, questions, dataset="squad-slice")[0]
 
 
+@pytest.mark.squad
 def test_squad_slice_retrieval(squad_slice) -> None:
     # Measured on this slice (Chloroplast, Civil_disobedience, Construction; 590
     # questions over 111 paragraphs): R@1 0.844, R@5 0.949, MRR@10 0.891.

@@ -16,7 +16,6 @@ import pytest
 
 from assistant.evaluation import reader_pairs as rp
 from assistant.evaluation.datasets import (
-    SQUAD_DIR,
     LabelledQuestion,
     load_squad_questions,
     load_squad_unanswerable,
@@ -40,9 +39,7 @@ IMPOSSIBLE = {
     "plausible_answers": [{"text": "Carolina Panthers", "answer_start": CONTEXT.index("Carolina")}],
 }
 
-needs_squad = pytest.mark.skipif(
-    not (SQUAD_DIR / rp.SQUAD_V1).is_file(), reason="SQuAD not beside the project"
-)
+needs_squad = pytest.mark.squad  # skipped without the SQuAD files (tests/conftest.py)
 
 
 def pairs_of(*qas, **options):

@@ -10,12 +10,9 @@ from pathlib import Path
 import pytest
 
 from assistant.encoding.reader import load_tokenizer
-from assistant.evaluation.datasets import SQUAD_DIR, SQUAD_V1
 from tests.support import REPO
 
-needs_squad = pytest.mark.skipif(
-    not (SQUAD_DIR / SQUAD_V1).is_file(), reason="SQuAD not beside the project"
-)
+needs_squad = pytest.mark.squad  # skipped without the SQuAD files (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

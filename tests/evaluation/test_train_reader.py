@@ -9,13 +9,10 @@ from pathlib import Path
 import pytest
 
 from assistant.encoding.reader import MODEL_FILE, READER_DIR, Reader, sha256_of
-from assistant.evaluation.datasets import SQUAD_DIR, SQUAD_V1
 from tests.support import REPO
 
 # About a minute on 2 cores: in the default suite, as CI's check that the pipe still works.
-pytestmark = pytest.mark.skipif(
-    not (SQUAD_DIR / SQUAD_V1).is_file(), reason="SQuAD not beside the project"
-)
+pytestmark = pytest.mark.squad  # skipped without the SQuAD files (tests/conftest.py)
 
 
 def load_script():

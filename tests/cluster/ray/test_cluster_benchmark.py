@@ -11,9 +11,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.support import REPO
 
 
+@pytest.mark.squad
 def test_the_quick_cluster_benchmark_prints_its_rows(loopback_only) -> None:
     command = [sys.executable, str(REPO / "benchmarks" / "cluster.py"), "--quick", "--json"]
     # No TMPDIR under tmp_path: Ray puts its sockets there, and their paths must stay short.
