@@ -15,6 +15,7 @@ from typing import TypeVar
 from ..errors import CorpusError
 from .article import Article
 from .cleaning import HeaderFacts, clean_article, header_line_facts, plain_line
+from .decoding import refuse_controls, without_controls
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -98,9 +99,19 @@ def finish_article(
             headline, a one-paragraph article would lose its only paragraph). Otherwise
             the first line is the headline, which cleaning takes out of the body.
 
+    The body is held to the rule for a Markdown file's text: no control character but
+    tab, line feed and form feed (line ends become ``\n``). An archive row, a feed entry
+    or a page holding one is refused with where it is, as such a file is; the fields
+    (one line each, never quoted) lose theirs. Nothing stored can then send an escape
+    sequence to a terminal.
+
     Raises:
-        CorpusError: no article text is left once cleaned (``empty`` says why).
+        CorpusError: a control character in the body, or no article text is left
+            once cleaned (``empty`` says why).
     """
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    refuse_controls(body)
+    metadata = {name: without_controls(value) for name, value in metadata.items()}
     if not metadata["title"] and not title_in_text:
         metadata["title"] = first_line(body)
     cleaned = clean_article(body, metadata["title"])

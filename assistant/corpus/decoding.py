@@ -49,13 +49,42 @@ def decode(raw: bytes) -> str:
             ) from error
         raise CorpusError(_not_utf8(raw, error)) from error
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    if control := _CONTROL.search(text):
-        line = text.count("\n", 0, control.start()) + 1
+    if where := control_character(text):
         raise CorpusError(
-            f"the file is binary or damaged, not text (control character "
-            f"U+{ord(control.group()):04X} on line {line}): save the article as UTF-8 text"
+            f"the file is binary or damaged, not text (control character {where}): "
+            "save the article as UTF-8 text"
         )
     return unicodedata.normalize("NFC", text)
+
+
+def control_character(text: str) -> str:
+    """The first control character no article holds, and its line: 'U+001B on line 3'; ''.
+
+    The rule for every source's stored text (``assembly.finish_article``), as for a file.
+    """
+    control = _CONTROL.search(text)
+    if control is None:
+        return ""
+    line = text.count("\n", 0, control.start()) + 1
+    return f"U+{ord(control.group()):04X} on line {line}"
+
+
+def refuse_controls(text: str, *, what: str = "its text") -> None:
+    """Refuse text holding a control character, as a file holding one is refused.
+
+    Raises:
+        CorpusError: naming the character and its line.
+    """
+    if where := control_character(text):
+        raise CorpusError(
+            f"{what} is binary or damaged (control character {where}, which no article "
+            "holds): fix it where it comes from"
+        )
+
+
+def without_controls(text: str) -> str:
+    """A one-line field (a title, an author) without the control characters a text may not hold."""
+    return _CONTROL.sub("", text)
 
 
 def _not_utf8(raw: bytes, error: UnicodeDecodeError) -> str:

@@ -36,7 +36,7 @@ from ..errors import CorpusError
 from .article import Article
 from .assembly import collect, finish_article, require_text, summary
 from .dates import iso_date
-from .decoding import decode
+from .decoding import decode, refuse_controls
 from .sniffing import refuse_binary
 
 logger = logging.getLogger(__name__)
@@ -277,6 +277,8 @@ def html_text(fragment: str) -> str:
     """
     if not fragment.strip():
         return ""
+    # lxml refuses them with a ValueError; the entry is refused as a file holding one is.
+    refuse_controls(fragment)
     import lxml.html
 
     root = lxml.html.fragment_fromstring(fragment, create_parent="div")

@@ -42,8 +42,9 @@ _PAGE_NUMBER = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?:;\"'”’)\]]$")
 _WORD = re.compile(r"\w+")
-# Control characters a damaged font map can give; no text holds them.
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# Control characters a damaged font map can give; no text holds them (C1 and the vertical
+# tab too: assembly refuses any left, as in a Markdown file). Form feed and CR are spacing.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _HYPHENATED = re.compile(r"\w+-\w+")
 _FILE_TITLE = re.compile(
     r"^(untitled|document\d*|microsoft (word|powerpoint) - .*|.*\.(docx?|pdf|odt|rtf|indd|txt))$",
