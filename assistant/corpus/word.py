@@ -6,17 +6,21 @@ between " | " (as html.py writes a page's tables). Headers, footers, comments an
 boxes are left out: they are the document's furniture. The title, author and creation
 date come from the core properties (a title that is a file name or "untitled" is none).
 
-A .docx is a zip: before python-docx opens one, its directory is checked, so a zip bomb
+A .docx is a zip: its directory is checked first, so a zip bomb that declares itself
 (entries that inflate to gigabytes, or hundreds of thousands of entries) is refused
 without inflating anything, as is a zip that is no Word document and a file named .docx
-that is no zip (an old .doc, an RTF file, a web page).
+that is no zip (an old .doc, an RTF file, a web page). A directory can lie, so only two
+parts are then inflated, under a hard cap on the bytes they actually produce
+(``zips.py``): ``word/document.xml``, streamed through ``wordxml.body_text``, which stops
+once the text passes the article limit, and ``docProps/core.xml``. python-docx reads the
+core properties from those bytes; it never opens the zip, which would inflate every part
+whole and build the whole document's tree.
 """
 
 from __future__ import annotations
 
-import io
-import unicodedata
 import zipfile
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import CorpusError
@@ -25,6 +29,8 @@ from .assembly import finish_article, require_text
 from .dates import iso_date
 from .pdf import document_title
 from .sniffing import require_kind
+from .wordxml import body_text
+from .zips import ZipBudget, open_zip, read_entry, stream_entry
 
 MAX_DOCX_BYTES = 50_000_000
 MAX_TEXT_BYTES = 1_000_000
@@ -36,6 +42,35 @@ MAX_INFLATED_BYTES = 200_000_000
 # smaller than a megabyte inflated cannot be a bomb whatever its ratio.
 MAX_RATIO = 100
 _SMALL_PART = 1_000_000
+# What one part may actually inflate to, whatever the directory says: the XML of a
+# document holding a whole article's 1 MB of text, formatted run by run, stays well
+# under it; reading 50 MB of XML costs about ... (docs/reliability.md).
+MAX_PART_BYTES = 50_000_000
+_DOCUMENT = "word/document.xml"
+_CORE = "docProps/core.xml"
+# The core properties are a dozen short fields: a few kB.
+_CORE_BYTES = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class DocxLimits:
+    """What reading one Word document may cost.
+
+    Attributes:
+        text_bytes: the most text (UTF-8) the article may hold; reading stops past it.
+        part_bytes: the most one part (``word/document.xml``) may inflate to.
+        inflated_bytes: the most the parts read may inflate to together.
+
+    Example:
+        >>> read_docx("memo", raw, limits=DocxLimits(text_bytes=100_000))  # doctest: +SKIP
+    """
+
+    text_bytes: int = MAX_TEXT_BYTES
+    part_bytes: int = MAX_PART_BYTES
+    inflated_bytes: int = MAX_INFLATED_BYTES
+
+
+DEFAULT_LIMITS = DocxLimits()
 
 
 class DocxSource:
@@ -49,31 +84,24 @@ class DocxSource:
         return [read_docx(article_id, raw, path=path)]
 
 
-def read_docx(article_id: str, raw: bytes, *, path: str = "") -> Article:
+def read_docx(
+    article_id: str, raw: bytes, *, path: str = "", limits: DocxLimits = DEFAULT_LIMITS
+) -> Article:
     """The article of a Word document, with the metadata its core properties state.
 
     Raises:
-        CorpusError: empty, not a zip, a zip bomb, not a Word document, damaged, or
-            holding no text (or too much for one article).
+        CorpusError: empty, not a zip, a zip bomb (declared, or found while
+            inflating), not a Word document, damaged, or holding no text (or too
+            much for one article).
     """
     if not raw.strip():
         raise CorpusError("the file is empty: save the document again or remove the file")
     require_kind(raw, "zip", what="a Word document (.docx)")
-    check_zip(raw)
-    # Imported here: a corpus without Word files should not pay for python-docx.
-    import docx
-
-    try:
-        document = docx.Document(io.BytesIO(raw))
-        body = _body_text(document)
-        metadata = _metadata(document.core_properties)
-    # python-docx raises KeyError, ValueError, lxml's XMLSyntaxError... on a damaged file.
-    except Exception as error:
-        raise CorpusError(
-            f"the Word document is damaged and cannot be read ({type(error).__name__}: "
-            f"{error}): open it in Word and save it again"
-        ) from error
-    require_text(body, MAX_TEXT_BYTES, missing="the Word document has no text")
+    with _checked_zip(raw) as archive:
+        budget = ZipBudget(limits.part_bytes, limits.inflated_bytes)
+        body = body_text(stream_entry(archive, _DOCUMENT, budget), limit=limits.text_bytes)
+        metadata = _metadata(_core_properties(archive, budget))
+    require_text(body, limits.text_bytes, missing="the Word document has no text")
     return finish_article(
         article_id,
         body,
@@ -88,20 +116,30 @@ def read_docx(article_id: str, raw: bytes, *, path: str = "") -> Article:
 def check_zip(raw: bytes) -> None:
     """Refuse a zip bomb, a damaged zip, or a zip that is no Word document, by its directory.
 
-    The sizes checked are those the directory declares; Python's zipfile never
-    inflates an entry past its declared size, so they bound what reading it costs.
+    The sizes checked are those the directory declares, which refuses an honest bomb
+    before anything is inflated; a lying directory is caught while reading, by the
+    caps of ``DocxLimits`` on the bytes actually inflated (``zips.py``).
 
     Raises:
         CorpusError: too many entries, too much inflated, a ratio no document has, or
             no ``word/document.xml``.
     """
+    with _checked_zip(raw):
+        pass
+
+
+def _checked_zip(raw: bytes) -> zipfile.ZipFile:
+    """The zip, once its directory passed ``check_zip``'s checks (close it when done)."""
+    archive = open_zip(raw, what="Word document")
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, EOFError) as error:
-        raise CorpusError(
-            f"the file is a damaged zip ({error}), so no Word document: save it again"
-        ) from error
+        _check_entries(archive.infolist())
+    except CorpusError:
+        archive.close()
+        raise
+    return archive
+
+
+def _check_entries(entries: list[zipfile.ZipInfo]) -> None:
     if len(entries) > MAX_ENTRIES:
         raise CorpusError(
             f"the zip holds {len(entries):,} entries (a Word document has at most a few "
@@ -127,31 +165,36 @@ def check_zip(raw: bytes) -> None:
         )
 
 
-def _body_text(document: Any) -> str:
-    """The body as plain text: a paragraph per paragraph or heading, a table per paragraph."""
-    from docx.table import Table
+def _core_properties(archive: zipfile.ZipFile, budget: ZipBudget) -> Any:
+    """The core properties, as python-docx reads them, from the capped bytes of their part.
 
-    blocks = []
-    for block in document.iter_inner_content():
-        if isinstance(block, Table):
-            lines = [" | ".join(_row_cells(row)) for row in block.rows]
-        else:
-            lines = block.text.split("\n")
-        text = "\n".join(" ".join(line.split()) for line in lines if line.strip())
-        if text:
-            blocks.append(text)
-    return unicodedata.normalize("NFC", "\n\n".join(blocks))
+    A document without the part has none: nothing is made up for it.
+    """
+    # Imported here: a corpus without Word files should not pay for python-docx.
+    from docx.opc.coreprops import CoreProperties
+    from docx.oxml.coreprops import CT_CoreProperties
+    from docx.oxml.parser import parse_xml
+    from lxml import etree
 
-
-def _row_cells(row: Any) -> list[str]:
-    """A table row's cells' text; a merged cell, which python-docx repeats, once."""
-    cells, seen = [], set()
-    for cell in row.cells:
-        if id(cell._tc) in seen:
-            continue
-        seen.add(id(cell._tc))
-        cells.append(" ".join(cell.text.split()))
-    return cells
+    if _CORE not in archive.namelist():
+        return CoreProperties(CT_CoreProperties.new())
+    xml = read_entry(archive, _CORE, budget, cap=_CORE_BYTES)
+    try:
+        # python-docx's parser resolves no entities; a DTD is refused all the same.
+        element = parse_xml(xml)
+    except etree.XMLSyntaxError as error:
+        raise CorpusError(
+            f"the Word document's properties are damaged (XMLSyntaxError: {error}): "
+            "open it in Word and save it again"
+        ) from error
+    if element.getroottree().docinfo.internalDTD is not None:
+        raise CorpusError(
+            "the Word document's properties declare a DTD (XML entities), which Word "
+            "never writes: refused"
+        )
+    if not isinstance(element, CT_CoreProperties):
+        return CoreProperties(CT_CoreProperties.new())
+    return CoreProperties(element)
 
 
 def _metadata(properties: Any) -> dict[str, str]:

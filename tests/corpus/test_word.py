@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -128,3 +129,110 @@ def test_the_loader_indexes_a_docx_and_skips_a_bomb(tmp_path: Path) -> None:
     assert [article.id for article in corpus.articles] == ["glacier"]
     (skipped,) = corpus.skipped
     assert Path(skipped.path).name == "bomb.docx" and "zip bomb" in skipped.reason
+
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _with_document(xml: bytes, *, method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A real .docx (core properties and all) with ``xml`` as its ``word/document.xml``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx_bytes(PARAGRAPHS))) as source:
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+            for entry in source.infolist():
+                if entry.filename == "word/document.xml":
+                    target.writestr(entry.filename, xml, compress_type=method)
+                else:
+                    target.writestr(entry, source.read(entry))
+    return out.getvalue()
+
+
+def _paragraphs_xml(count: int, *, tail: bytes = b"") -> bytes:
+    """A document body of ``count`` numbered paragraphs of text, then ``tail`` as it is."""
+    paragraphs = b"".join(
+        b"<w:p><w:r><w:t>Paragraph %d of the report says what the survey found.</w:t></w:r></w:p>"
+        % number
+        for number in range(count)
+    )
+    return f"<w:document {W_NS}><w:body>".encode() + paragraphs + tail
+
+
+def _lying_about(raw: bytes, name: str, size: int) -> bytes:
+    """``raw`` with the uncompressed size of ``name`` declared as ``size``, everywhere it is."""
+    patched = bytearray(raw)
+    encoded = name.encode()
+    for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        start = 0
+        while (start := patched.find(signature, start)) != -1:
+            if patched[start + name_at : start + name_at + len(encoded)] == encoded:
+                patched[start + size_at : start + size_at + 4] = size.to_bytes(4, "little")
+            start += 4
+    return bytes(patched)
+
+
+def _peak_memory(action) -> int:
+    """The most memory Python allocated (tracemalloc) while ``action`` ran."""
+    tracemalloc.start()
+    try:
+        action()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_a_directory_lying_about_sizes_is_refused_without_inflating_the_part() -> None:
+    # 30 MB of XML (comment padding compresses about 1000:1) declared as 2,000 bytes: the
+    # declared sizes pass every check, and ZipFile.read would inflate all 30 MB at once.
+    padding = b"<!--" + b" " * 30_000_000 + b"-->"
+    raw = _lying_about(_with_document(_paragraphs_xml(3, tail=padding)), "word/document.xml", 2_000)
+    check_zip(raw)  # the lie passes the directory's checks
+    with pytest.raises(CorpusError, match="'word/document.xml' is damaged \\(Bad CRC-32"):
+        read_docx("liar", raw)
+    peak = _peak_memory(lambda: pytest.raises(CorpusError, read_docx, "liar", raw))
+    assert peak < 3_000_000, f"{peak:,} bytes allocated"
+
+
+@pytest.mark.parametrize(
+    ("limits", "reason"),
+    [
+        (word.DocxLimits(part_bytes=200_000), "'word/document.xml' inflates past 200,000 bytes"),
+        (word.DocxLimits(inflated_bytes=200_000), "its parts inflate past 200,000 bytes in all"),
+    ],
+    ids=["part", "total"],
+)
+def test_what_the_parts_actually_inflate_to_is_capped(limits, reason: str) -> None:
+    # Honest sizes, under every declared-size check: the cap counts the bytes produced.
+    padding = b"<!--" + bytes(range(32, 127)) * 5_000 + b"-->"
+    raw = _with_document(_paragraphs_xml(3, tail=padding + b"</w:body></w:document>"))
+    check_zip(raw)
+    with pytest.raises(CorpusError, match=f"{reason} \\(whatever its directory declares\\)"):
+        read_docx("padded", raw, limits=limits)
+
+
+def test_a_part_compressed_without_a_bounded_inflate_is_refused() -> None:
+    raw = _with_document(_paragraphs_xml(3) + b"</w:body></w:document>", method=zipfile.ZIP_BZIP2)
+    with pytest.raises(CorpusError, match="compressed with method 12"):
+        read_docx("bzip", raw)
+
+
+def test_reading_stops_once_the_text_passes_the_limit() -> None:
+    # 5 MB of XML, whose text passes the (scaled-down) limit early on; the rest is not
+    # even XML, so a reader that went on would call the document damaged instead.
+    xml = _paragraphs_xml(60_000, tail=b"<w:p> not XML at all < & >")
+    raw = _with_document(xml)
+    limits = word.DocxLimits(text_bytes=100_000)
+    with pytest.raises(
+        CorpusError, match="too big for one article \\(over 1\\d\\d,\\d\\d\\d bytes"
+    ):
+        read_docx("long", raw, limits=limits)
+    peak = _peak_memory(lambda: pytest.raises(CorpusError, read_docx, "long", raw, limits=limits))
+    assert peak < len(xml) / 5, f"{peak:,} bytes allocated for {len(xml):,} bytes of XML"
+
+
+def test_a_document_declaring_entities_is_refused() -> None:
+    xml = b'<?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY lol "lol">]>' + _paragraphs_xml(
+        1, tail=b"<w:p><w:r><w:t>&lol;</w:t></w:r></w:p></w:body></w:document>"
+    )
+    with pytest.raises(CorpusError, match="declares a DTD"):
+        read_docx("laughs", _with_document(xml))
