@@ -11,6 +11,7 @@ Usage::
     python app.py --host 0.0.0.0 --add-token "$(openssl rand -hex 16)"   # adding needs the token
     python app.py --host 0.0.0.0 --auth-file users.txt   # a login (user:password lines) for all
     python app.py --cluster auto --index index-sharded   # the sharded index on a Ray cluster
+    python app.py --api-threads 2      # the JSON API at /api answers two questions at a time
 
 It listens on loopback only unless --host says otherwise, and serves no file
 of the corpus, the index, the model or the feedback log. Its "Add articles"
@@ -33,6 +34,7 @@ import sys
 
 from assistant import AssistantError, ModelError, Settings
 from assistant.cli import add_index_options, open_assistant
+from assistant.web.api import DEFAULT_THREADS as DEFAULT_API_THREADS
 from assistant.web.auth import read_auth_file
 from assistant.web.feedback import DEFAULT_FEEDBACK_FILE, FeedbackLog
 from assistant.web.policy import AddPolicy
@@ -115,6 +117,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         f"articles tab needs no token off loopback (default: ${AUTH_FILE_VARIABLE})",
     )
     parser.add_argument(
+        "--api-threads",
+        type=positive_int,
+        default=DEFAULT_API_THREADS,
+        help="questions the JSON API at /api answers at the same time "
+        f"(default: {DEFAULT_API_THREADS})",
+    )
+    parser.add_argument(
         "--allow-fetch",
         action="store_true",
         help="let the Add articles tab fetch pasted links (off by default)",
@@ -156,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     except ModelError as error:
         logging.getLogger("app").warning("no 'sources differ' panels: %s", error)
     # Imported here so that a bad corpus or index is reported before gradio loads.
+    from assistant.web.api import build_api
     from assistant.web.links import fetch_links
     from assistant.web.live import LiveAssistant
     from assistant.web.page import build_demo, launch
@@ -171,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         cluster=args.cluster,
     )
     demo = build_demo(assistant, feedback=FeedbackLog(args.feedback), uploader=uploader)
+    # The JSON API asks the chat's live assistant, so added articles answer there too.
+    api = build_api(uploader.assistant, accounts=accounts, threads=args.api_threads)
     private = [args.corpus, args.index, assistant.embedder.path, args.feedback]
     queue = {"queue_size": args.queue_size, "concurrency": args.concurrency}
     queue = {name: value for name, value in queue.items() if value is not None}
@@ -181,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         mcp=args.mcp,
         private_paths=private,
         auth=accounts,
+        api=api,
         **queue,
     )
     return 0

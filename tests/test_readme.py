@@ -3,8 +3,8 @@
 Every ```python block of the README is run statement by statement; a statement
 followed by ``# => ...`` (on its line or the lines after it) must give that
 output: what it prints, or the repr of its value. ``...`` in an expected output
-stands for any text, as in doctest's ELLIPSIS. The gradio_client block runs
-against the real app, started on a free port.
+stands for any text, as in doctest's ELLIPSIS. The gradio_client block and the
+``curl`` example of the HTTP API run against the real app, started on a free port.
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import json
 import os
 import re
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -89,10 +92,31 @@ def test_the_quickstart_script_prints_what_the_readme_says(
     assert run_block(block, {}) >= 5
 
 
-def test_the_api_example_answers_as_the_readme_says(bot: Assistant, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def app_url(bot: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app over the session's index, for the README's API examples."""
+    folder = tmp_path_factory.mktemp("readme-app")
+    options = ["--corpus", str(CORPUS), "--feedback", str(folder / "feedback.jsonl")]
+    with running_app(bot.stored.folder.parent, log=folder / "app.log", options=options) as url:
+        yield url
+    assert os.path.exists(folder / "app.log")
+
+
+def test_the_api_example_answers_as_the_readme_says(app_url: str) -> None:
     [block] = [block for block in python_blocks() if "gradio_client" in block]
-    options = ["--corpus", str(CORPUS), "--feedback", str(tmp_path / "feedback.jsonl")]
-    with running_app(bot.stored.folder.parent, log=tmp_path / "app.log", options=options) as url:
-        source = block.replace('"http://127.0.0.1:7860/"', repr(url))
-        assert run_block(source, {}) >= 3
-    assert os.path.exists(tmp_path / "app.log")
+    source = block.replace('"http://127.0.0.1:7860/"', repr(app_url))
+    assert run_block(source, {}) >= 3
+
+
+def test_the_curl_example_answers_as_ask_does(app_url: str, bot: Assistant) -> None:
+    blocks = re.findall(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    [block] = [block for block in blocks if "/api/ask" in block]
+    command, _, want = block.partition("# =>")
+    command = command.replace("http://127.0.0.1:7860/", app_url)
+    result = subprocess.run(
+        ["bash", "-c", command], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert matches(want.strip(), result.stdout.strip()), result.stdout
+    # The answer is the one ask() gives in this run, for what the example sends.
+    sent = json.loads(re.search(r"-d '(.*?)'", command).group(1))
+    assert json.loads(result.stdout) == bot.ask(sent.pop("question"), **sent).to_dict()

@@ -27,6 +27,7 @@ from starlette.middleware import Middleware
 
 from ..config import DEFAULT_K
 from .add_panel import build_add_panel
+from .api import api_lifespan
 from .assets import BRIDGE_JS, CSS, SCROLL_TO_REPLY_JS
 from .chat import (
     answer_pending,
@@ -42,9 +43,11 @@ from .live import live
 from .mcp_json import json_results_lifespan
 from .policy import MAX_FILE_BYTES
 from .upload import Uploader
-from .views import VIEWER_PLACEHOLDER, format_corpus
+from .views import VIEWER_PLACEHOLDER, format_corpus, newest_first, passage_counts
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from ..pipeline import Assistant
 
 logger = logging.getLogger(__name__)
@@ -255,14 +258,8 @@ def outlet_names(assistant: Assistant) -> list[str]:
 
 def corpus_view(assistant: Assistant) -> tuple[str, str]:
     """The Articles tab: a line on the index, and every article newest first (undated last)."""
-    counts: dict[str, int] = {}
-    for chunk in assistant.stored.chunks:
-        counts[chunk.article_id] = counts.get(chunk.article_id, 0) + 1
-    articles = sorted(
-        sorted(assistant.articles, key=lambda article: article.title),
-        key=lambda article: article.published,
-        reverse=True,
-    )
+    counts = passage_counts(assistant.stored.chunks)
+    articles = newest_first(assistant.articles)
     summary = (
         f"{len(articles)} articles in the index. \u201cRead\u201d opens one in the article view."
     )
@@ -292,10 +289,12 @@ def launch(
     concurrency: int = DEFAULT_CONCURRENCY,
     max_file_size: int = MAX_FILE_BYTES,
     auth: Sequence[tuple[str, str]] = (),
+    api: FastAPI | None = None,
 ) -> None:
     """Start the queue and serve the app; prints the address to open, blocks until stopped.
 
-    Every request goes through the queue (no direct ``/run`` route), the files
+    Every request of the page goes through the queue (no direct ``/run`` route;
+    the JSON API at ``/api``, when given, answers beside it), the files
     in ``private_paths`` are never served, cross-origin requests are refused
     and monitoring is off: see docs/reliability.md.
 
@@ -310,6 +309,8 @@ def launch(
         auth: the (user, password) accounts that may log in (``auth.read_auth_file``);
             with any, Gradio serves its login page until one logs in, and answers no
             request of the app without a login; none (the default): no login.
+        api: the JSON API (``api.build_api``), served at ``/api`` beside the page and
+            outside the queue; its accounts should be ``auth``'s.
     """
     if queue_size < 1 or concurrency < 1:
         raise ValueError(
@@ -321,6 +322,9 @@ def launch(
     blocked = [str(Path(path).resolve()) for path in private_paths]
     blocked += [path for path in os.environ.get("GRADIO_BLOCKED_PATHS", "").split(",") if path]
     guard = Middleware(RequestGuard, loopback=host in LOOPBACK)
+    lifespan = json_results_lifespan(demo)
+    if api is not None:
+        lifespan = api_lifespan(api, lifespan)
     demo.launch(
         server_name=host,
         server_port=port,
@@ -336,7 +340,7 @@ def launch(
         max_threads=MAX_THREADS,
         max_file_size=max_file_size,
         auth=list(auth) or None,
-        app_kwargs={"middleware": [guard], "lifespan": json_results_lifespan(demo)},
+        app_kwargs={"middleware": [guard], "lifespan": lifespan},
         # quiet: Gradio would print "To create a public link, set `share=True`", an
         # offer this app must not take; the address line below replaces its output.
         quiet=True,

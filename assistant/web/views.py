@@ -6,7 +6,7 @@ escaped and only http(s) URLs become links.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from ..corpus.article import Article
@@ -14,6 +14,7 @@ from .format import OPEN_ARTICLE, escape_attr, escape_text, link_html, open_ref
 from .markup import is_markdown, markup_spans, visible
 
 if TYPE_CHECKING:
+    from ..corpus.chunking import Chunk
     from .reports import FileReport
 
 VIEWER_PLACEHOLDER = (
@@ -71,6 +72,20 @@ def format_article(
         f'<div class="qa-article-meta">{meta_line}</div></header>'
         f'<div class="qa-article-body">{body}</div></article>'
     )
+
+
+def passage_counts(chunks: Iterable[Chunk]) -> dict[str, int]:
+    """How many passages of the index each article has, by article id."""
+    counts: dict[str, int] = {}
+    for chunk in chunks:
+        counts[chunk.article_id] = counts.get(chunk.article_id, 0) + 1
+    return counts
+
+
+def newest_first(articles: Iterable[Article]) -> list[Article]:
+    """Articles newest first, undated last, by title within a day (the Articles tab's order)."""
+    by_title = sorted(articles, key=lambda article: article.title)
+    return sorted(by_title, key=lambda article: article.published, reverse=True)
 
 
 def format_corpus(articles: Sequence[Article], passage_counts: dict[str, int]) -> str:
