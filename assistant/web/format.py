@@ -167,9 +167,34 @@ def copies_line(copies: Sequence[Copy]) -> str:
     return f'<div class="qa-copies qa-muted">also published by {", ".join(names)}</div>'
 
 
-def format_card(number: int, passage: Passage, *, answers: bool) -> str:
-    """A source card: where the passage is from, its sentence, the passage, actions."""
+def relevance(passage: Passage) -> str:
+    """A passage's relevance as shown on its card, two decimals (cards are in this order)."""
+    return f"{passage.score:.2f}"
+
+
+def shown_order(passages: Sequence[Passage]) -> list[Passage]:
+    """The passages in the order of their shown relevance, highest first.
+
+    Retrieval puts another article's nearly-as-good passage before a second one
+    of the same article (``Settings.diversity``) but keeps each passage's own
+    score, so "0.32" came above "0.33". The best passage, which the reply quotes
+    as [1], has the highest score and stays first; ties keep retrieval's order.
+    """
+    return sorted(passages, key=lambda passage: -float(relevance(passage)))
+
+
+def format_card(number: int, passage: Passage, *, answers: bool, quoted: bool = False) -> str:
+    """A source card: where the passage is from, its sentence, the passage, actions.
+
+    ``quoted``: the reply quotes this passage's sentence right above, so the card
+    does not repeat it.
+    """
     tag = "" if answers else f'<span class="qa-tag">{NOT_AN_ANSWER_TAG}</span> '
+    sentence = (
+        ""
+        if quoted
+        else f'<blockquote class="qa-sentence">{escape_text(passage.highlight)}</blockquote>'
+    )
     actions = (
         f'<a class="qa-open" href="{escape_attr(open_ref(passage.article_id, passage))}">'
         f"{OPEN_ARTICLE}</a>"
@@ -179,11 +204,10 @@ def format_card(number: int, passage: Passage, *, answers: bool) -> str:
     return (
         f'<div class="qa-card{"" if answers else " qa-nearest"}">'
         f'<div class="qa-card-head">{tag}<span class="qa-num">[{number}]</span> '
-        f"{source_line(passage)}</div>{copies_line(passage.also_published_by)}"
-        f'<blockquote class="qa-sentence">{escape_text(passage.highlight)}</blockquote>'
+        f"{source_line(passage)}</div>{copies_line(passage.also_published_by)}{sentence}"
         f"<details><summary>Whole passage</summary>"
         f'<div class="qa-passage">{mark_highlight(passage)}</div></details>'
-        f'<div class="qa-card-foot"><span class="qa-score">relevance {passage.score:.2f}</span>'
+        f'<div class="qa-card-foot"><span class="qa-score">relevance {relevance(passage)}</span>'
         f"{actions}</div></div>"
     )
 
@@ -193,11 +217,21 @@ def escape_attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
-def format_discrepancies(discrepancies: Sequence[Discrepancy]) -> str:
-    """The "Sources differ" panel: each figure's sentence side by side, with its source."""
+def format_discrepancies(
+    discrepancies: Sequence[Discrepancy], numbers: dict[int, int] | None = None
+) -> str:
+    """The "Sources differ" panel: each figure's sentence side by side, with its source.
+
+    ``numbers`` maps a figure's passage number (its place in the answer) to its
+    card's number, where the cards are shown in another order.
+    """
+    numbers = numbers or {}
     blocks = []
     for discrepancy in discrepancies:
-        columns = "".join(_figure_html(figure) for figure in discrepancy.figures)
+        columns = "".join(
+            _figure_html(figure, numbers.get(figure.passage_number, figure.passage_number))
+            for figure in discrepancy.figures
+        )
         count = len(discrepancy.article_ids)
         what = discrepancy.kind
         if discrepancy.subject:
@@ -219,11 +253,11 @@ def format_discrepancies(discrepancies: Sequence[Discrepancy]) -> str:
     return "".join(blocks)
 
 
-def _figure_html(figure: Figure) -> str:
+def _figure_html(figure: Figure, number: int) -> str:
     start = figure.figure_start - figure.sentence_start
     sentence = marked(figure.sentence, start, start + len(figure.figure))
     source = (
-        f"[{figure.passage_number}] \u00b7 {escape_text(figure.outlet) or 'outlet not stated'}"
+        f"[{number}] \u00b7 {escape_text(figure.outlet) or 'outlet not stated'}"
         f" \u00b7 {escape_text(figure.published) or 'no date'}"
     )
     return (
@@ -260,6 +294,12 @@ def format_reply(
     Returns:
         One line of HTML (no blank line, so Markdown keeps it one HTML block)
         in which every slice of article text is escaped.
+
+    The confidence is said in one way only, by ``answer.verdict``'s label ("Best
+    match", "May answer: check the highlighted sentence", "The articles don't
+    answer this."), not as a figure: the verdict's bands depend on more than the
+    figure (with the reader, another threshold), so "60 %" read "Best match" in
+    one reply and "May answer" in another. The figure stays in ``to_dict()``.
     """
     blocks = [f'<p class="qa-note">Note: {escape_text(note)}</p>' for note in answer.notes]
     searched = answer.searched_for.strip()
@@ -269,29 +309,31 @@ def format_reply(
         blocks.append(f'<p class="qa-note">Filters: {format_filters(filters)}</p>')
     best = answer.best
     shown = best is not None and answer.verdict != NOT_FOUND_VERDICT
+    passages = shown_order(answer.passages)
     if shown:
+        number = next(i for i, passage in enumerate(passages, 1) if passage is best)
         label = "Best match" if answer.verdict == ANSWERS else MAY_ANSWER
         unsure = "" if answer.verdict == ANSWERS else " qa-unsure"
         blocks.append(
             f'<div class="qa-best{unsure}">'
-            f'<div class="qa-label">{label} \u00b7 confidence {answer.confidence:.0%}</div>'
+            f'<div class="qa-label">{label}</div>'
             f'<blockquote class="qa-quote">\u201c{escape_text(best.highlight)}\u201d '
-            '<span class="qa-num">[1]</span></blockquote>'
-            f'<div class="qa-source"><span class="qa-num">[1]</span> {source_line(best)}</div>'
-            "</div>"
+            f'<span class="qa-num">[{number}]</span></blockquote>'
+            f'<div class="qa-source"><span class="qa-num">[{number}]</span> {source_line(best)}'
+            "</div></div>"
         )
-        blocks.append(format_discrepancies(discrepancies))
-        heading = f"Sources: {len(answer.passages)} passages, best first"
+        # The panel names passages by their place in the answer; the cards' numbers differ.
+        place = {id(passage): number for number, passage in enumerate(passages, 1)}
+        numbers = {i: place[id(p)] for i, p in enumerate(answer.passages, 1)}
+        blocks.append(format_discrepancies(discrepancies, numbers))
+        heading = f"Sources: {len(passages)} passages, most relevant first"
     else:
-        blocks.append(
-            f'<div class="qa-not-found"><strong>{NOT_FOUND}</strong> '
-            f'<span class="qa-muted">confidence {answer.confidence:.0%}</span></div>'
-        )
-        heading = f"{NOT_AN_ANSWER} ({len(answer.passages)})"
-    if answer.passages:
+        blocks.append(f'<div class="qa-not-found"><strong>{NOT_FOUND}</strong></div>')
+        heading = f"{NOT_AN_ANSWER} ({len(passages)})"
+    if passages:
         cards = "".join(
-            format_card(number, passage, answers=shown)
-            for number, passage in enumerate(answer.passages, start=1)
+            format_card(number, passage, answers=shown, quoted=shown and passage is best)
+            for number, passage in enumerate(passages, start=1)
         )
         label_class = "qa-cards-label" if shown else "qa-cards-label qa-nearest-label"
         blocks.append(

@@ -192,8 +192,8 @@ def test_reply_quotes_the_best_sentence_then_cards() -> None:
     assert "\n\n" not in text  # one HTML block for the Markdown renderer
     best, cards = text.split('<div class="qa-cards-label">')
     assert f"\u201c{escape_text('The key sentence is here.')}\u201d" in best
-    assert "[1]</span>" in best and "confidence 90%" in best
-    assert cards.startswith("Sources: 2 passages, best first")
+    assert "[1]</span>" in best and "Best match" in best
+    assert cards.startswith("Sources: 2 passages, most relevant first")
     assert cards.count('class="qa-card"') == 2
     assert cards.count(OPEN_ARTICLE) == 2 and cards.count(COPY_CITATION) == 2
     assert "relevance 0.81" in cards and "2020&#45;10&#45;12" in cards
