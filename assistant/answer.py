@@ -97,11 +97,11 @@ class Answer:
         searched_for: the query actually searched, after follow-up questions
             were completed from the chat history.
         notes: remarks for the reader, e.g. that a long question was cut.
-        verdict: what the chat says: "answers", "may answer" (the confidence
-            lies in the band where right and wrong first passages mix: check
-            the highlighted sentence) or "not found". It is "answers" or "not
-            found" as ``found`` says when not given.
-        read: whether the reader model read the first passage (with the reader
+        verdict: what the chat says: "answers", "may answer" (a found answer
+            whose confidence lies where right and wrong first passages mix:
+            check the highlighted sentence) or "not found", always as ``found``
+            says. It is "answers" or "not found" as ``found`` says when not given.
+        read: whether the reader model read the best passages (with the reader
             on, only questions in ``Settings.read_from``-``read_until`` are).
     """
 
@@ -119,6 +119,9 @@ class Answer:
             object.__setattr__(self, "verdict", ANSWERS if self.found else NOT_FOUND)
         elif self.verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+        elif self.found == (self.verdict == NOT_FOUND):
+            # A quoted sentence in the answer slot must mean found, and "not found" must not.
+            raise ValueError(f"verdict {self.verdict!r} contradicts found={self.found}")
 
     @property
     def best(self) -> Passage | None:

@@ -81,17 +81,22 @@ class Settings:
             matching terms ("How many were wounded?" after "How many soldiers
             did Azerbaijan lose?" is about the wounded).
         found_threshold: confidence below which an answer is "not found".
-        may_answer_from, answers_from: the band in which the chat says "may
-            answer: check the highlighted sentence" instead of "answers" or
-            "the articles don't answer this": below ``may_answer_from`` at most
-            1% of the answerable dev questions fall, at or above ``answers_from``
-            at most 20% of the unanswerable ones reach (chosen on the own dev
-            split by ``scripts/fit_answerability.py --band``; docs/quality.md).
+        answers_from: a found answer below this confidence is shown as "may
+            answer: check the highlighted sentence" instead of "answers"; at or
+            above it at most 20% of the unanswerable dev questions reach (chosen
+            on the own dev split by ``scripts/fit_answerability.py --band``;
+            docs/quality.md). "May answer" is always a found answer: below the
+            threshold the chat says the articles don't answer.
         reader: read the first passage with the reader model (``encoding.reader``)
             and take its logits into the confidence. Off by default: on our
             test questions it did not beat the similarity signals yet
             (docs/quality.md); ``python -m assistant eval`` shows both.
         reader_threshold: the same threshold for the reader's confidence.
+        reader_passages: how many of the best passages the reader reads: each
+            then highlights the sentence the reader scores highest, and they are
+            ordered by ``reader_weight`` (search/reading.py).
+        reader_weight: weight of the reader's probability for a read passage's
+            best sentence beside its similarity score (0: similarity's order).
         read_from, read_until: with the reader on, only questions whose
             similarity-only confidence lies in [read_from, read_until) are
             read; the others keep the similarity verdict (``read_until`` 1:
@@ -129,10 +134,11 @@ class Settings:
     diversity: float = 0.05
     followup_focus: float = 3.0
     found_threshold: float = 0.42
-    may_answer_from: float = 0.26
     answers_from: float = 0.6
     reader: bool = False
     reader_threshold: float = 0.36
+    reader_passages: int = 3
+    reader_weight: float = 0.0
     read_from: float = 0.26
     read_until: float = 0.53
     figures_from: float | None = -3.32
@@ -163,15 +169,14 @@ class Settings:
             raise ValueError(f"followup_focus must be at least 1, got {self.followup_focus}")
         if not 0.0 <= self.diversity < 1.0:
             raise ValueError(f"diversity must be in [0, 1), got {self.diversity}")
-        bounds = ("found_threshold", "reader_threshold", "may_answer_from", "answers_from")
+        bounds = ("found_threshold", "reader_threshold", "answers_from")
         for name in (*bounds, "read_from", "read_until"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
-        if self.may_answer_from > self.answers_from:
-            raise ValueError(
-                f"need may_answer_from <= answers_from, got {self.may_answer_from} and "
-                f"{self.answers_from}"
-            )
+        if self.reader_passages < 1:
+            raise ValueError(f"reader_passages must be at least 1, got {self.reader_passages}")
+        if self.reader_weight < 0:
+            raise ValueError(f"reader_weight must not be negative, got {self.reader_weight}")
         if self.figures_from is not None and not _is_number(self.figures_from):
             raise ValueError(
                 f"figures_from must be a finite number or None, got {self.figures_from!r}"

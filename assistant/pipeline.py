@@ -21,7 +21,7 @@ from .search.comparison import IndexSentences, LazyReader
 from .search.figures import Discrepancy, Judge, find_discrepancies
 from .search.filters import Filters
 from .search.question import Query, read_question
-from .search.reading import Reading, SentenceReader, read_first
+from .search.reading import Reading, SentenceReader, read_passages, rerank
 from .search.retrieval import Hit, Retriever
 from .store.build import build_index, is_damage, stale_reason
 from .store.storage import StoredIndex, load_index, read_manifest
@@ -296,7 +296,9 @@ class Assistant:
             hits = self.retriever.search(p.text, vector, k=k, rows=allowed, focus=p.focus)
             confidence = answerability.confidence(hits, p.text)
             threshold = self.settings.found_threshold
-            reading = self._read(p.text, hits) if self.settings.reads(confidence) else None
+            reading = None
+            if self.settings.reads(confidence):
+                hits, reading = self._read(p.text, hits)
             if reading is not None:
                 confidence = answerability.confidence(hits, p.text, reading)
                 threshold = self.settings.reader_threshold
@@ -365,11 +367,18 @@ class Assistant:
         """The reader model if it is loaded (for confidence or "sources differ"), else None."""
         return self._judge.loaded
 
-    def _read(self, query: str, hits: Sequence[Hit]) -> Reading | None:
-        """The reader's logits for the first passage, when the reader is on."""
+    def _read(self, query: str, hits: Sequence[Hit]) -> tuple[list[Hit], Reading | None]:
+        """The hits read by the reader and re-ranked, and the first one's reading.
+
+        The first ``settings.reader_passages`` hits are read (``reading.py``); without
+        a reader or hits, the hits come back as they were, with no reading.
+        """
         if self.reader is None or not hits:
-            return None
-        return read_first(self.reader, self.stored, self.retriever.texts, query, hits[0])
+            return list(hits), None
+        read = hits[: self.settings.reader_passages]
+        readings = read_passages(self.reader, self.stored, self.retriever.texts, query, read)
+        hits, readings = rerank(hits, readings, self.settings.reader_weight)
+        return hits, readings[0]
 
     def _prepare(self, question: str, history: Sequence[str] | None) -> Query:
         """The query to search for a question, and how it was read (question.py)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -220,7 +220,7 @@ def run(
 ) -> list[Report]:
     """Evaluate each dataset in each retrieval mode; returns one report per pair."""
     reports = []
-    reader = None
+    readers: dict[str, Reader] = {}  # by folder: "" is the shipped one
     for dataset in datasets:
         if dataset == "own":
             base = Assistant.load(corpus_dir, index_dir, settings=settings)
@@ -237,20 +237,27 @@ def run(
         # The blind batch is held out whole: all of it is test, whatever --split says.
         chosen = select(questions, split="all" if dataset == "blind" else split, limit=limit)
         for mode in modes:
-            # "hybrid+reader": the same retrieval, the reader's logits in the
-            # confidence of the questions in its band; "+reader-all": of all.
+            # "hybrid+reader": the same retrieval, read by the reader where its band
+            # says; "+reader-all": every question; "...@FOLDER": another reader
+            # model (a previous one, to compare), the shipped one otherwise.
             retrieval, _, extra = mode.partition("+")
-            if extra not in ("", "reader", "reader-all"):
+            extra, _, folder = extra.partition("@")
+            if extra not in ("", "reader", "reader-all") or (folder and not extra):
                 raise ValueError(
-                    f"unknown mode {mode!r}: a retrieval mode, or one with +reader or +reader-all"
+                    f"unknown mode {mode!r}: a retrieval mode, or one with +reader or "
+                    "+reader-all, and @FOLDER for another reader model"
                 )
             chosen_settings = settings.replace(retrieval=retrieval, reader=bool(extra))
             if extra == "reader-all":
                 chosen_settings = chosen_settings.replace(read_from=0.0, read_until=1.0)
-            if chosen_settings.reader and reader is None:
-                reader = Reader.load()
+            reader = None
+            if chosen_settings.reader:
+                if folder not in readers:
+                    readers[folder] = Reader.load(folder) if folder else Reader.load()
+                reader = readers[folder]
             bot = Assistant(base.stored, base.embedder, chosen_settings, reader=reader)
-            reports.append(evaluate(bot, chosen, dataset=dataset, split=split)[0])
+            report = evaluate(bot, chosen, dataset=dataset, split=split)[0]
+            reports.append(replace(report, mode=mode) if folder else report)
     return reports
 
 

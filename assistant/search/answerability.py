@@ -100,13 +100,11 @@ def confidence(hits: Sequence[Hit], query: str, reading: Reading | None = None) 
 def verdict(confidence: float, threshold: float, settings: Settings) -> str:
     """What the chat says of an answer with this confidence.
 
-    "answers" needs ``found`` (the confidence at the threshold) and a confidence
-    of at least ``answers_from``; in the band from ``may_answer_from`` up, and
-    for a found answer below ``answers_from``, the first passages are shown as
-    "may answer": on the dev questions, right and wrong first passages mix there.
+    Below the threshold the answer is not found, and the chat says so. A found
+    answer is "answers" from ``answers_from`` up and "may answer" below it: on
+    the dev questions, right and wrong first passages mix there. "May answer"
+    is never said of an answer that is not found.
     """
-    if confidence >= threshold and confidence >= settings.answers_from:
-        return ANSWERS
-    if confidence >= threshold or confidence >= settings.may_answer_from:
-        return MAY_ANSWER
-    return NOT_FOUND
+    if confidence < threshold:
+        return NOT_FOUND
+    return ANSWERS if confidence >= settings.answers_from else MAY_ANSWER

@@ -1,18 +1,29 @@
-"""Reading the first passage with the reader model: does one of its sentences answer?
+"""Reading the best passages with the reader model: which sentence answers, if any?
 
-Ranking and the highlight come from similarity; the reader (``encoding.reader``,
-a cross-encoder trained on SQuAD by ``scripts/train_reader.py``) reads the
-question and each sentence of the first passage together and gives a logit for
-"this sentence answers it". ``answerability.confidence`` takes the best of those
-logits and the highlighted sentence's as two more inputs, fitted on dev splits.
+Similarity (``retrieval.py``) ranks the passages and proposes a sentence of each;
+the reader (``encoding.reader``, a cross-encoder trained on SQuAD by
+``scripts/train_reader.py``) then reads the question together with every sentence
+of the first ``Settings.reader_passages`` passages and gives each a logit for
+"this sentence answers it". From those logits:
 
-It runs only where it can change what the user sees, the first passage, since one
-pair costs about as much as a whole similarity search (docs/performance.md).
+- each read passage highlights its best sentence by the reader (similarity
+  picks the sentence that *looks* most like the question; the reader the one
+  that answers it: "On what date did the fighting start?" is answered by the
+  sentence with Sept. 27, not by the one about the conflict's decades);
+- the read passages are ordered by a blend of their similarity score and the
+  reader's probability for their best sentence (``Settings.reader_weight``);
+- ``answerability.confidence`` takes the first passage's best logit and the
+  logit of the sentence similarity would have highlighted as two more inputs.
+
+Each sentence costs one model call (``reader.BATCH_SIZE``), so the cost grows with
+the passages read: docs/performance.md has it by ``reader_passages``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -20,7 +31,7 @@ import numpy as np
 from .backend import SearchBackend
 from .retrieval import Hit
 
-# The first passage's sentences read at most: passages hold 2-8 sentences.
+# A passage's sentences read at most: passages hold 2-8 sentences.
 READ_SENTENCES = 8
 
 
@@ -34,12 +45,12 @@ class SentenceReader(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """What the reader made of the first passage.
+    """What the reader made of one passage.
 
     Attributes:
         best: the highest logit among its sentences.
-        highlighted: the logit of its highlighted sentence (``best`` when that one
-            was not read).
+        highlighted: the logit of the sentence similarity highlighted (``best``
+            when that one was not read).
         sentence: the span of the sentence with the highest logit.
     """
 
@@ -47,19 +58,75 @@ class Reading:
     highlighted: float
     sentence: tuple[int, int]
 
+    @property
+    def probability(self) -> float:
+        """The logistic of ``best``: the reader's own, uncalibrated, 'it answers'."""
+        return 1.0 / (1.0 + math.exp(-self.best))
 
-def read_first(
-    reader: SentenceReader, backend: SearchBackend, texts: dict[str, str], query: str, hit: Hit
-) -> Reading:
-    """The reader's logits for the sentences of the first passage."""
-    chunk = backend.chunks[hit.row]
-    text = texts[chunk.article_id]
-    spans = list(chunk.sentences[:READ_SENTENCES])
-    logits = reader.score(query, [text[start:end] for start, end in spans]).tolist()
-    top = max(range(len(spans)), key=logits.__getitem__)
-    where = [i for i, span in enumerate(spans) if tuple(span) == tuple(hit.sentence)]
-    return Reading(
-        best=float(logits[top]),
-        highlighted=float(logits[where[0]]) if where else float(logits[top]),
-        sentence=tuple(spans[top]),
-    )
+
+def read_passages(
+    reader: SentenceReader,
+    backend: SearchBackend,
+    texts: dict[str, str],
+    query: str,
+    hits: Sequence[Hit],
+) -> list[Reading]:
+    """The reader's logits for the sentences of each hit, one reading per hit.
+
+    Every sentence of every hit is scored in one call, in the hits' order:
+    the same question over the same passages is scored the same every time.
+    """
+    spans: list[list[tuple[int, int]]] = []
+    sentences: list[str] = []
+    for hit in hits:
+        chunk = backend.chunks[hit.row]
+        text = texts[chunk.article_id]
+        own = [tuple(span) for span in chunk.sentences[:READ_SENTENCES]]
+        spans.append(own)
+        sentences.extend(text[start:end] for start, end in own)
+    logits = reader.score(query, sentences).tolist() if sentences else []
+    readings = []
+    at = 0
+    for hit, own in zip(hits, spans, strict=True):
+        mine = logits[at : at + len(own)]
+        at += len(own)
+        top = max(range(len(own)), key=mine.__getitem__)
+        where = [i for i, span in enumerate(own) if span == tuple(hit.sentence)]
+        readings.append(
+            Reading(
+                best=float(mine[top]),
+                highlighted=float(mine[where[0]]) if where else float(mine[top]),
+                sentence=own[top],
+            )
+        )
+    return readings
+
+
+def rerank(
+    hits: Sequence[Hit], readings: Sequence[Reading], weight: float
+) -> tuple[list[Hit], list[Reading]]:
+    """The read hits with the reader's sentence highlighted, best first by the blend.
+
+    A read hit's score becomes ``(score + weight * probability) / (1 + weight)``,
+    still in [0, 1]; the hits after the read ones keep their places and are
+    capped at the last read score, so the shown relevance always falls down the
+    list. With ``weight`` 0 the order is similarity's, and only the highlight moves.
+    """
+    blended = [
+        replace(
+            hit,
+            sentence=reading.sentence,
+            score=(hit.score + weight * reading.probability) / (1.0 + weight),
+        )
+        for hit, reading in zip(hits, readings, strict=False)
+    ]
+    order = list(range(len(blended)))
+    if weight > 0:  # a stable sort: ties keep similarity's (diversified) order
+        order.sort(key=lambda i: -blended[i].score)
+    read_hits = [blended[i] for i in order]
+    rest = list(hits[len(readings) :])
+    floor = read_hits[-1].score if read_hits else 1.0
+    for index, hit in enumerate(rest):
+        floor = min(floor, hit.score)
+        rest[index] = replace(hit, score=floor)
+    return read_hits + rest, [readings[i] for i in order]

@@ -76,8 +76,8 @@ class Hit:
             words left out) that occur, adjacent, in that sentence.
         anchored: whether that sentence holds the wanted kind of answer next
             to one of the question's terms (answer_types.anchored; always
-            True when the kind is unclear). Only the first hit's is worked
-            out, for the confidence; None for the others.
+            True when the kind is unclear). The confidence reads the first
+            hit's, which may be any read hit once the reader has re-ranked them.
         source: "vector", "lexical" or "both": which search proposed it.
         copies: rows of the near-identical passages of other articles, all of those
             the index holds (not only the candidates'); they are not shown themselves.
@@ -95,7 +95,7 @@ class Hit:
     contrast: float
     typed: bool
     phrase: float
-    anchored: bool | None
+    anchored: bool
     source: str
     copies: tuple[int, ...] = ()
 
@@ -208,10 +208,8 @@ class Retriever:
             number = order[position]
             row = shortlist[number]
             sentence = best[number]
-            is_anchored = None
-            if not hits:  # the first hit: the confidence reads its anchoring, and no other's
-                article = self._texts[self.backend.chunks[row].article_id]
-                is_anchored = anchored(article[slice(*sentence.span)], wanted, query, terms)
+            article = self._texts[self.backend.chunks[row].article_id]
+            is_anchored = anchored(article[slice(*sentence.span)], wanted, query, terms)
             # What a shown passage highlights: for "how many X", a sentence counting X.
             span = self._sentences.highlight(
                 row, sentence, query_vector, terms, term_weights, counted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from assistant.answer import Answer
@@ -55,22 +56,39 @@ def test_no_hits_means_no_confidence() -> None:
         (0.6, 0.42, "answers"),
         (0.59, 0.42, "may answer"),
         (0.42, 0.42, "may answer"),
-        (0.30, 0.42, "may answer"),
-        (0.26, 0.42, "may answer"),
-        (0.25, 0.42, "not found"),
+        (0.41, 0.42, "not found"),  # "may answer" is never said below the threshold
+        (0.30, 0.42, "not found"),
         (0.0, 0.42, "not found"),
-        (0.7, 0.8, "may answer"),  # found is at the threshold: "answers" needs both
+        (0.7, 0.8, "not found"),  # not found, however high the confidence stands
+        (0.8, 0.8, "answers"),
     ],
 )
 def test_the_verdict_bands(confidence: float, threshold: float, expected: str) -> None:
     assert verdict(confidence, threshold, Settings()) == expected
 
 
-def test_the_band_must_be_in_order() -> None:
-    with pytest.raises(ValueError, match="may_answer_from <= answers_from"):
-        Settings(may_answer_from=0.7, answers_from=0.5)
+def test_may_answer_is_only_said_of_a_found_answer() -> None:
+    settings = Settings()
+    for threshold in (settings.found_threshold, settings.reader_threshold):
+        for value in np.linspace(0.0, 1.0, 1001):
+            said = verdict(float(value), threshold, settings)
+            assert (said == "not found") == (value < threshold)
+
+
+def test_an_answer_whose_verdict_contradicts_found_is_refused() -> None:
+    with pytest.raises(ValueError, match="contradicts found"):
+        Answer("Q?", (), False, 0.3, verdict="may answer")
+    with pytest.raises(ValueError, match="contradicts found"):
+        Answer("Q?", (), True, 0.7, verdict="not found")
+
+
+def test_the_band_must_be_in_range() -> None:
     with pytest.raises(ValueError, match="answers_from must be in"):
         Settings(answers_from=1.5)
+    with pytest.raises(ValueError, match="reader_passages must be at least 1"):
+        Settings(reader_passages=0)
+    with pytest.raises(ValueError, match="reader_weight must not be negative"):
+        Settings(reader_weight=-0.1)
 
 
 @pytest.mark.parametrize(
