@@ -25,6 +25,7 @@ from .config import (
     Settings,
 )
 from .errors import AssistantError
+from .terminal import PrintableFormatter, printable, printable_json
 
 logger = logging.getLogger("assistant")
 
@@ -32,10 +33,10 @@ logger = logging.getLogger("assistant")
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit status."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    # Log lines name files and quote their text: escaped like everything printed.
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     from .corpus import progress
 
     try:
@@ -46,13 +47,22 @@ def main(argv: list[str] | None = None) -> int:
         with progress.shown(not args.quiet):
             return args.run(args, settings)
     except AssistantError as error:
-        print(f"error: {error}", file=sys.stderr)
+        echo(f"error: {error}", file=sys.stderr)
         return 2
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        echo(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def echo(text: str = "", *, file=None) -> None:
+    """Print lines for a terminal: every control character in them shown escaped.
+
+    Names, titles and quotes come from files anyone may have written; an escape
+    sequence in one must not reach the terminal (``terminal.printable``).
+    """
+    print(printable(text), file=file or sys.stdout)
 
 
 def add_index_options(parser: argparse.ArgumentParser) -> None:
@@ -203,8 +213,8 @@ def _parser() -> argparse.ArgumentParser:
         "--modes",
         default="hybrid,hybrid+reader,dense,lexical",
         help="comma-separated retrieval modes to compare; '+reader' adds the reader model "
-        "to the confidence of the questions in its band, '+reader-all' to all "
-        "(default: %(default)s)",
+        "to the questions in its band, '+reader-all' to all, '+reader-all@FOLDER' with "
+        "another reader model (default: %(default)s)",
     )
     evaluate.add_argument(
         "--squad-dir", default=None, help="folder of the SQuAD files (default: ../shared/...)"
@@ -236,12 +246,10 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
             args.corpus, args.index, settings=settings, progress=not args.quiet, full=args.full
         )
     info = bot.info()
-    print(
-        f"built {info['passages']} passages from {info['articles']} articles into {info['index']}"
-    )
-    print(describe_update(bot.stored.manifest["update"]))
+    echo(f"built {info['passages']} passages from {info['articles']} articles into {info['index']}")
+    echo(describe_update(bot.stored.manifest["update"]))
     for skipped in info["skipped_files"]:
-        print(f"skipped {skipped['path']}: {skipped['reason']}")
+        echo(f"skipped {skipped['path']}: {skipped['reason']}")
     return 0
 
 
@@ -266,22 +274,27 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
     skipped: dict[str, str] = {}
     if added:
         bot = Assistant.build(args.corpus, args.index, settings=settings, progress=not args.quiet)
+    elif any(result.status == "present" for result in results):
+        bot = _finish_update(args, settings)
+    else:
+        bot = None
+    if bot is not None:
         for chunk in bot.stored.chunks:
             passages[chunk.article_id] = passages.get(chunk.article_id, 0) + 1
         skipped = {Path(s["path"]).name: s["reason"] for s in bot.info()["skipped_files"]}
     for result in results:
         kind = f" ({result.format})" if result.format else ""
         if result.status != "added":
-            print(f"{result.status:>8}  {result.source}{kind}: {result.reason}")
+            echo(f"{result.status:>8}  {result.source}{kind}: {result.reason}")
             continue
         name = Path(result.copy).name
-        print(f"   added  {result.source}{kind} as {name}")
+        echo(f"   added  {result.source}{kind} as {name}")
         if name in skipped:
-            print(f"          but the build skipped it: {skipped[name]}")
+            echo(f"          but the build skipped it: {skipped[name]}")
         for article in result.articles:
             meta = ", ".join(v for v in (article.outlet, article.published) if v)
             count = passages.get(article.id, 0)
-            print(
+            echo(
                 f"          {article.title}"
                 + (f" ({meta})" if meta else "")
                 + f": {count} passages"
@@ -292,13 +305,35 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
     return 2 if not added and (refused or not results) else 0
 
 
+def _finish_update(args: argparse.Namespace, settings: Settings):
+    """The index brought up to date when the corpus is ahead of it; None when it is not.
+
+    A file ``add`` finds already there may be one an earlier ``add`` copied and was
+    stopped (killed) before indexing: that add's work is finished here, and said so.
+    """
+    from .corpus.loading import load_corpus
+    from .encoding.embedder import Embedder
+    from .pipeline import Assistant
+    from .store.build import build_index, stale_reason
+    from .store.storage import load_index
+
+    embedder = Embedder(settings.model, encoder=settings.encoder)
+    corpus = load_corpus(args.corpus)
+    reason = stale_reason(args.index, corpus, settings, embedder)
+    if not reason:
+        return None
+    echo(f"updating the index: it is behind the corpus ({reason}); an earlier add may have stopped")
+    build_index(corpus, args.index, settings, embedder, progress=not args.quiet)
+    return Assistant(load_index(args.index), embedder, settings)
+
+
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     bot = open_assistant(args, settings, progress=sys.stderr.isatty())
     answer = bot.ask(args.question, k=args.k, history=args.history)
     if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        echo(printable_json(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2)))
     else:
-        print(format_answer(answer))
+        echo(format_answer(answer))
     return 0
 
 
@@ -352,13 +387,14 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         squad_dir=args.squad_dir,
     )
     if args.json:
-        print(json.dumps([report.to_dict() for report in reports], indent=2))
+        echo(json.dumps([report.to_dict() for report in reports], indent=2))
     else:
-        print(format_reports(reports))
+        echo(format_reports(reports))
     return 0
 
 
 def _info(args: argparse.Namespace, settings: Settings) -> int:
+    from .corpus.copying import unfinished_copies
     from .corpus.loading import load_corpus
     from .encoding.embedder import Embedder
     from .store.build import stale_reason
@@ -397,10 +433,12 @@ def _info(args: argparse.Namespace, settings: Settings) -> int:
             }
             for s in corpus.skipped
         ]
+        # Hidden, so never read: what an add killed while copying left behind.
+        report["unfinished_copies"] = [path.name for path in unfinished_copies(Path(args.corpus))]
     else:
         report["index_status"] = "corpus folder not found"
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        echo(printable_json(json.dumps(report, ensure_ascii=False, indent=2)))
         return 0
     for key in (
         "corpus",
@@ -413,17 +451,22 @@ def _info(args: argparse.Namespace, settings: Settings) -> int:
         "sentences",
     ):
         if key in report:
-            print(f"{key:>13}: {report[key]}")
+            echo(f"{key:>13}: {report[key]}")
     for entry in report.get("files", []):
         if entry["indexed"]:
             meta = ", ".join(v for v in (entry["outlet"], entry["published"]) if v)
-            print(
+            echo(
                 f"  indexed  {entry['file']} [{entry['format']}]: {entry['title']}"
                 + (f" ({meta})" if meta else "")
             )
         else:
             shown = f" [{entry['format']}]" if entry["format"] else ""
-            print(f"  skipped  {entry['file']}{shown}: {entry['reason']}")
+            echo(f"  skipped  {entry['file']}{shown}: {entry['reason']}")
+    for name in report.get("unfinished_copies", []):
+        echo(
+            f"  unfinished  {name}: a copy an add was stopped while making (or is making "
+            "now); never read: remove it once no add runs"
+        )
     return 0
 
 

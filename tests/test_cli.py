@@ -283,3 +283,66 @@ def test_add_a_summary_feed_with_fetch_linked(tmp_path: Path, capsys) -> None:
     assert "thirty years (Regional Digest, 2021-07-10): 1 passages" in out
     assert f"skipped  {base}/missing: cannot fetch it: the server answered 404" in out
     assert "the feed's entry stays the article" in out
+
+
+ARTICLE = "# {title}\n\nThe {thing} at the harbour opens at eight on Monday, the port office said."
+
+
+def test_names_and_texts_reach_the_terminal_escaped(tmp_path: Path, capsys) -> None:
+    corpus, index, given = tmp_path / "corpus", tmp_path / "index", tmp_path / "in"
+    corpus.mkdir()
+    given.mkdir()
+    (corpus / "tide\x1b[2J.md").write_text(ARTICLE.format(title="Tide Table", thing="tide gauge"))
+    (corpus / "bell\x07.md").write_bytes(b"# Bell\n\nThe bell \x07 rings.")  # skipped: BEL
+    (given / "ring\x07\x1b[2J.md").write_text(ARTICLE.format(title="Ferry", thing="ferry desk"))
+    (given / "x\x1b[2J.odt").write_bytes(b"PK\x03\x04")
+    folders = ["--corpus", str(corpus), "--index", str(index), "-q"]
+    files = [str(given / "ring\x07\x1b[2J.md"), str(given / "x\x1b[2J.odt")]
+    assert main([*folders, "add", *files]) == 0
+    added = capsys.readouterr().out
+    assert "ring\\x07\\x1b[2J.md (markdown) as ring-2J.md" in added
+    assert "skipped  " + str(given / "x\\x1b[2J.odt") in added
+    assert main([*folders, "ask", "When does the tide gauge open?"]) == 0
+    asked = capsys.readouterr().out
+    assert "of tide\\x1b[2J, score" in asked
+    info = subprocess.run(
+        [sys.executable, "-m", "assistant", *folders, "info"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "skipped  bell\\x07.md [markdown]: the file is binary" in info.stdout
+    assert "skipped " + str(corpus / "bell\\x07.md") in info.stderr  # the loader's log line
+    for shown in (added, asked, info.stdout, info.stderr):
+        assert not set(shown) & {"\x1b", "\x07", "\x00"}
+
+
+def test_add_finishes_what_a_killed_add_left_unfinished(tmp_path: Path, capsys) -> None:
+    corpus, index, given = tmp_path / "corpus", tmp_path / "index", tmp_path / "ferry.md"
+    corpus.mkdir()
+    (corpus / "tide.md").write_text(ARTICLE.format(title="Tide Table", thing="tide gauge"))
+    given.write_text(ARTICLE.format(title="Ferry", thing="ferry desk"))
+    folders = ["--corpus", str(corpus), "--index", str(index), "-q"]
+    assert main([*folders, "build"]) == 0
+    # Where an add killed after its copy, before the index update, leaves things.
+    from assistant.corpus.adding import add_files
+
+    (copied,) = add_files([given], corpus)
+    (corpus / ".adding-0123456789abcdef-depot.jsonl").write_text('{"text": "half a ro')
+    capsys.readouterr()
+    assert main([*folders, "add", str(given)]) == 0
+    out = capsys.readouterr().out
+    # Was: "present", exit 0, and the index left stale until the next ask rebuilt it.
+    assert "updating the index: it is behind the corpus (the corpus fingerprint changed)" in out
+    assert f"present  {given} (markdown): already in the corpus as ferry.md" in out
+    assert main([*folders, "info", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["index_status"] == "up to date" and report["articles"] == 2
+    assert report["unfinished_copies"] == [".adding-0123456789abcdef-depot.jsonl"]
+    assert main([*folders, "add", str(given)]) == 0
+    assert "updating the index" not in capsys.readouterr().out  # nothing left to finish
+    assert main([*folders, "info"]) == 0
+    assert "unfinished  .adding-0123456789abcdef-depot.jsonl: a copy an add was stopped" in (
+        capsys.readouterr().out
+    )

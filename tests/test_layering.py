@@ -1,8 +1,9 @@
 """The package's rooms import only from rooms below their own.
 
-errors/config/answer/files -> corpus -> encoding -> store -> search, cluster (side by
+errors/config/answer/files/terminal -> corpus -> encoding -> store -> search, cluster (side by
 side) -> pipeline
--> evaluation, web (side by side, neither importing the other) -> cli -> __main__.
+-> evaluation, web (side by side, neither importing the other) -> cli, training (side by side:
+training is the reader's trainer, run by scripts/train_reader.py) -> __main__.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ RANKS = {
     "config": 0,
     "answer": 0,
     "files": 0,
+    "terminal": 0,
     "corpus": 1,
     "encoding": 2,
     "store": 3,
@@ -29,6 +31,7 @@ RANKS = {
     "evaluation": 6,
     "web": 6,
     "cli": 7,
+    "training": 7,
     "__main__": 8,
 }
 

@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CorpusError
-from ..files import fsync_path, sha256_file
+from ..files import sha256_file
 from .article import Article
 from .columns import columns_file, columns_json
+from .copying import unique_name, write_new
 from .loading import corpus_files, load_corpus, read_article_file
 from .records import parse_record, record_path, with_record
 from .sources import ARTICLE_SUFFIXES, source_for
-
-_UNSAFE_NAME = re.compile(r"[^\w.-]+")
 
 
 @dataclass
@@ -51,15 +49,23 @@ class Addition:
     articles: list[Article] = field(default_factory=list)
 
 
-def files_to_add(paths: list[str | Path]) -> list[Path]:
-    """The files given, a folder standing for its own files (hidden ones aside), in order."""
-    found: list[Path] = []
+def files_to_add(paths: list[str | Path]) -> list[tuple[Path, Path | None]]:
+    """The files given, a folder standing for its own files (hidden ones aside), in order.
+
+    Each comes with the folder it was found in (resolved), None for a file given
+    itself: a link found in a folder is read only when it leads to a file inside
+    that folder, as the loader reads the corpus folder's links.
+    """
+    found: list[tuple[Path, Path | None]] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found.extend(p for p in sorted(path.iterdir()) if not p.name.startswith("."))
+            root = path.resolve()
+            found.extend(
+                (entry, root) for entry in sorted(path.iterdir()) if not entry.name.startswith(".")
+            )
         else:
-            found.append(path)
+            found.append((path, None))
     return found
 
 
@@ -75,6 +81,8 @@ def add_files(
 
     With ``dry_run=True`` nothing is copied: each file that would be added is
     ``ready``, with the articles it gives, and every check is made as for a copy.
+    A file the system fails on (a name too long, a disk error) is ``skipped`` with
+    the error; the files before and after it are added as usual.
 
     Args:
         known: what the folder holds, when the caller adds other things beside
@@ -87,10 +95,13 @@ def add_files(
     """
     folder = Path(corpus_dir)
     known = known or Known.of(folder)
-    return [
-        _add_one(path, folder, known, columns or {}, dry_run=dry_run)
-        for path in files_to_add(paths)
-    ]
+    results = []
+    for path, within in files_to_add(paths):
+        try:
+            results.append(_add_one(path, within, folder, known, columns or {}, dry_run=dry_run))
+        except OSError as error:
+            results.append(Addition(str(path), "skipped", reason=system_refusal(error)))
+    return results
 
 
 @dataclass
@@ -121,7 +132,13 @@ class Known:
 
 
 def _add_one(
-    path: Path, folder: Path, known: Known, columns: dict[str, str], *, dry_run: bool = False
+    path: Path,
+    within: Path | None,
+    folder: Path,
+    known: Known,
+    columns: dict[str, str],
+    *,
+    dry_run: bool = False,
 ) -> Addition:
     source = None if path.is_dir() else source_for(path)
     if source is None:
@@ -133,8 +150,12 @@ def _add_one(
         )
         return Addition(str(path), "skipped", reason=reason)
     try:
-        resolved = Path(os.path.realpath(path))
-        raw = read_article_file(resolved, resolved.parent, limit=getattr(source, "max_bytes", None))
+        limit = getattr(source, "max_bytes", None)
+        if within is None:  # a file given itself: its link is followed, as the user named it
+            resolved = Path(os.path.realpath(path))
+            raw = read_article_file(resolved, resolved.parent, limit=limit)
+        else:
+            raw = read_article_file(path, within, limit=limit, folder="the folder given")
     except CorpusError as error:
         return Addition(str(path), "skipped", format=source.name, reason=str(error))
     return add_bytes(str(path), raw, path, folder, known, columns=columns, dry_run=dry_run)
@@ -186,18 +207,26 @@ def add_bytes(
             known.by_digest[digest] = copy_name
             addition.status, addition.articles = "ready", articles
             return addition
-        copy = write_new(folder / copy_name, raw)
-        # Without its record or mapping the copy would be read otherwise: remove it then.
-        for companion, data in ((record_path(copy), record), (columns_file(copy), mapped)):
-            if not data:
-                continue
-            try:
-                write_new(companion, data if isinstance(data, bytes) else columns_json(data))
-            except CorpusError:
-                copy.unlink(missing_ok=True)
-                raise
+        copy = folder / copy_name
+        # Without its record or mapping the copy would be read otherwise, so they are
+        # written first: a kill before the copy leaves one, listed as a file's without its
+        # file, never a copy read the wrong way.
+        written: list[Path] = []
+        try:
+            for companion, data in ((record_path(copy), record), (columns_file(copy), mapped)):
+                if data:
+                    content = data if isinstance(data, bytes) else columns_json(data)
+                    written.append(write_new(companion, content))
+            write_new(copy, raw)
+        except CorpusError:
+            for companion in written:
+                companion.unlink(missing_ok=True)
+            raise
     except CorpusError as error:
         addition.reason = str(error)
+        return addition
+    except OSError as error:
+        addition.reason = system_refusal(error)
         return addition
     for article in articles:
         known.by_id[article.id] = known.by_text[article.text] = copy.name
@@ -220,48 +249,9 @@ def _check_new(articles: list[Article], known: Known) -> None:
             )
 
 
-def unique_name(path: Path, folder: Path) -> str:
-    """A file name for a copy of ``path`` that no entry of ``folder`` has.
-
-    Only word characters, dots and dashes are kept, so the name cannot lead out of
-    the folder, hide the file (a leading dot) or need quoting; ``-2``, ``-3``... are
-    added to the stem until the name is free.
-    """
-    stem = _UNSAFE_NAME.sub("-", path.stem).strip("-.") or "article"
-    suffix = path.suffix.lower()
-    name, number = f"{stem}{suffix}", 1
-    # A record or mapping file left without its file must not be taken up by a new one.
-    while any(
-        candidate.exists() or candidate.is_symlink()
-        for candidate in (folder / name, columns_file(folder / name), record_path(folder / name))
-    ):
-        number += 1
-        name = f"{stem}-{number}{suffix}"
-    return name
-
-
-def write_new(target: Path, raw: bytes) -> Path:
-    """Write ``raw`` to a file that must not exist yet; never overwrites.
-
-    Raises:
-        CorpusError: the file appeared meanwhile, or cannot be written.
-    """
-    try:
-        # O_EXCL: a file of that name made since unique_name looked is not overwritten.
-        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except OSError as error:
-        raise CorpusError(f"it cannot be copied to {target} ({error.strerror or error})") from error
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        fsync_path(target.parent)
-    except OSError as error:
-        # A half-written copy would be read as a damaged article: remove our own file.
-        target.unlink(missing_ok=True)
-        raise CorpusError(f"it cannot be copied to {target} ({error.strerror or error})") from error
-    return target
+def system_refusal(error: OSError) -> str:
+    """Why a file the system failed on was skipped (its strerror: the name may be unprintable)."""
+    return f"the system refused it ({error.strerror or type(error).__name__})"
 
 
 def _digest(raw: bytes) -> str:

@@ -216,14 +216,17 @@ def _check_unique(article: Article, by_id: dict[str, Path], by_text: dict[str, P
         )
 
 
-def read_article_file(path: Path, root: Path, *, limit: int | None = None) -> bytes:
+def read_article_file(
+    path: Path, root: Path, *, limit: int | None = None, folder: str = "the corpus folder"
+) -> bytes:
     """The bytes of one article file, refusing what is not a plain file of the corpus.
 
     Args:
         path: the file.
-        root: the corpus folder, resolved.
+        root: the corpus folder, resolved (or another folder a link must stay in).
         limit: the biggest file read, in bytes; ``MAX_ARTICLE_BYTES`` when None
             (an archive source states a bigger one).
+        folder: what ``root`` is called in messages.
 
     Raises:
         CorpusError: a link out of the corpus folder or to nothing, not a
@@ -236,8 +239,8 @@ def read_article_file(path: Path, root: Path, *, limit: int | None = None) -> by
             raise CorpusError(f"it is a link to a missing file ({str(target)!r}): fix or remove it")
         if not target.is_relative_to(root):
             raise CorpusError(
-                f"it is a link to {str(target)!r}, outside the corpus folder: "
-                "copy the article into the corpus folder instead"
+                f"it is a link to {str(target)!r}, outside {folder}: "
+                f"copy the article into {folder} instead"
             )
     try:
         # Non-blocking, so that a named pipe called "x.md" cannot hang the build.

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any, Protocol
 
+from ..terminal import printable
+
 _SHOWN: ContextVar[bool] = ContextVar("assistant_corpus_progress", default=False)
 
 
@@ -49,7 +51,7 @@ def bar(total: int, *, desc: str, unit: str = "B") -> Iterator[Bar]:
     # disable=None: tqdm draws nothing when stderr is not a terminal (a pipe, a log file).
     with tqdm(
         total=total,
-        desc=desc,
+        desc=printable(desc),  # a file's name: no control character reaches the terminal
         unit=unit,
         unit_scale=True,
         file=sys.stderr,

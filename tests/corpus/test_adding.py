@@ -110,3 +110,24 @@ def test_a_dry_run_reports_ready_and_copies_nothing(headlines_dir: Path, tmp_pat
     assert sorted(headlines_dir.iterdir()) == before
     # The same files, for real, do what the dry run said.
     assert [r.status for r in add_files([PAGE, present], headlines_dir)] == ["added", "present"]
+
+
+def test_a_folder_s_link_leading_out_of_it_is_refused(tmp_path: Path, corpus: Path) -> None:
+    outside = tmp_path / "secret.md"
+    outside.write_text("# Secret\n\nThe password file's lines, which must stay out.")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "inside.md").write_text("# Inside\n\nThe quay is rebuilt in stone this year.")
+    (folder / "passwd.md").symlink_to(outside)  # was copied, indexed and quoted by ask
+    (folder / "same.md").symlink_to(folder / "inside.md")  # inside the folder: read
+    results = add_files([folder], corpus)
+    assert [(Path(r.source).name, r.status) for r in results] == [
+        ("inside.md", "added"),
+        ("passwd.md", "skipped"),
+        ("same.md", "present"),
+    ]
+    assert f"it is a link to {str(outside)!r}, outside the folder given" in results[1].reason
+    assert "Secret" not in [a.title for a in load_corpus(corpus).articles]
+    # A link given itself is what the user named: it is followed.
+    (named,) = add_files([folder / "passwd.md"], corpus)
+    assert named.status == "added"
