@@ -59,6 +59,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, "text/html", PAGE)
         elif path == "/drip":
             self._drip()
+        elif path == "/drip-headers":
+            self._drip_headers()
         elif path == "/image":
             self._send(200, "image/png", b"\x89PNG\r\n\x1a\n")
         elif path == "/not-a-page":
@@ -105,6 +107,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"x")
             self.wfile.flush()
             time.sleep(0.05)
+
+    def _drip_headers(self) -> None:
+        # The status line and headers a byte at a time, each sooner than a read timeout.
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+        head += b"X-Padding: " + b"." * 60 + b"\r\n"
+        head += b"Content-Length: %d\r\n\r\n" % len(PAGE)
+        for byte in range(len(head)):
+            self.wfile.write(head[byte : byte + 1])
+            self.wfile.flush()
+            time.sleep(0.1)
+        self.wfile.write(PAGE)
+        self.close_connection = True
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
         pass

@@ -10,6 +10,9 @@ goes to the address that was checked (the host name stays in ``Host`` and in TLS
 SNI and certificate check), so a second DNS answer cannot swap in another address
 between check and connection. No proxy from the environment is used.
 
+The whole exchange keeps to ``FetchLimits.total``, headers included: every connect,
+handshake, read and write gets at most the time left (``deadline.py``), so a server
+dripping its headers a byte at a time is cut off at the deadline like a slow body.
 The body is read as it streams and the read stops one byte past the limit; a
 compressed body (gzip, deflate) is decompressed here with the same bound, so a
 small compressed bomb cannot fill memory. Content types decide what the body is:
@@ -33,6 +36,7 @@ import httpx
 
 from ..errors import FetchError
 from .addresses import checked_addresses, is_literal
+from .deadline import DeadlinePassed, deadline_transport
 from .feed import MAX_FEED_BYTES
 from .loading import MAX_ARTICLE_BYTES
 
@@ -59,8 +63,9 @@ class FetchLimits:
 
     Attributes:
         timeout: seconds to connect, and between two reads of the body.
-        total: seconds for the whole fetch, redirects included (a server that
-            sends a byte a second never trips ``timeout``).
+        total: seconds for the whole fetch, redirects, headers and body included
+            (a server that sends a byte a second never trips ``timeout``); the name
+            lookup of each hop comes before and is the system resolver's.
         max_redirects: redirects followed before giving up.
         max_page_bytes: the biggest web page, decompressed (the loader's limit
             for one article).
@@ -132,12 +137,12 @@ def fetch(
     current = _parse(url)
     redirects: list[str] = []
     timeout = httpx.Timeout(limits.timeout)
-    # No connection is kept: one made for a host (its TLS name checked) must
-    # not carry a request for another host that resolved to the same address.
-    pool = httpx.Limits(max_keepalive_connections=0)
-    with httpx.Client(timeout=timeout, limits=pool, trust_env=False, verify=verify) as client:
+    # No connection is kept (deadline_transport): one made for a host (its TLS name
+    # checked) must not carry a request for another host that resolved to the same address.
+    transport = deadline_transport(deadline, verify=verify)
+    with httpx.Client(timeout=timeout, transport=transport, trust_env=False) as client:
         while True:
-            with _opened(client, current, allow_private, limits.timeout) as response:
+            with _opened(client, current, allow_private, limits) as response:
                 if response.status_code not in _REDIRECTS:
                     _check_status(response)
                     content_type, suffix, limit = _kind(response, limits)
@@ -178,7 +183,7 @@ def _parse(url: str) -> httpx.URL:
 
 @contextlib.contextmanager
 def _opened(
-    client: httpx.Client, url: httpx.URL, allow_private: bool, timeout: float
+    client: httpx.Client, url: httpx.URL, allow_private: bool, limits: FetchLimits
 ) -> Iterator[httpx.Response]:
     """A streamed GET of ``url``, sent to an address of its host that passed the guard."""
     addresses = checked_addresses(url.host, url.port or _PORTS[url.scheme], allow_private)
@@ -196,9 +201,9 @@ def _opened(
             # Another address of the host may answer (IPv6 first, no IPv6 route).
             if number + 1 < len(addresses) and not _is_tls(error):
                 continue
-            raise FetchError(_transport_message(error, url, timeout)) from error
+            raise FetchError(_transport_message(error, url, limits)) from error
         except httpx.TransportError as error:
-            raise FetchError(_transport_message(error, url, timeout)) from error
+            raise FetchError(_transport_message(error, url, limits)) from error
         try:
             yield response
         finally:
@@ -257,7 +262,7 @@ def _read_body(
             if time.monotonic() > deadline:
                 raise FetchError(f"the fetch took longer than {limits.total:g} s")
     except httpx.TransportError as error:
-        raise FetchError(_transport_message(error, url, limits.timeout)) from error
+        raise FetchError(_transport_message(error, url, limits)) from error
     return bytes(body)
 
 
@@ -298,10 +303,13 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
         seen = seen.__cause__ or seen.__context__
 
 
-def _transport_message(error: httpx.TransportError, url: httpx.URL, timeout: float) -> str:
+def _transport_message(error: httpx.TransportError, url: httpx.URL, limits: FetchLimits) -> str:
     """One line for a network failure: what failed, where."""
     where = f"{url.host}:{url.port or _PORTS.get(url.scheme, '')}"
     causes = list(_causes(error))
+    timeout = limits.timeout
+    if any(isinstance(cause, DeadlinePassed) for cause in causes):
+        return f"the fetch took longer than {limits.total:g} s ({where} was still sending)"
     if isinstance(error, httpx.ConnectTimeout):
         return f"{where} did not accept a connection within {timeout:g} s"
     if isinstance(error, httpx.ReadTimeout):

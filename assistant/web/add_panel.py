@@ -18,8 +18,11 @@ from .upload import Uploader
 from .views import format_additions
 
 PRIVATE = {"api_visibility": "private"}
-# Gradio's own name for the queue slot the add event takes: one batch at a time.
+# Gradio's own name for the queue slots the add event takes. Several batches may run
+# at once: each fetches its links on its own (up to a minute a link), and the uploader's
+# lock lets one at a time copy and index, so a slow link never holds up another batch.
 ADD_CONCURRENCY_ID = "add-articles"
+ADD_CONCURRENCY = 4
 
 
 def panel_intro(uploader: Uploader | None) -> str:
@@ -114,7 +117,7 @@ def build_add_panel(
         add,
         [files, links, token],
         report,
-        concurrency_limit=1,
+        concurrency_limit=ADD_CONCURRENCY,
         concurrency_id=ADD_CONCURRENCY_ID,
         **PRIVATE,
     ).then(after_adding, list(after_inputs), list(after_outputs), **PRIVATE)

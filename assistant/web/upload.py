@@ -13,7 +13,11 @@ with the web's own rules first:
   when the index cannot be updated the copies just made are removed again;
 - one batch is indexed at a time, by a model of its own, so questions never wait
   for it; the new index is loaded beside the old one and put in place whole
-  (``live.LiveAssistant``), and other chats keep answering meanwhile.
+  (``live.LiveAssistant``), and other chats keep answering meanwhile;
+- pasted links are fetched before that turn is taken, into the batch's own staging
+  folder, and only then added to the corpus (with their fetch records) under the
+  lock: a slow server, up to ``FetchLimits.total`` a link, holds up its own batch,
+  never the other users' (the panel lets ``ADD_CONCURRENCY`` batches run at once).
 """
 
 from __future__ import annotations
@@ -25,9 +29,10 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..corpus.adding import Addition, add_files, unique_name
+from ..corpus.adding import Addition, Known, add_bytes, add_files, unique_name
 from ..corpus.chunking import chunk_article
 from ..corpus.loading import load_corpus
+from ..corpus.records import record_path
 from ..corpus.sources import ARTICLE_SUFFIXES, source_for
 from ..encoding.embedder import Embedder
 from ..pipeline import Assistant
@@ -125,12 +130,17 @@ class Uploader:
         if refusal := self._refusal(token):
             return Outcome(message=refusal)
         try:
-            with self._lock, tempfile.TemporaryDirectory(prefix="upload-") as folder:
-                progress(0.05, "Checking the files")
+            with tempfile.TemporaryDirectory(prefix="upload-") as folder:
+                # Fetched outside the lock, into this batch's own folder: the network's
+                # waits are this batch's, and the lock is held only for local work.
+                progress(0.02, "Checking the files")
                 staged, reports = self._stage(files, Path(folder))
-                additions = add_files(list(staged), self.corpus_dir)
-                additions += self._fetch(links, progress)
-                return self._index(staged, reports, additions, progress)
+                fetched = self._fetch(links, Path(folder) / "links", progress)
+                with self._lock:
+                    known = Known.of(self.corpus_dir)
+                    additions = add_files(list(staged), self.corpus_dir, known=known)
+                    additions += [self._from_staging(addition, known) for addition in fetched]
+                    return self._index(staged, reports, additions, progress)
         except UploadRefused as error:
             return Outcome(message=str(error))
 
@@ -197,8 +207,8 @@ class Uploader:
             return f"the file is bigger than {self.limits.file_bytes:,} bytes, the limit here", b""
         return None, raw
 
-    def _fetch(self, links: str | None, progress: Progress) -> list[Addition]:
-        """The additions of the pasted links: fetched, refused, or all skipped with why."""
+    def _fetch(self, links: str | None, folder: Path, progress: Progress) -> list[Addition]:
+        """The pasted links fetched into ``folder`` (made here), or skipped with why."""
         if not links or not links.strip():
             return []
         if not self.policy.allow_links:
@@ -207,14 +217,30 @@ class Uploader:
         if urls and self.add_links is None:
             refused += [Addition(url, "skipped", reason=NO_FETCHER) for url in urls]
         elif urls:
-            progress(0.15, f"Fetching {len(urls)} links")
+            progress(0.05, f"Fetching {len(urls)} links")
+            folder.mkdir()
             try:
-                refused += self.add_links(urls, self.corpus_dir)
+                refused += self.add_links(urls, folder)
             except Exception as error:  # the fetcher's contract is to raise nothing
                 logger.exception("fetching %d links failed", len(urls))
                 reason = f"fetching failed ({type(error).__name__}); the details were logged"
                 refused += [Addition(url, "skipped", reason=reason) for url in urls]
         return refused
+
+    def _from_staging(self, fetched: Addition, known: Known) -> Addition:
+        """A link's copy in the staging folder, added to the corpus with its fetch record."""
+        if fetched.status != "added":
+            return fetched
+        copy = Path(fetched.copy)
+        record = record_path(copy)
+        try:
+            raw = copy.read_bytes()
+            data = record.read_bytes() if record.is_file() else b""
+        except OSError as error:
+            logger.warning("cannot read the fetched copy %s: %s", copy, error)
+            return Addition(fetched.source, "skipped", reason="its fetched copy cannot be read")
+        name = Path(copy.name)
+        return add_bytes(fetched.source, raw, name, self.corpus_dir, known, record=data)
 
     def _index(
         self,

@@ -193,6 +193,13 @@ def test_a_slow_server_times_out_quickly(base: str) -> None:
     assert time.monotonic() - started < 1.5
 
 
+def test_a_server_dripping_its_headers_is_stopped_by_the_total_time(base: str) -> None:
+    # A byte every 0.1 s never trips the 1 s read timeout; the headers would take 11 s.
+    limits = FetchLimits(timeout=1.0, total=0.5)
+    with pytest.raises(FetchError, match=r"took longer than 0.5 s \(127.0.0.1:\d+ was still"):
+        fetch(f"{base}/drip-headers", allow_private=True, limits=limits)
+
+
 def test_a_server_dripping_bytes_is_stopped_by_the_total_time(base: str) -> None:
     started = time.monotonic()
     with pytest.raises(FetchError, match="the fetch took longer than 0.5 s"):

@@ -359,6 +359,56 @@ def test_links_go_to_the_one_fetcher_function_and_are_indexed(
     assert uploader.assistant.ask(QUESTION).best.article_id == "fetched-glacier"
 
 
+def test_a_slow_link_holds_up_only_its_own_batch(
+    folders: tuple[Path, Path], bot: Assistant, tmp_path: Path
+) -> None:
+    fetching, released = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def add_links(urls: Sequence[str], corpus_dir: Path) -> list[Addition]:
+        # A server dripping its answer: this batch waits until the other one is done
+        # (30 s at most, so that a lock held across the fetch fails the test, not hangs it).
+        seen["folder"] = corpus_dir
+        fetching.set()
+        seen["released"] = released.wait(timeout=30)
+        target = corpus_dir / "fetched-glacier.html"
+        target.write_bytes(PAGE.read_bytes())
+        return [Addition(urls[0], "added", format="html", copy=str(target))]
+
+    policy = AddPolicy.for_server("127.0.0.1", allow_fetch=True)
+    uploader = make_uploader(folders, bot, policy, add_links=add_links)
+    slow: dict[str, object] = {}
+    thread = threading.Thread(
+        target=lambda: slow.update(outcome=uploader.add(None, "https://example.org/glacier"))
+    )
+    thread.start()
+    try:
+        assert fetching.wait(timeout=30)
+        note = "# Ferry timetable\n\nThe island ferry runs twice a day from 1 May."
+        other = uploader.add([upload(tmp_path, "ferry.md", note.encode())])
+    finally:
+        released.set()
+        thread.join()
+    assert other.indexed and [r.status for r in other.reports] == ["added"]
+    assert seen["released"] is True  # the other batch finished while the link was fetched
+    # The link was fetched outside the corpus, then added to it under the lock.
+    assert Path(str(seen["folder"])).parent != folders[0]
+    outcome = slow["outcome"]
+    assert outcome.indexed and outcome.reports[0].stored_as == "fetched-glacier.html"
+    assert uploader.assistant.ask(QUESTION).best.article_id == "fetched-glacier"
+
+
+def test_the_add_event_lets_batches_fetch_side_by_side(
+    folders: tuple[Path, Path], bot: Assistant
+) -> None:
+    from assistant.web.add_panel import ADD_CONCURRENCY, ADD_CONCURRENCY_ID
+
+    policy = AddPolicy.for_server("127.0.0.1", allow_fetch=True)
+    demo = build_demo(bot, uploader=make_uploader(folders, bot, policy))
+    (add,) = [fn for fn in demo.fns.values() if fn.concurrency_id == ADD_CONCURRENCY_ID]
+    assert add.concurrency_limit == ADD_CONCURRENCY > 1
+
+
 def test_parse_links_limits_the_count() -> None:
     links, refused = parse_links("https://a.example/1\nftp://b.example\n\nhttps://u:p@c.example/")
     assert links == ["https://a.example/1"] and len(refused) == 2
