@@ -12,17 +12,8 @@ from assistant.corpus.adding import add_files, unique_name, write_new
 from assistant.corpus.columns import columns_file
 from assistant.corpus.loading import load_corpus
 from assistant.errors import CorpusError
+from tests.corpus.conftest import NOTE
 from tests.documents import docx_bytes, pdf_bytes, zip_bomb_bytes
-
-NOTE = "# Harbour Note\n\nThe harbour office opens at eight from Monday, it said."
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "note.md").write_text(NOTE, encoding="utf-8")
-    return folder
 
 
 def given(tmp_path: Path, name: str, raw: bytes) -> Path:

@@ -51,8 +51,8 @@ def test_a_feed_entry_with_an_escape_is_skipped_not_a_crash(caplog) -> None:
         "<item><title>Depot</title><link>https://n.example/2</link>"
         "<description>The depot \x1b[2J grows by 12 tracks.</description></item>",
     ]
-    feed = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>{"".join(items)}'
-    articles = read("news.rss", f"{feed}</channel></rss>".encode())
+    head = '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+    articles = read("news.rss", f"{head}{''.join(items)}</channel></rss>".encode())
     assert [a.id for a in articles] == ["news-1"]
     assert "entry 2 skipped: its text is binary or damaged (control character U+001B" in caplog.text
 

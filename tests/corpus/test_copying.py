@@ -28,21 +28,13 @@ from assistant.corpus.copying import (
 from assistant.corpus.loading import load_corpus
 from assistant.corpus.records import RECORD_SUFFIX
 from assistant.errors import CorpusError
+from tests.corpus.conftest import NOTE
 from tests.support import REPO
 
-NOTE = "# Harbour Note\n\nThe harbour office opens at eight from Monday, it said."
 ROWS = [
     {"title": f"Depot report {n}", "text": f"The tram depot added {n} tracks in week {n}. " * 8}
     for n in range(1, 41)
 ]
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "note.md").write_text(NOTE, encoding="utf-8")
-    return folder
 
 
 def test_a_copy_leaves_no_temporary_file(corpus: Path) -> None:
