@@ -10,7 +10,8 @@ Bad rows do not stop the archive: a row without text, not a JSON object, with a
 text over the one-article limit, a date that is not ISO, or an id or text another
 row already has is skipped with a logged warning naming the file and the row, and
 the other rows are read. A file whose header has no ``text`` column (or whose rows
-hold no ``text`` key), or in which no row holds an article, is a CorpusError.
+hold no ``text`` key), a ``.jsonl`` whose first line is no JSON object (it is not JSON
+Lines at all), or a file in which no row holds an article, is a CorpusError.
 
 Dates are read by ``dates.iso_date``: ISO, or a full date in words ("3 October 2020").
 
@@ -24,6 +25,7 @@ with a progress bar where the command line shows one (``progress.py``).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -125,13 +127,34 @@ def read_archive(
                 problems=problems,
             )
     except UnicodeDecodeError as error:
+        # The text stream decodes ahead of the rows read, so the rows counted so far
+        # do not say where the fault is: its byte does.
+        offset = _invalid_utf8_offset(raw)
+        line = raw.count(b"\n", 0, offset) + 1
+        where = f"line {line}" if csv_format else f"row {line}"
         raise CorpusError(
-            f"the file is not valid UTF-8 (after row {len(articles) + len(problems)}); "
-            "re-save it as UTF-8"
+            f"the file is not valid UTF-8 ({where}, byte {offset}); re-save it as UTF-8"
         ) from error
     if not articles:
         raise CorpusError(f"no row holds an article ({summary(problems) or 'no rows'})")
     return articles
+
+
+def _invalid_utf8_offset(raw: bytes) -> int:
+    """Where the first byte that is not UTF-8 is, decoding a block at a time (not all at once)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    block = 1 << 20
+    for start in range(0, len(raw), block):
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(raw[start : start + block])
+        except UnicodeDecodeError as error:
+            return start - pending + error.start
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return len(raw) - len(decoder.getstate()[0])
+    return len(raw)
 
 
 def _reporting(
@@ -192,10 +215,12 @@ def _jsonl_rows(
     """The JSON objects of a JSON Lines file, numbered by line.
 
     A line that is not a JSON object is yielded as a row whose fault is named, so
-    that it is skipped with its reason; blank lines are ignored.
+    that it is skipped with its reason; blank lines are ignored. The first line is
+    the exception: it says whether the file is JSON Lines at all.
 
     Raises:
-        CorpusError: the first object has no ``text`` key.
+        CorpusError: the first line is no JSON object, or the first object has no
+            ``text`` key.
     """
     checked = False
     for number, line in enumerate(stream, start=1):
@@ -213,10 +238,18 @@ def _jsonl_rows(
         try:
             row = json.loads(line)
         except json.JSONDecodeError as error:
-            yield number, {"": f"not valid JSON ({error.msg} at column {error.colno})"}
-            continue
-        if not isinstance(row, dict):
-            yield number, {"": f"not a JSON object but a {type(row).__name__}"}
+            problem = f"not valid JSON ({error.msg} at column {error.colno})"
+        else:
+            kind = type(row).__name__
+            problem = "" if isinstance(row, dict) else f"not a JSON object but a {kind}"
+        if problem and not checked:
+            # The first line says what the file is, as a file's first bytes do (sniffing.py).
+            raise CorpusError(
+                f"it is not a JSON Lines file: its first line is {problem}; a JSON Lines "
+                "file holds one JSON object a line"
+            )
+        if problem:
+            yield number, {"": problem}
             continue
         row = {str(key).strip().casefold(): value for key, value in row.items()}
         if not checked:

@@ -24,6 +24,10 @@ NO_FETCHER = (
     "Save the pages (File \u2192 Save as\u2026 in the browser) and upload them instead."
 )
 
+# What ``corpus.addresses`` adds to its refusal of a private address, and what the web says.
+CLI_PRIVATE_HINT = " (allow them with --allow-private-addresses)"
+WEB_PRIVATE_NOTE = "; this server never fetches them: save the page and upload it instead"
+
 
 class LinkAdder(Protocol):
     """Fetch pages and copy each into the corpus folder, as ``add_files`` copies a file.
@@ -46,7 +50,11 @@ def fetch_links(urls: Sequence[str], corpus_dir: Path) -> list[Addition]:
     sits in (SSRF), so loopback, private, link-local and reserved addresses are
     refused at every redirect, whatever the operator allowed on the CLI.
     """
-    return add_sources(list(urls), corpus_dir, allow_private=False)
+    additions = add_sources(list(urls), corpus_dir, allow_private=False)
+    for addition in additions:
+        # The fetcher's refusal names the CLI's way round it, which no web user has.
+        addition.reason = addition.reason.replace(CLI_PRIVATE_HINT, WEB_PRIVATE_NOTE)
+    return additions
 
 
 def parse_links(text: str | None, *, limit: int = MAX_LINKS) -> tuple[list[str], list[Addition]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -249,3 +250,45 @@ def test_thousands_of_rows_stream_with_a_progress_bar(monkeypatch) -> None:
     with progress.shown():
         assert len(read_archive("big", raw, csv_format=False)) == 5000
     assert 0 < sum(updates) <= len(raw) and len(updates) == 5000
+
+
+@pytest.mark.parametrize(
+    ("first", "problem"),
+    [
+        (b"title,text", "not valid JSON (Expecting value at column 1)"),
+        (b"[1, 2]", "not a JSON object but a list"),
+    ],
+)
+def test_a_jsonl_whose_first_line_is_no_json_object_is_refused(first: bytes, problem: str) -> None:
+    good = json.dumps({"text": "The tram depot expands by 12 tracks."}).encode()
+    with pytest.raises(
+        CorpusError, match=re.escape(f"not a JSON Lines file: its first line is {problem}")
+    ):
+        read_archive("rows", first + b"\n" + good + b"\n", csv_format=False)
+    # From the second line on, a bad line is a bad row, skipped.
+    assert len(read_archive("rows", good + b"\n" + first + b"\n", csv_format=False)) == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "csv_format", "where"),
+    [
+        (b'{"text": "Good row one."}\n{"text": "Bad \xff row"}\n', False, "row 2, byte 40"),
+        (b'text\nGood row one.\n"Bad \xff row"\n', True, "line 3, byte 24"),
+    ],
+)
+def test_invalid_utf8_names_the_row_it_is_in(raw: bytes, csv_format: bool, where: str) -> None:
+    # Was "after row 0": the text stream decodes ahead of the rows read.
+    with pytest.raises(CorpusError, match=f"not valid UTF-8 \\({where}\\)"):
+        read_archive("rows", raw, csv_format=csv_format)
+
+
+def test_invalid_utf8_past_the_first_block_is_found_where_it_is() -> None:
+    # A three-byte character across the 1 MiB block boundary is valid; the 0xFF is not.
+    row = json.dumps({"text": "x" * 1000}).encode() + b"\n"
+    head = row * 1000 + b'{"text": "'
+    raw = head + b"y" * ((1 << 20) - 1 - len(head)) + "\u4e2d".encode() + b'"}\n'
+    raw += row * 10 + b'{"text": "\xff"}\n'
+    assert raw[(1 << 20) - 1] == 0xE4
+    line, offset = raw.count(b"\n"), len(raw) - 4
+    with pytest.raises(CorpusError, match=f"row {line}, byte {offset}\\)"):
+        read_archive("rows", raw, csv_format=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 import tracemalloc
 import zipfile
@@ -236,3 +237,19 @@ def test_a_document_declaring_entities_is_refused() -> None:
     )
     with pytest.raises(CorpusError, match="declares a DTD"):
         read_docx("laughs", _with_document(xml))
+
+
+def test_a_docx_without_core_properties_is_titled_by_its_text_not_word_document() -> None:
+    # python-docx makes up a part for a document without one, titled "Word Document".
+    raw = docx_bytes([("Normal", "Ferry Timetable Changes"), *PARAGRAPHS[1:]])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as source, zipfile.ZipFile(out, "w") as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == "docProps/core.xml":
+                continue
+            if entry.filename == "_rels/.rels":  # its relationship goes with it
+                data = re.sub(rb"<Relationship [^>]*core-properties[^>]*/>", b"", data)
+            target.writestr(entry, data)
+    (article,) = DocxSource().read("ferry", out.getvalue(), path="ferry.docx")
+    assert article.title == "Ferry Timetable Changes"

@@ -242,7 +242,12 @@ def test_size_limits_per_file_and_in_all(
         ("story.md", b"PK\x03\x04" + b"\0" * 40, "but a zip archive"),
         ("story.txt", b"\x7fELF\x02\x01" + b"\0" * 40, "the file is binary, not text"),
         ("notes.html", b"Just a line of text, no markup.", "no article text was found in the page"),
-        ("rows.jsonl", b"title,text\nA,B\n", "no row holds an article (row 1: not valid JSON"),
+        # Its second line is a good row: the first line says it is no JSON Lines file.
+        (
+            "rows.jsonl",
+            b'title,text\n{"text": "The tram depot expands by 12 tracks."}\n',
+            "it is not a JSON Lines file: its first line is not valid JSON",
+        ),
         ("feed.rss", b"<html><body><p>hi</p></body></html>", "not an RSS or Atom feed"),
         ("random.txt", bytes(range(256)) * 4, "the file is binary, not text"),
         ("empty.md", b"", "the file is empty"),
@@ -337,6 +342,9 @@ def test_the_web_fetcher_refuses_private_addresses(
     reports = uploader.add(None, links).reports
     assert [report.status for report in reports] == ["skipped"] * 3
     assert all("address" in report.reason for report in reports), reports
+    # The CLI's option does not apply here: the message must not send the user to it.
+    assert not any("--allow-private-addresses" in report.reason for report in reports)
+    assert all("this server never fetches them" in report.reason for report in reports)
     assert sorted(folders[0].iterdir()) == before
 
 
