@@ -75,6 +75,11 @@ def pdf_bytes(
     if info:
         entries = " ".join(f"/{key} {_pdf_string(value)}" for key, value in info.items())
         info_id = add(f"<< {entries} >>".encode("cp1252"))
+    return _pdf_file(objects, catalog, info_id)
+
+
+def _pdf_file(objects: list[bytes], catalog: int, info_id: int | None = None) -> bytes:
+    """The PDF file of numbered objects: header, bodies, cross-reference table, trailer."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -90,6 +95,25 @@ def pdf_bytes(
         trailer += b" /Info %d 0 R" % info_id
     out.write(b"trailer\n" + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref)
     return out.getvalue()
+
+
+def slow_pdf_bytes(pages: int, *, operators: int) -> bytes:
+    """A small PDF made to be slow: ``pages`` pages sharing one content stream of
+    ``operators`` text-showing operators, which pypdf reads again for every page."""
+    content = b"BT /F1 1 Tf " + b"(x) Tj " * operators + b"ET"
+    objects = [
+        b"",  # the catalog, then the page tree, filled in below
+        b"",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+    page += b"/Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>"
+    objects += [page] * pages
+    kids = b" ".join(b"%d 0 R" % number for number in range(5, 5 + pages))
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages)
+    return _pdf_file(objects, 1)
 
 
 def encrypted_pdf_bytes(lines: list[str], *, password: str) -> bytes:

@@ -163,6 +163,7 @@ def reader_fingerprint() -> str:
     digest = hashlib.sha256()
     modules = ("archive.py", "article.py", "assembly.py", "cleaning.py", "decoding.py", "feed.py")
     modules += ("columns.py", "dates.py", "pdf.py", "sniffing.py", "word.py")
+    modules += ("pdf_pages.py", "wordxml.py", "zips.py")
     for module in (*modules, "html.py", "markdown.py", "records.py", "sources.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
     # Another trafilatura may find another main text in an unchanged page.

@@ -15,20 +15,26 @@ that is a file name, "Microsoft Word - draft.docx" or "untitled" is no title); t
 date is when the document was made, which for a press release is when it was issued.
 A PDF without a text layer (a scan), an encrypted one, and a damaged one are refused
 with that reason; so is a file named ``.pdf`` that is something else.
+
+A small PDF can be made to be slow (a thousand pages sharing one content stream of
+200,000 text operators took about 26 s a page), and pypdf cannot be stopped inside a
+page, so the pages are read in a process of their own, killed after
+``PdfLimits.seconds`` (``isolation.py``); the text is counted page by page and reading
+stops at the first page that takes it past the article limit.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from ..errors import CorpusError
+from . import pdf_pages
 from .article import Article
 from .assembly import finish_article, require_text
 from .dates import iso_date
+from .isolation import run_script
 from .sniffing import require_kind
 
 # A press office's PDF with photographs runs to a few MB; the text is held to one
@@ -37,6 +43,8 @@ MAX_PDF_BYTES = 50_000_000
 MAX_TEXT_BYTES = 1_000_000
 # More pages than a report has: a book, or a file made to make extraction slow.
 MAX_PAGES = 1_000
+# A long report's text layer is read in a few seconds; a minute is a file made to be slow.
+MAX_SECONDS = 60.0
 _PAGE_NUMBER = re.compile(
     r"^(page\s+)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$", re.I
 )
@@ -52,6 +60,27 @@ _FILE_TITLE = re.compile(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class PdfLimits:
+    """What reading one PDF may cost.
+
+    Attributes:
+        seconds: how long its pages may take to read, in all; the reading process is
+            killed then.
+        text_bytes: the most text (UTF-8, spaces squeezed) its pages may give; reading
+            stops at the page that passes it.
+
+    Example:
+        >>> read_pdf("report", raw, limits=PdfLimits(seconds=10))  # doctest: +SKIP
+    """
+
+    seconds: float = MAX_SECONDS
+    text_bytes: int = MAX_TEXT_BYTES
+
+
+DEFAULT_LIMITS = PdfLimits()
+
+
 class PdfSource:
     """``.pdf`` files: one article each, from the text layer."""
 
@@ -63,24 +92,30 @@ class PdfSource:
         return [read_pdf(article_id, raw, path=path)]
 
 
-def read_pdf(article_id: str, raw: bytes, *, path: str = "") -> Article:
+def read_pdf(
+    article_id: str, raw: bytes, *, path: str = "", limits: PdfLimits | None = None
+) -> Article:
     """The article of a PDF's text layer, with the metadata the document states.
+
+    Args:
+        limits: time and text limits; ``DEFAULT_LIMITS`` (as it is at the call) if None.
 
     Raises:
         CorpusError: empty, not a PDF, encrypted, damaged, too many pages, no text
-            layer, or too much text for one article.
+            layer, too much text for one article, or too slow to read.
     """
+    limits = limits or DEFAULT_LIMITS
     if not raw.strip():
         raise CorpusError("the file is empty: save the PDF again or remove the file")
     require_kind(raw, "pdf", what="a PDF")
-    pages, info = _read_layers(raw)
+    pages, info = _read_layers(raw, limits)
     body = pdf_text(pages)
     if not body.strip():
         raise CorpusError(
             "the PDF has no text layer (a scanned document, or text drawn as images): "
             "run it through OCR, or save the article's text as .txt"
         )
-    require_text(body, MAX_TEXT_BYTES, missing="the PDF has no text")
+    require_text(body, limits.text_bytes, missing="the PDF has no text")
     return finish_article(
         article_id,
         body,
@@ -92,82 +127,27 @@ def read_pdf(article_id: str, raw: bytes, *, path: str = "") -> Article:
     )
 
 
-def _read_layers(raw: bytes) -> tuple[list[str], dict[str, str]]:
-    """Each page's text (layout mode) and the document's metadata.
+def _read_layers(raw: bytes, limits: PdfLimits) -> tuple[list[str], dict[str, str]]:
+    """Each page's text and the document's metadata, read apart by ``pdf_pages.py``.
 
     Raises:
-        CorpusError: encrypted, damaged, or too many pages.
+        CorpusError: encrypted, damaged, too many pages, too much text, or too slow.
     """
-    # Imported here: a corpus without PDFs should not pay for pypdf.
-    import pypdf
-
-    with _quiet_pypdf():
-        try:
-            reader = pypdf.PdfReader(io.BytesIO(raw))
-            if reader.is_encrypted and not _opens_without_password(reader):
-                raise CorpusError(
-                    "the PDF is encrypted with a password: save an unprotected copy "
-                    "(print to PDF) and add that"
-                )
-            count = len(reader.pages)
-            if count > MAX_PAGES:
-                raise CorpusError(
-                    f"the PDF has {count:,} pages (at most {MAX_PAGES:,} are read): "
-                    "split it into one file per article"
-                )
-            pages = [_page_text(page) for page in reader.pages]
-            return pages, _metadata(reader.metadata)
-        except CorpusError:
-            raise
-        # pypdf raises many kinds of error on a damaged file (its own, and KeyError,
-        # ValueError, struct and zlib errors from deep inside); each means the same here.
-        except Exception as error:
-            raise CorpusError(
-                f"the PDF is damaged and cannot be read ({type(error).__name__}: {error}): "
-                "open it in a viewer and save it again"
-            ) from error
+    pages, fields = run_script(
+        pdf_pages.__file__,
+        raw,
+        [str(limits.text_bytes), str(MAX_PAGES)],
+        seconds=limits.seconds,
+        what="the PDF",
+    )
+    return pages, _metadata(fields)
 
 
-@contextlib.contextmanager
-def _quiet_pypdf():
-    """pypdf's warnings about a damaged file off: the file's reason says it once, clearly."""
-    pypdf_logger = logging.getLogger("pypdf")
-    level = pypdf_logger.level
-    pypdf_logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        pypdf_logger.setLevel(level)
-
-
-def _opens_without_password(reader: object) -> bool:
-    """Whether an encrypted PDF opens with the empty password (restrictions only)."""
-    try:
-        return bool(reader.decrypt(""))  # type: ignore[attr-defined]
-    except Exception:  # an unsupported cipher is as closed as a password
-        return False
-
-
-def _page_text(page: object) -> str:
-    """A page's text; layout mode keeps the gaps between paragraphs as blank lines."""
-    try:
-        return page.extract_text(  # type: ignore[attr-defined]
-            extraction_mode="layout", layout_mode_space_vertically=True
-        )
-    except Exception:
-        # Layout mode fails on some fonts where plain mode reads them.
-        return page.extract_text()  # type: ignore[attr-defined]
-
-
-def _metadata(info: object) -> dict[str, str]:
+def _metadata(fields: dict[str, str]) -> dict[str, str]:
     """The article's fields from a PDF's document information; unknown is ''."""
 
     def field(name: str) -> str:
-        try:
-            value = getattr(info, name, None) if info is not None else None
-        except Exception:  # a damaged entry is an unknown one
-            value = None
-        return " ".join(str(value or "").split())
+        return " ".join(str(fields.get(name) or "").split())
 
     return {
         "title": document_title(field("title")),

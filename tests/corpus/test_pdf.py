@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from assistant.corpus import pdf
+from assistant.corpus.adding import add_files
 from assistant.corpus.loading import load_corpus
-from assistant.corpus.pdf import PdfSource, pdf_text, read_pdf
+from assistant.corpus.pdf import PdfLimits, PdfSource, pdf_text, read_pdf
 from assistant.errors import CorpusError
-from tests.documents import encrypted_pdf_bytes, pdf_bytes
+from tests.documents import encrypted_pdf_bytes, pdf_bytes, slow_pdf_bytes
 
 PAGES = [
     [
@@ -115,3 +117,37 @@ def test_the_loader_indexes_good_pdfs_and_skips_bad_ones_with_reasons(tmp_path: 
     reasons = {Path(skip.path).name: skip.reason for skip in corpus.skipped}
     assert reasons["scan.pdf"].startswith("the PDF has no text layer")
     assert reasons["page.pdf"].startswith("it is not a PDF but a web page")
+
+
+def test_a_pdf_made_to_be_slow_is_stopped_at_its_deadline() -> None:
+    # 300 pages sharing one stream of 10,000 operators: about 45 s of pypdf here, in
+    # a 300 kB file. The reading process is killed at the (scaled-down) deadline.
+    raw = slow_pdf_bytes(300, operators=10_000)
+    assert len(raw) < 300_000
+    limits = PdfLimits(seconds=3.0, text_bytes=100_000_000)
+    with pytest.raises(
+        CorpusError, match="reading the PDF took longer than 3 s, so it was stopped"
+    ):
+        read_pdf("slow", raw, limits=limits)
+
+
+def test_reading_stops_at_the_page_that_passes_the_text_limit() -> None:
+    # 200 pages of about 2,000 bytes each: the 10,000-byte limit is passed by page 6,
+    # and the pages after it are never read.
+    page = ["word " * 20] * 20
+    raw = pdf_bytes([page] * 200)
+    with pytest.raises(CorpusError, match=r"over 1\d,\d\d\d bytes by page \d of 200, the limit"):
+        read_pdf("long", raw, limits=PdfLimits(text_bytes=10_000))
+
+
+def test_the_check_before_adding_reads_pdfs_apart_and_stops_them_in_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # add's dry run is the web upload check and the CLI's reading: both go through
+    # read_pdf, so both get the deadline (scaled down here).
+    monkeypatch.setattr(pdf, "DEFAULT_LIMITS", PdfLimits(seconds=3.0))
+    (tmp_path / "corpus").mkdir()
+    slow = tmp_path / "slow.pdf"
+    slow.write_bytes(slow_pdf_bytes(300, operators=10_000))
+    (addition,) = add_files([slow], tmp_path / "corpus", dry_run=True)
+    assert addition.status == "skipped" and "took longer than 3 s" in addition.reason
