@@ -38,6 +38,7 @@ import random
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from ..evaluation.datasets import SQUAD_DIR, SQUAD_V1, SQUAD_V2_HALF, squad_path
@@ -77,17 +78,18 @@ def _shingles(text: str) -> set[str]:
     return {" ".join(words[i : i + _SHINGLE]) for i in range(max(1, len(words) - _SHINGLE + 1))}
 
 
-def dev_paragraph_shingles(squad_dir: str | Path | None = None) -> set[str]:
+@lru_cache(maxsize=2)
+def dev_paragraph_shingles(squad_dir: str | Path | None = None) -> frozenset[str]:
     """Word 8-grams of every SQuAD dev paragraph (v1.1 and the 2.0 half): what must not leak."""
     shingles: set[str] = set()
     for name in (SQUAD_V1, SQUAD_V2_HALF):
         for entry in _read(squad_path(name, squad_dir)):
             for paragraph in entry["paragraphs"]:
                 shingles |= _shingles(paragraph["context"])
-    return shingles
+    return frozenset(shingles)
 
 
-def leaks(context: str, dev_shingles: set[str], share: float = 0.5) -> bool:
+def leaks(context: str, dev_shingles: frozenset[str], share: float = 0.5) -> bool:
     """True when ``share`` or more of a paragraph's word 8-grams occur in a dev paragraph."""
     own = _shingles(context)
     return bool(own) and len(own & dev_shingles) >= share * len(own)
