@@ -5,7 +5,7 @@
 For each reader folder (its int8 ``model.onnx``, one pair per call as the
 runtime scores) and for the bi-encoder's cosine, it prints the three valid
 figures a new reader is chosen on: the answer sentence first within its
-paragraph, AUC answer vs plausible-answer sentence (``train_reader.py``'s
+paragraph, AUC answer vs plausible-answer sentence (``training.model.metrics``'
 two), and AUC answer vs *mined* sentence: each answerable question's answer
 sentence against the sentence of another valid paragraph nearest to it by
 the bi-encoder (``reader_pairs.mined_pairs``), the negative the reader meets
@@ -21,13 +21,12 @@ from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import train_reader as tr  # noqa: E402
 
 from assistant.encoding.embedder import resolve_model_path  # noqa: E402
 from assistant.encoding.reader import MODEL_FILE, load_tokenizer  # noqa: E402
 from assistant.evaluation import reader_pairs as rp  # noqa: E402
+from assistant.training.export import bi_encoder, cosine_scores, score_onnx  # noqa: E402
+from assistant.training.model import BASE_MODEL, metrics  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,27 +34,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folders", nargs="+", type=Path, help="reader folders (model.onnx)")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
-    model_dir = resolve_model_path(tr.BASE_MODEL)
+    model_dir = resolve_model_path(BASE_MODEL)
     valid = rp.build_pairs("valid", unanswerable_others=1)
-    mined = rp.mined_pairs("valid", embed=tr.bi_encoder(model_dir, args.threads))
+    mined = rp.mined_pairs("valid", embed=bi_encoder(model_dir, args.threads))
     answers = {p.group: p for p in valid if p.kind == rp.POSITIVE}
     mined = [p for p in mined if p.group.removesuffix(":mined") in answers]
     positives = [answers[p.group.removesuffix(":mined")] for p in mined]
-    tokenizer = load_tokenizer(tr.BASE_MODEL)
+    tokenizer = load_tokenizer(BASE_MODEL)
     print(f"valid: {len(valid)} pairs; {len(mined)} answer sentences against a mined one\n")
     print("| scorer | right sentence first | AUC answer vs plausible | AUC answer vs mined |")
     print("|---|---|---|---|")
-    scorers = [("cosine", lambda pairs: tr.cosine_scores(model_dir, pairs, args.threads))]
+    scorers = [("cosine", lambda pairs: cosine_scores(model_dir, pairs, args.threads))]
     for folder in args.folders:
         path = folder / MODEL_FILE
         scorers.append(
             (
                 str(folder),
-                lambda pairs, p=path: tr.score_onnx(p, tokenizer, pairs, 128, args.threads),
+                lambda pairs, p=path: score_onnx(p, tokenizer, pairs, 128, args.threads),
             )
         )
     for name, score in scorers:
-        figures = tr.metrics(valid, score(valid))
+        figures = metrics(valid, score(valid))
         paired = score(positives + mined)
         versus = rp.auc(paired[: len(positives)], paired[len(positives) :])
         print(

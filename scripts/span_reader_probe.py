@@ -35,14 +35,14 @@ from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-import train_reader as tr  # noqa: E402
 
 from assistant.encoding.embedder import resolve_model_path  # noqa: E402
-from assistant.encoding.reader import Reader, load_tokenizer  # noqa: E402
+from assistant.encoding.reader import INPUT_NAMES, Reader, load_tokenizer  # noqa: E402
 from assistant.evaluation import reader_pairs as rp  # noqa: E402
+from assistant.training.loop import default_work_dir, learning_rate, length_batches  # noqa: E402
+from assistant.training.model import BASE_MODEL, encoder_and_head  # noqa: E402
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,15 +116,11 @@ def encode(tokenizer, batch: list[Example], max_length: int):
 
 def build_model(model_dir: Path):
     import torch
-    from transformers import AutoModel
 
     class SpanReader(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.encoder = AutoModel.from_pretrained(str(model_dir))
-            self.head = torch.nn.Linear(self.encoder.config.hidden_size, 2)
-            torch.nn.init.normal_(self.head.weight, std=0.02)
-            torch.nn.init.zeros_(self.head.bias)
+            self.encoder, self.head = encoder_and_head(model_dir, 2)
 
         def forward(self, input_ids, attention_mask, token_type_ids):
             states = self.encoder(
@@ -143,12 +139,12 @@ def build_model(model_dir: Path):
 def _tensors(encoded):
     import torch
 
-    return [torch.from_numpy(encoded[n].astype(np.int64)) for n in tr.INPUT_NAMES]
+    return [torch.from_numpy(encoded[n].astype(np.int64)) for n in INPUT_NAMES]
 
 
 def batches(items: list[Example], size: int, rng: random.Random, tokenizer) -> list[list[int]]:
     lengths = [len(tokenizer.tokenize(e.question)) + len(e.context) // 4 for e in items]
-    return tr.length_batches(items, lengths, size, rng)
+    return length_batches(items, lengths, size, rng)
 
 
 def predict(model, tokenizer, items: list[Example], max_length: int, max_answer: int = 30):
@@ -249,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=rp.DEFAULT_SEED)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--evals-per-epoch", type=int, default=1)
-    parser.add_argument("--work", type=Path, default=tr.default_work_dir() / "span-probe")
+    parser.add_argument("--work", type=Path, default=default_work_dir() / "span-probe")
     parser.add_argument("--smoke", action="store_true", help="48 examples, a few steps (CI)")
     args = parser.parse_args(argv)
     import torch
@@ -257,14 +253,14 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     args.work.mkdir(parents=True, exist_ok=True)
-    tokenizer = load_tokenizer(tr.BASE_MODEL)
+    tokenizer = load_tokenizer(BASE_MODEL)
     train_items, valid_items = examples("train"), examples("valid")
     if args.smoke:
         rng = random.Random(args.seed)
         train_items = rng.sample(train_items, 48)
         valid_items = rng.sample([e for e in valid_items if e.has_v2], 64)
         args.epochs = 1
-    model = build_model(resolve_model_path(tr.BASE_MODEL))
+    model = build_model(resolve_model_path(BASE_MODEL))
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     loss_fn = torch.nn.CrossEntropyLoss()
     rng = random.Random(f"span-probe:{args.seed}")
@@ -282,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
             batch = [train_items[i] for i in indices]
             encoded, starts, ends = encode(tokenizer, batch, args.max_length)
             for group in optimizer.param_groups:
-                group["lr"] = tr.learning_rate(step, total, args.lr, args.warmup)
+                group["lr"] = learning_rate(step, total, args.lr, args.warmup)
             start, end = model(*_tensors(encoded))
             loss = (
                 loss_fn(start, torch.from_numpy(starts)) + loss_fn(end, torch.from_numpy(ends))

@@ -1,18 +1,24 @@
-"""The training script's smoke run: pairs -> a few steps -> ONNX int8 -> a loadable reader."""
+"""The training script's smoke run: pairs -> a few steps -> ONNX int8 -> a loadable reader.
+
+Also what the command stands on (``assistant/training/``): modules that load no torch until
+asked, and checkpoints that give back the weights, AdamW moments and position they saved.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from assistant.encoding.reader import MODEL_FILE, READER_DIR, Reader, sha256_of
+from assistant.training.loop import load_checkpoint, save_checkpoint
 from tests.support import REPO
 
-# About a minute on 2 cores: in the default suite, as CI's check that the pipe still works.
-pytestmark = pytest.mark.squad  # skipped without the SQuAD files (tests/conftest.py)
+TRAINING_MODULES = ("data", "model", "loop", "export", "card")
 
 
 def load_script():
@@ -22,6 +28,39 @@ def load_script():
     return module
 
 
+def test_the_training_modules_load_no_torch_transformers_or_onnxruntime() -> None:
+    modules = ", ".join(f"assistant.training.{name}" for name in TRAINING_MODULES)
+    heavy = ("torch", "transformers", "onnxruntime", "sentence_transformers", "safetensors")
+    code = (
+        f"import sys, {modules}\n"
+        f"loaded = [m for m in {heavy!r} if m in sys.modules]\n"
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=120)
+
+
+def test_a_checkpoint_gives_back_weights_adam_moments_and_position(tmp_path: Path) -> None:
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.1)
+    model(torch.ones(2, 3)).sum().backward()
+    optimizer.step()
+    save_checkpoint(tmp_path / "checkpoint", model, optimizer, {"step": 1, "identity": {"a": 1}})
+    fresh = torch.nn.Linear(3, 1)
+    fresh_optimizer = torch.optim.AdamW(fresh.parameters(), lr=0.1)
+    state = load_checkpoint(tmp_path / "checkpoint", fresh, fresh_optimizer)
+    assert state["step"] == 1 and state["identity"] == {"a": 1}
+    assert torch.equal(fresh.weight, model.weight) and torch.equal(fresh.bias, model.bias)
+    for before, after in zip(model.parameters(), fresh.parameters(), strict=True):
+        saved, loaded = optimizer.state[before], fresh_optimizer.state[after]
+        assert all(torch.equal(saved[k], loaded[k]) for k in ("exp_avg", "exp_avg_sq"))
+        assert float(saved["step"]) == float(loaded["step"])
+
+
+# About a minute on 2 cores: in the default suite, as CI's check that the pipe still works.
+@pytest.mark.squad  # skipped without the SQuAD files (tests/conftest.py)
 def test_a_smoke_run_makes_a_loadable_reader_and_leaves_the_shipped_one_alone(
     tmp_path: Path,
 ) -> None:
