@@ -6,8 +6,8 @@ For each ``reader_passages`` and ``reader_weight`` it prints R@1 and the highlig
 sentence's accuracy on the own dev split and on SQuAD questions of the articles
 held out from the reader's training (``reader_pairs.held_out_titles``: SQuAD's
 other dev articles were trained on, so their figures would flatter it), beside
-similarity alone, and the median cost of an ask (of 50, per set; the two sets' mean). Only dev questions are read:
-the test splits and the blind batch stay for the one report.
+similarity alone, and the median cost of an ask (of 50 per set; the two sets' mean).
+Only dev questions are read: the test splits and the blind batch stay for the one report.
 """
 
 from __future__ import annotations
