@@ -12,12 +12,19 @@ help: ## list the targets
 # pip is not --quiet: a first install takes minutes, and its own lines
 # (Collecting, Downloading with sizes, Installing) show that it is moving.
 PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check --progress-bar on
+# The pip a Python 3.11 venv starts with (23.2) does not match jusText's `lxml[html_clean]`
+# to lxml's `html-clean` extra (PEP 685 names; pip 23.3 does): it warns that lxml "does not
+# provide the extra", then backtracks through older lxml wheels, downloading each.
+PIP_VERSION := 25.3
 
 $(VENV)/.runtime: requirements.txt
-	@echo "==> [1/2] creating the virtual environment $(VENV) (a few seconds)"
+	@echo "==> [1/2] creating the virtual environment $(VENV) with pip $(PIP_VERSION) (a few seconds)"
 	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check pip==$(PIP_VERSION)
 	@echo "==> [2/2] installing requirements.txt: torch (CPU), onnxruntime, faiss, gradio, ..."
-	@echo "    (about 3 minutes the first time, mostly downloads; seconds when up to date)"
+	@echo "    (about 3 minutes the first time, mostly downloads; seconds when up to date;"
+	@echo "    after \"Installing collected packages\" pip prints nothing for a minute or so"
+	@echo "    while it unpacks them: it is not stuck)"
 	$(PIP_INSTALL) -r requirements.txt
 	@touch $@
 	@echo "==> installed"

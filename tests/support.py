@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.corpus.chunking import paragraph_spans
 from assistant.evaluation.datasets import SQUAD_DIR, SQUAD_V1, SQUAD_V2_HALF
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,6 +84,25 @@ HEADLINES = {
     "mines": "Mines remain\n\nPeacekeepers have cleared almost 1,500 hectares of mined land.",
     "church": "Cathedral hit\n\nRocket artillery hit the roof of the Holy Savior Cathedral.",
 }
+
+
+# A light edit of the seed story 002's first paragraphs (its losses): a few words, no figure.
+LOSSES_LIGHT_EDITS = (
+    ("Azerbaijani Defence Ministry finally discloses", "Azerbaijan's Defence Ministry discloses"),
+    ("as a result of Armenian shelling", "caused by Armenian shelling"),
+    ("where the hostilities began", "where the fighting began"),
+)
+
+
+def shortened_story(text: str, *edits: tuple[str, str]) -> str:
+    """A wire story as an outlet trims it (issue 29): its first five paragraphs, the third
+    skipped, then ``edits`` (old, new) made."""
+    paragraphs = [text[start:end] for start, end in paragraph_spans(text)[:5]]
+    short = "\n\n".join(paragraphs[:2] + paragraphs[3:])
+    for old, new in edits:
+        assert old in short, old
+        short = short.replace(old, new)
+    return short
 
 
 class FakeEmbedder:

@@ -20,7 +20,7 @@ from assistant.store.build import build_index
 from assistant.store.copies import MIN_JACCARD, figures_agree, jaccard, shingles
 from assistant.store.storage import load_index
 from assistant.web.format import escape_text, format_reply
-from tests.support import CORPUS
+from tests.support import CORPUS, LOSSES_LIGHT_EDITS, shortened_story
 
 ORIGINAL = "002_21e136c97901ca85"
 HEADLINE = "Azerbaijan Reports 2783 Casualties in the 44 Days of War with Armenia"
@@ -148,3 +148,53 @@ def test_a_copy_with_another_figure_is_shown_and_reaches_sources_differ(
     }
     assert (FIGURE_COPY, "2,790") in figures
     assert any(figure == "2,783" for _, figure in figures)
+
+
+# A wire story run whole (the seed article 002), trimmed by one outlet to its first paragraphs
+# with one skipped, and that short copy lightly edited by another (issue 29): each is one
+# passage where the story has two, cut elsewhere, so passage pairs alone miss them.
+SHORT_COPIES = {
+    "910_courier": ("Daily Courier", "2020-12-04", ()),
+    "911_herald": ("Baku Herald", "2020-12-05", LOSSES_LIGHT_EDITS),
+}
+
+
+@pytest.fixture(scope="module")
+def short_bot(bot: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """Two seed articles and the two short copies of one of them, indexed with the real model."""
+    root = tmp_path_factory.mktemp("short-copies")
+    corpus_dir = root / "corpus"
+    corpus_dir.mkdir()
+    for name in (f"{ORIGINAL}.md", "004_27c0f59227408853.md"):
+        shutil.copy2(CORPUS / name, corpus_dir / name)
+    story = next(a for a in bot.articles if a.id == ORIGINAL).text
+    for stem, (outlet, published, edits) in SHORT_COPIES.items():
+        header = (
+            f"---\ntitle: Baku counts its losses\noutlet: {outlet}\npublished: '{published}'\n---\n"
+        )
+        (corpus_dir / f"{stem}.md").write_text(header + shortened_story(story, *edits), "utf-8")
+    build_index(load_corpus(corpus_dir), root / "index", bot.settings, bot.embedder)
+    return Assistant(load_index(root / "index"), bot.embedder, bot.settings)
+
+
+def test_a_shortened_wire_copy_is_shown_once_and_named_on_the_card(short_bot: Assistant) -> None:
+    holding = {ORIGINAL, *SHORT_COPIES}
+    texts = {article.id: article.text for article in short_bot.articles}
+    for stem in SHORT_COPIES:
+        [passage] = [c for c in short_bot.stored.chunks if c.article_id == stem]
+        story = [c for c in short_bot.stored.chunks if c.article_id == ORIGINAL]
+        assert max(jaccard(shingles(passage.text), shingles(c.text)) for c in story) < MIN_JACCARD
+    answer = short_bot.ask("How many wounded personnel are undergoing treatment?", k=5)
+    best = answer.passages[0]
+    assert "1,245 wounded" in best.text and best.article_id in holding
+    # The other two are named on its card, not shown again as passages.
+    named = {copy.article_id for copy in best.also_published_by}
+    assert named == holding - {best.article_id}
+    assert not named & {p.article_id for p in answer.passages if "1,245 wounded" in p.text}
+    for copy in best.also_published_by:
+        assert "1,245 wounded" in texts[copy.article_id][copy.start : copy.end]
+    html = format_reply(answer)
+    assert "also published by" in html
+    for outlet, _, _ in SHORT_COPIES.values():
+        if outlet != best.outlet:
+            assert escape_text(outlet) in html

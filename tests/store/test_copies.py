@@ -10,8 +10,17 @@ import pytest
 from assistant.corpus import load_corpus
 from assistant.corpus.article import Article
 from assistant.corpus.chunking import Chunk, chunk_article
-from assistant.store.copies import Copies, figures_agree, find_copies, jaccard, shingles
-from tests.support import CORPUS
+from assistant.store.copies import (
+    MIN_CONTAINMENT,
+    MIN_JACCARD,
+    Copies,
+    containment,
+    figures_agree,
+    find_copies,
+    jaccard,
+    shingles,
+)
+from tests.support import CORPUS, LOSSES_LIGHT_EDITS, shortened_story
 
 SEED = {article.id: article for article in load_corpus(CORPUS).articles}
 LOSSES = SEED["002_21e136c97901ca85"]  # "Azerbaijan Reports 2783 Casualties ..."
@@ -43,6 +52,11 @@ def edited_copy() -> Article:
         .replace("Hundreds of thousands", "Many hundreds of thousands")
     )
     return copy_of(LOSSES, "wire_edited", text)
+
+
+def shortened_copy(*edits: tuple[str, str]) -> Article:
+    """The story's first five paragraphs, the third skipped, as one short article (issue 29)."""
+    return copy_of(LOSSES, "wire_short", shortened_story(LOSSES.text, *edits))
 
 
 def figure_copy() -> Article:
@@ -122,3 +136,36 @@ def test_copies_survive_their_record_and_a_record_naming_other_passages_is_refus
         Copies.from_dict(copies.to_dict(), passages(LOSSES, edited_copy()))
     with pytest.raises(ValueError, match="compared"):
         Copies.from_dict(copies.to_dict(), chunks[:-1])
+
+
+@pytest.mark.parametrize(
+    "edits", [(), LOSSES_LIGHT_EDITS], ids=["shortened", "shortened and edited"]
+)
+def test_a_shortened_copy_cut_elsewhere_is_found_inside_the_whole_story(edits) -> None:
+    short = shortened_copy(*edits)
+    chunks = passages(LOSSES, short)
+    [passage] = [c for c in chunks if c.article_id == short.id]
+    story = [c for c in chunks if c.article_id == LOSSES.id]
+    # One passage where the story has two: no passage of the story is alike enough to it.
+    assert max(jaccard(shingles(passage.text), shingles(c.text)) for c in story) < MIN_JACCARD
+    whole = shingles(" ".join(c.text for c in story))
+    assert containment(shingles(passage.text), whole) >= MIN_CONTAINMENT
+    copies = find_copies(chunks)
+    # Paired with the story's passage holding most of it, so either one, shown, names the other.
+    holding = max(story, key=lambda c: len(shingles(c.text) & shingles(passage.text)))
+    assert copies.of(passage.id) == (holding.id,)
+    assert copies.of(holding.id) == (passage.id,)
+    assert copied_articles(copies, LOSSES.id) == {short.id}
+    [(_, _, similarity)] = copies.passages
+    assert similarity == round(containment(shingles(passage.text), whole), 4)
+
+
+def test_a_shortened_copy_with_a_changed_figure_is_not_a_copy() -> None:
+    short = shortened_copy(("1,245 wounded", "1,254 wounded"))
+    assert find_copies(passages(LOSSES, short)).passages == ()
+
+
+def test_a_short_passage_found_inside_another_article_is_no_copy_by_that_alone() -> None:
+    # A dateline and a line: too few shingles to tell a copy from a common phrase.
+    line = copy_of(LOSSES, "wire_line", "December 3, 2020\n\nThe ministry also reported that")
+    assert find_copies(passages(LOSSES, line)).passages == ()
