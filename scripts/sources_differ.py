@@ -6,7 +6,9 @@ those ``Assistant.sources_differ`` shows (figures whose sentence the reader
 finds answering the question). Prints the counts by split, then every panel
 found without the reader, with each figure's reader logit and what is shown
 with it, so that the cuts (``Settings.figures_from``, ``panel_from``) can be
-checked by eye.
+checked by eye. A shown panel is counted as "differ" (the latest figures of two
+articles disagree: "Sources differ") or "earlier" (only an earlier figure beside
+a later one: "Earlier figure").
 
     python scripts/sources_differ.py [--index index] [--cut -3.32]
 """
@@ -28,7 +30,12 @@ from assistant.web.chat import CHAT_K  # noqa: E402
 
 
 def describe(panels) -> list[str]:
-    return [f"{p.kind}/{p.subject or '-'}: {[f.figure for f in p.figures]}" for p in panels]
+    return [
+        f"{'differ' if p.disagree else 'earlier'} {p.kind}/{p.subject or '-'}/{p.scope or '-'}: "
+        f"{[f.figure for f in p.latest]}"
+        + (f" earlier {[f.figure for f in p.earlier]}" if p.earlier else "")
+        for p in panels
+    ]
 
 
 def main() -> None:
@@ -51,13 +58,14 @@ def main() -> None:
         plain = find_discrepancies(answer.passages, answer.searched_for)
         judged = bot.sources_differ(answer)
         where = "blind" if question.key.startswith("blind") else f"own {question.split}"
-        row = counts.setdefault(where, [0, 0])
+        row = counts.setdefault(where, [0, 0, 0])
         row[0], row[1] = row[0] + bool(plain), row[1] + bool(judged)
+        row[2] += any(panel.disagree for panel in judged)
         if plain:
             shown.append((where, question, answer, plain, judged))
     print(f"{len(questions)} questions; questions with a panel, without the reader -> with it:")
-    for where, (before, after) in sorted(counts.items()):
-        print(f"  {where}: {before} -> {after}")
+    for where, (before, after, differ) in sorted(counts.items()):
+        print(f"  {where}: {before} -> {after} ({differ} of them 'Sources differ')")
     for where, question, answer, plain, judged in shown:
         label = "answerable" if question.answerable else "unanswerable"
         print(f"\n[{where}] {question.question!r} ({label}; searched for {answer.searched_for!r})")
@@ -65,7 +73,7 @@ def main() -> None:
         logits = dict(zip(sentences, reader.score(answer.searched_for, sentences), strict=True))
         for panel in plain:
             figures = ", ".join(f"{f.figure} {logits[f.sentence]:+.2f}" for f in panel.figures)
-            print(f"  before {panel.kind}/{panel.subject or '-'}: {figures}")
+            print(f"  before {describe([panel])[0].split(':')[0]}: {figures}")
         print(f"  after  {describe(judged) or 'no panel'}")
 
 

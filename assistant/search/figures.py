@@ -16,16 +16,20 @@ figures about it); where a ``Judge`` is given (the reader model, as
 ``Assistant.sources_differ`` does), only figures whose sentences may answer the
 question searched for, and only panels of which one sentence clearly answers it,
 so that a toll of civilians never stands as the answer to "How many kilometres
-of roads have been cleared of mines?"; and only when at least two different
-articles give different numbers. When those articles were published on different days the
-panel says so, since a toll "to date" grows. Every quote is a verbatim sentence
-of its article.
+of roads have been cleared of mines?"; only figures of the same scope (a tally of
+"both sides", a United Nations estimate and one country's count are three counts,
+``counts.scope_of``); and only when at least two different articles give
+different numbers. Figures counted at different times are told apart from a
+disagreement (``counts.dating``): one of an earlier day, or a count "to date"
+below a later one, is an *earlier figure* of a toll that grows, and a panel of
+one toll and its earlier figures says so rather than that sources differ. Every
+quote is a verbatim sentence of its article.
 
 Example:
-    >>> answer = bot.ask("How many civilians were killed?")
-    >>> for discrepancy in find_discrepancies(answer.passages):
-    ...     print(discrepancy.kind, [figure.figure for figure in discrepancy.figures])
-    civilians ['58', '60', '31', '91']
+    >>> answer = bot.ask("How many soldiers has Armenia lost in the war?")
+    >>> [panel] = find_discrepancies(answer.passages, answer.searched_for)
+    >>> [f.figure for f in panel.latest], [f.figure for f in panel.earlier], panel.disagree
+    (['2,425'], ['376'], False)
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from dataclasses import dataclass
 from ..answer import Passage
 from ..corpus.chunking import sentence_spans
 from ..store.lexical import tokenize_strings
+from .counts import REFERS_BACK, Dating, dating, scope_of
 from .variants import canonical, is_country_word
 
 # Who a figure counts, by the noun after it. "Losses" and "casualties" are
@@ -126,6 +131,9 @@ class Figure:
         article_id, outlet, title, published, url: the article's metadata.
         passage_number: 1-based position of the passage in the answer.
         highlighted: True when the sentence is the passage's highlighted one.
+        scope: whose count beyond the subject, as the sentence says ("both sides",
+            "United Nations"); '' when it says nothing more (``counts.scope_of``).
+        when: when it was counted (``counts.Dating``).
     """
 
     kind: str
@@ -144,30 +152,62 @@ class Figure:
     url: str
     passage_number: int
     highlighted: bool
+    scope: str = ""
+    when: Dating = Dating()
 
 
 @dataclass(frozen=True, slots=True)
 class Discrepancy:
-    """Figures of one kind, for one subject, on which at least two articles disagree."""
+    """Figures of one kind, subject and scope from at least two articles, which differ.
+
+    Attributes:
+        figures: all of them, in the order of the answer's passages.
+        earlier: those counted before the latest ones (``earlier_figures``): a
+            change over time, not a disagreement.
+    """
 
     kind: str
     figures: tuple[Figure, ...]
     subject: str = ""
+    scope: str = ""
+    earlier: tuple[Figure, ...] = ()
+
+    @property
+    def latest(self) -> tuple[Figure, ...]:
+        """The figures that are not earlier ones."""
+        return tuple(figure for figure in self.figures if figure not in self.earlier)
 
     @property
     def article_ids(self) -> list[str]:
-        """The articles involved, in the order their figures come."""
-        return list(dict.fromkeys(figure.article_id for figure in self.figures))
+        """The articles involved, those giving the latest figures first."""
+        return [column[0].article_id for column in self.columns]
 
     @property
-    def dates(self) -> list[str]:
-        """The articles' publication dates, distinct, oldest first ('' when unknown)."""
-        return sorted({figure.published for figure in self.figures})
+    def columns(self) -> list[tuple[Figure, ...]]:
+        """The figures grouped by article, one group a column: latest figures' articles first."""
+        by_article: dict[str, list[Figure]] = {}
+        for figure in (*self.latest, *self.earlier):
+            by_article.setdefault(figure.article_id, []).append(figure)
+        return [tuple(column) for column in by_article.values()]
 
     @property
-    def dates_differ(self) -> bool:
-        """True when the articles were published on different known days."""
-        return len([date for date in self.dates if date]) >= 2
+    def disagree(self) -> bool:
+        """Whether two articles give latest figures that differ: each one the other does not."""
+        return _disagree(self.latest)
+
+    @property
+    def changed(self) -> bool:
+        """Whether an article gives only earlier figures, which another's latest differs from.
+
+        An article's own earlier figure beside its latest one is its own history,
+        not something another source says differently.
+        """
+        now = {figure.article_id for figure in self.latest}
+        return any(
+            old.article_id not in now and old.value != new.value
+            for old in self.earlier
+            for new in self.latest
+        )
 
 
 def figures_in(sentence: str) -> list[tuple[str, int, int]]:
@@ -182,12 +222,14 @@ def figures_in(sentence: str) -> list[tuple[str, int, int]]:
     return found
 
 
-def subject_of(sentence: str, start: int, end: int) -> str:
+def subject_of(sentence: str, start: int, end: int, previous: str = "") -> str:
     """Whose the figure at ``sentence[start:end]`` is: a country's term, or ''.
 
     A country word between the figure and its noun names it ("50 Azerbaijani
     soldiers"); else the nearest country word before the figure ("Armenia said
-    that 376 of its soldiers had died"); else the first one after it.
+    that 376 of its soldiers had died"); else the first one after it; else, where
+    the sentence points back ("The country's prosecutor general said ..."), the
+    last one of ``previous``, the sentence before it.
     """
     after = _clause(_words(sentence[end:]), MAX_GAP + 1)
     for word in after:
@@ -202,6 +244,8 @@ def subject_of(sentence: str, start: int, end: int) -> str:
     for word in _words(sentence[end:]):
         if word.isalpha() and is_country_word(word):
             return _country(word)
+    if previous and REFERS_BACK.search(sentence):
+        return subject_of(previous, len(previous), len(previous))
     return ""
 
 
@@ -235,23 +279,20 @@ def find_discrepancies(
             where unknown; without it, or for None, the passage is cut again.
 
     Returns:
-        One Discrepancy per kind and subject for which at least two articles give
-        figures and the articles' sets of numbers differ, in the order they first
+        One Discrepancy per kind, subject and scope for which at least two articles
+        give figures that differ, at the same time (``Discrepancy.disagree``) or
+        at different times (``Discrepancy.changed``), in the order they first
         appear; empty when the sources agree or give no comparable figures.
     """
-    figures = [
-        figure
-        for number, passage in enumerate(passages, 1)
-        for figure in _figures(passage, number, sentences)
-    ]
+    figures = answer_figures(passages, sentences)
     asked = kinds_asked(question) or {figure.kind for figure in figures if figure.highlighted}
     # A question naming a country compares only figures about it; a figure whose
     # sentence names no country is nobody's in particular then, and is left out.
     whose = subjects_asked(question)
     groups = [
-        tuple(f for f in figures if f.kind == kind and f.subject == subject)
-        for kind, subject in dict.fromkeys((figure.kind, figure.subject) for figure in figures)
-        if kind in asked and not (whose and subject not in whose)
+        tuple(f for f in figures if (f.kind, f.subject, f.scope) == key)
+        for key in dict.fromkeys((f.kind, f.subject, f.scope) for f in figures)
+        if key[0] in asked and not (whose and key[1] not in whose)
     ]
     groups = [same for same in groups if _differ(same)]
     if judge is not None and question and groups:
@@ -264,15 +305,66 @@ def find_discrepancies(
             for same in entered
             if _differ(same) and max(scores[f.sentence] for f in same) >= judge.show_from
         ]
-    return [Discrepancy(same[0].kind, same, same[0].subject) for same in groups]
+    return [_panel(same) for same in groups]
+
+
+def _panel(same: Sequence[Figure]) -> Discrepancy:
+    first = same[0]
+    return Discrepancy(first.kind, tuple(same), first.subject, first.scope, earlier_figures(same))
 
 
 def _differ(same: Sequence[Figure]) -> bool:
-    """Whether at least two articles give these figures, with different sets of numbers."""
+    """Whether these figures make a panel: they differ between articles, then or over time."""
+    if not same:
+        return False
+    panel = _panel(same)
+    return panel.disagree or panel.changed
+
+
+def _disagree(figures: Sequence[Figure]) -> bool:
+    """Whether two articles each give one of these numbers that the other does not.
+
+    An article giving 58 and 31 beside one giving 58 is no disagreement between
+    sources: the difference is within the one article.
+    """
     by_article: dict[str, set[float]] = {}
-    for figure in same:
+    for figure in figures:
         by_article.setdefault(figure.article_id, set()).add(figure.value)
-    return len(by_article) >= 2 and len({frozenset(v) for v in by_article.values()}) >= 2
+    numbers = list(by_article.values())
+    return any(a - b and b - a for i, a in enumerate(numbers) for b in numbers[i + 1 :])
+
+
+def earlier_figures(same: Sequence[Figure]) -> tuple[Figure, ...]:
+    """The figures of one count that were given before its latest ones.
+
+    A figure is earlier when it was counted on a known day before the latest known
+    day (the day its sentence states, else its article's; "previously" just
+    before that), or when its day is unknown but it is a count up to a moment
+    ("to date", "as of Thursday") below a figure of the latest day: a toll counted
+    to date only grows. A figure whose day is unknown and that is no such count
+    cannot be placed, and stays among the latest.
+    """
+    times = {id(f): (f.when.as_of, not f.when.before) for f in same if f.when.as_of}
+    if not times:
+        return ()
+    last = max(times.values())
+    top = max(f.value for f in same if times.get(id(f)) == last)
+    return tuple(
+        f
+        for f in same
+        if (times[id(f)] < last if id(f) in times else f.when.interim and f.value < top)
+    )
+
+
+def answer_figures(
+    passages: Sequence[Passage], sentences: SentenceSpans | None = None
+) -> list[Figure]:
+    """Every figure of a known kind in these passages, in their order (``sentences`` as above)."""
+    return [
+        figure
+        for number, passage in enumerate(passages, 1)
+        for figure in _figures(passage, number, sentences)
+    ]
 
 
 def _figures(passage: Passage, number: int, sentences: SentenceSpans | None) -> list[Figure]:
@@ -289,9 +381,11 @@ def _figures(passage: Passage, number: int, sentences: SentenceSpans | None) -> 
     spans = sentences(passage) if sentences is not None else None
     if spans is None:
         spans = sentence_spans(passage.text, 0, len(passage.text))
+    previous = ""
     for start, end in spans:
         sentence = passage.text[start:end]
         highlighted = start < highlight[1] and highlight[0] < end
+        when = dating(sentence, passage.published)
         for kind, figure_start, figure_end in figures_in(sentence):
             if (start + figure_start, kind) in seen:
                 continue
@@ -300,7 +394,7 @@ def _figures(passage: Passage, number: int, sentences: SentenceSpans | None) -> 
             figures.append(
                 Figure(
                     kind=kind,
-                    subject=subject_of(sentence, figure_start, figure_end),
+                    subject=subject_of(sentence, figure_start, figure_end, previous),
                     value=float(text.replace(",", "")),
                     figure=text,
                     sentence=sentence,
@@ -315,8 +409,11 @@ def _figures(passage: Passage, number: int, sentences: SentenceSpans | None) -> 
                     url=passage.url,
                     passage_number=number,
                     highlighted=highlighted,
+                    scope=scope_of(sentence, previous),
+                    when=when,
                 )
             )
+        previous = sentence
     return figures
 
 

@@ -30,6 +30,8 @@ NOT_AN_ANSWER_TAG = "not an answer"
 OPEN_ARTICLE = "Open article"
 COPY_CITATION = "Copy citation"
 _OPEN_PREFIX = "#open?"
+SOURCES_DIFFER = "Sources differ"
+EARLIER_FIGURE = "Earlier figure"
 
 # Markdown and HTML syntax is made only of ASCII punctuation (GFM autolinks
 # need ``.``, ``:`` or ``@``), so turning each of those characters into a
@@ -220,48 +222,98 @@ def escape_attr(value: str) -> str:
 def format_discrepancies(
     discrepancies: Sequence[Discrepancy], numbers: dict[int, int] | None = None
 ) -> str:
-    """The "Sources differ" panel: each figure's sentence side by side, with its source.
+    """The "Sources differ" panel: each article's figures side by side, with their sources.
 
+    One column per article. A panel whose latest figures disagree is headed
+    "Sources differ"; one whose figures differ only in time ("376 to date" beside
+    the final 2,425) is headed "Earlier figure" and says it is no disagreement.
+    Earlier figures are tagged so, with when they were counted, in either.
     ``numbers`` maps a figure's passage number (its place in the answer) to its
     card's number, where the cards are shown in another order.
     """
     numbers = numbers or {}
     blocks = []
     for discrepancy in discrepancies:
+        earlier = {id(figure) for figure in discrepancy.earlier}
         columns = "".join(
-            _figure_html(figure, numbers.get(figure.passage_number, figure.passage_number))
-            for figure in discrepancy.figures
+            '<div class="qa-differ-article">'
+            + "".join(
+                _figure_html(
+                    figure,
+                    numbers.get(figure.passage_number, figure.passage_number),
+                    id(figure) in earlier,
+                )
+                for figure in column
+            )
+            + "</div>"
+            for column in discrepancy.columns
         )
-        count = len(discrepancy.article_ids)
-        what = discrepancy.kind
-        if discrepancy.subject:
-            what += f" \u00b7 {discrepancy.subject.title()}"
-        when = (
-            " They were published on different days ("
-            + ", ".join(date for date in discrepancy.dates if date)
-            + "): a toll given to date grows."
-            if discrepancy.dates_differ
-            else ""
+        what = " \u00b7 ".join(
+            part
+            for part in (discrepancy.kind, discrepancy.subject.title(), discrepancy.scope)
+            if part
         )
+        label, note = _panel_words(discrepancy)
         blocks.append(
             '<div class="qa-differ">'
-            f'<div class="qa-label">Sources differ \u00b7 {escape_text(what)}</div>'
-            f'<p class="qa-muted">{count} articles give different figures.{escape_text(when)} '
-            "Each is quoted as published: check who is counted, and when.</p>"
+            f'<div class="qa-label">{label} \u00b7 {escape_text(what)}</div>'
+            f'<p class="qa-muted">{escape_text(note)}</p>'
             f'<div class="qa-differ-grid">{columns}</div></div>'
         )
     return "".join(blocks)
 
 
-def _figure_html(figure: Figure, number: int) -> str:
+def _panel_words(discrepancy: Discrepancy) -> tuple[str, str]:
+    """The panel's label and its line under it."""
+    count = len(discrepancy.columns)
+    earlier = (
+        " Figures tagged \u201cearlier figure\u201d were counted before the others"
+        " (a toll counted to date grows), so they are no disagreement."
+        if discrepancy.earlier
+        else ""
+    )
+    if discrepancy.disagree:
+        return SOURCES_DIFFER, (
+            f"{count} articles give different figures for the same count.{earlier}"
+            " Each is quoted as published: check who is counted, and when."
+        )
+    latest = ", ".join(dict.fromkeys(f"{f.figure} ({_when(f)})" for f in discrepancy.latest))
+    older = ", ".join(dict.fromkeys(f"{f.figure} ({_when(f)})" for f in discrepancy.earlier))
+    return EARLIER_FIGURE, (
+        f"Not a disagreement: {count} articles give this count at different times. "
+        f"Latest: {latest}; earlier figure: {older}. A toll counted to date grows."
+    )
+
+
+def _when(figure: Figure) -> str:
+    """When a figure was counted, in words: its day, the sentence's words, its article's date."""
+    dated = figure.when
+    said = ", ".join(f"\u201c{words}\u201d" for words in dated.stated)
+    if dated.as_of and dated.as_of != figure.published:
+        day = dated.as_of  # a day the sentence states, resolved against the article's date
+    elif dated.as_of:
+        day = f"before {dated.as_of}" if dated.before else dated.as_of
+    else:
+        day = "article not dated"
+    return f"{said}; {day}" if said else day
+
+
+def _figure_html(figure: Figure, number: int, earlier: bool = False) -> str:
     start = figure.figure_start - figure.sentence_start
     sentence = marked(figure.sentence, start, start + len(figure.figure))
     source = (
         f"[{number}] \u00b7 {escape_text(figure.outlet) or 'outlet not stated'}"
         f" \u00b7 {escape_text(figure.published) or 'no date'}"
     )
+    tag = (
+        f'<div class="qa-figure-when"><span class="qa-tag">{EARLIER_FIGURE}</span> '
+        f"{escape_text(_when(figure))}</div>"
+        if earlier
+        else ""
+    )
     return (
         f'<div class="qa-figure"><div class="qa-figure-number">{escape_text(figure.figure)}</div>'
+        f"{tag}"
         f'<blockquote class="qa-sentence">{sentence}</blockquote>'
         f'<div class="qa-figure-source">{source}</div></div>'
     )
