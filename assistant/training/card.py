@@ -145,6 +145,38 @@ def _extra_negatives(hyper: dict) -> str:
     return swaps + rewords + mined
 
 
+def _train_file_block(stats: dict | None, hyper: dict) -> str:
+    """The card's paragraph on the SQuAD 2.0-style train file, when the run read it."""
+    if not stats:
+        return ""
+    drawn = hyper.get("train_questions")
+    drawn = "all" if drawn is None or drawn < 0 else f"{drawn:,} drawn (seeded) of the"
+    return f"""
+Besides, the SQuAD 2.0-style **train** file `train/train-v2.0-approx.json.gz` (442 Wikipedia
+articles, none of them in SQuAD dev; its README says how it was rebuilt), by
+`assistant/training/data.py`: {drawn} answerable questions ({stats["answerable"]:,}) and every
+unanswerable one ({stats["unanswerable"]:,}). An answerable question gives its answer sentence
+and the {hyper.get("train_negatives", 1)} other sentence(s) of its paragraph sharing the most
+idf-weighted words with it; an unanswerable one (they have no plausible answers) the sentence a
+lexical retrieval ranks first in its paragraph, the one the pipeline would have highlighted
+(plus {hyper.get("train_unanswerable_others", 0)} more). {stats["leaked"]} paragraph(s) whose word
+8-grams are mostly in a SQuAD dev paragraph were dropped
+(`tests/evaluation/test_train_file_pairs.py` checks the rule on the real files). Questions are
+used as written: the tokenizer is uncased, so the file's lower-cased unanswerable questions look
+like the others to the model (the card's style check, AUC with the sentence blanked, is in
+docs/quality.md).
+"""
+
+
+def _train_file_licence(stats: dict | None) -> str:
+    if not stats:
+        return ""
+    return """
+- The train file's questions: SQuAD v1.1 train (rebuilt from the SQuAD explorer pages) and
+  SQuAD 2.0 train unanswerable questions as published by UnAnsQ (Zhu et al., ACL 2019), all
+  SQuAD's, **CC BY-SA 4.0**; see `../shared/benchmarks/squad/train/README.md`."""
+
+
 def card_text(args, results: dict) -> str:
     """The model card: data, split rule, settings, time, figures, licences."""
     args = argparse.Namespace(**{**vars(args), **results["hyper"]})
@@ -164,6 +196,7 @@ def card_text(args, results: dict) -> str:
     keep95, keep90 = thr["keep_0.95"], thr["keep_0.90"]
     minutes = train_info["seconds"] / 60
     extra = _extra_negatives(hyper)
+    train_file = _train_file_block(results.get("train_file"), hyper)
     scoring = export_info.get("onnx_scoring", "one question's sentences per call")
     return f"""# Reader: all-MiniLM-L6-v2 fine-tuned as a question-sentence cross-encoder
 {smoke}
@@ -195,7 +228,7 @@ are cut by the pipeline's own splitter (`assistant/corpus/chunking.py`, pysbd):
   annotator's answer start; for the SQuAD 2.0 half's unanswerable questions, the sentence
   holding their `plausible_answers` span, plus {hyper["unanswerable_others"]} other sentence(s)
   of the paragraph{extra}.
-
+{train_file}
 **Split.** By Wikipedia article. The articles that `assistant/evaluation/datasets.py` puts in
 its *test* split (`LabelledQuestion(key=title).split`, a sha256 of the title) are never
 trained on and never used to choose anything; `tests/evaluation/test_reader_pairs.py` fails
@@ -276,7 +309,7 @@ are SQuAD figures: calibrate on the project's own dev questions before use.
   Unanswerable Questions for SQuAD*, ACL 2018); paragraphs from English Wikipedia; licensed
   **CC BY-SA 4.0** (https://creativecommons.org/licenses/by-sa/4.0/). The weights were learned
   from that data; where they count as an adaptation of it, they are shared under the same
-  licence.
+  licence.{_train_file_licence(results.get("train_file"))}
 
 `SHA256SUMS` holds the sha256 of `model.onnx` and `config.json`; `Reader.load` refuses a folder
 whose files differ from it.
