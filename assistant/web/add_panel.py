@@ -14,6 +14,7 @@ from typing import Any
 import gradio as gr
 
 from .links import MAX_LINKS, NO_FETCHER
+from .reports import FileReport
 from .upload import Uploader
 from .views import format_additions
 
@@ -44,6 +45,14 @@ def panel_intro(uploader: Uploader | None) -> str:
     if uploader.policy.token:
         text += " Adding needs the operator's add token."
     return text
+
+
+def can_add(reports: Sequence[FileReport], pasted: str | None = "") -> bool:
+    """Whether "Add to the index" has anything to do: a checked file ready, or a link pasted.
+
+    Links cannot be checked before they are fetched, so any pasted text counts.
+    """
+    return any(report.status == "ready" for report in reports) or bool((pasted or "").strip())
 
 
 def build_add_panel(
@@ -92,35 +101,51 @@ def build_add_panel(
             interactive=fetching,
             elem_id="qa-add-links",
         )
-    button = gr.Button("Add to the index", variant="primary", elem_id="qa-add-button")
+    # Off until a checked file can be added or a link is pasted (``can_add``).
+    button = gr.Button(
+        "Add to the index", variant="primary", interactive=False, elem_id="qa-add-button"
+    )
     report = gr.HTML("", elem_id="qa-add-report")
+    # Whether the chosen files hold an article to add, as their check found.
+    ready = gr.State(False)
 
-    def check(chosen: list[str] | None, key: str | None) -> str:
+    def check(chosen: list[str] | None, key: str | None) -> tuple[str, bool]:
         outcome = uploader.check(chosen, token=key)
-        return format_additions(outcome.reports, outcome.message)
+        return format_additions(outcome.reports, outcome.message), can_add(outcome.reports)
+
+    def button_state(files_ready: bool, pasted: str | None) -> Any:
+        return gr.Button(interactive=files_ready or can_add((), pasted))
 
     def add(
         chosen: list[str] | None,
         pasted: str | None,
         key: str | None,
         progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008 (Gradio's way)
-    ) -> str:
+    ) -> tuple[str, bool]:
         outcome = uploader.add(
             chosen, pasted, token=key, progress=lambda done, text: progress(done, desc=text)
         )
-        return format_additions(outcome.reports, outcome.message)
+        # Added files are "added" now: nothing is left to add but what failed and may retry.
+        return format_additions(outcome.reports, outcome.message), can_add(outcome.reports)
 
-    files.upload(check, [files, token], report, **PRIVATE)
-    files.delete(check, [files, token], report, **PRIVATE)
-    files.clear(lambda: "", None, report, **PRIVATE)
-    button.click(
-        add,
-        [files, links, token],
-        report,
-        concurrency_limit=ADD_CONCURRENCY,
-        concurrency_id=ADD_CONCURRENCY_ID,
-        **PRIVATE,
-    ).then(after_adding, list(after_inputs), list(after_outputs), **PRIVATE)
+    def update_button(event: Any) -> None:
+        event.then(button_state, [ready, links], button, queue=False, **PRIVATE)
+
+    update_button(files.upload(check, [files, token], [report, ready], **PRIVATE))
+    update_button(files.delete(check, [files, token], [report, ready], **PRIVATE))
+    update_button(files.clear(lambda: ("", False), None, [report, ready], **PRIVATE))
+    if isinstance(links, gr.Textbox):
+        links.change(button_state, [ready, links], button, queue=False, **PRIVATE)
+    update_button(
+        button.click(
+            add,
+            [files, links, token],
+            [report, ready],
+            concurrency_limit=ADD_CONCURRENCY,
+            concurrency_id=ADD_CONCURRENCY_ID,
+            **PRIVATE,
+        ).then(after_adding, list(after_inputs), list(after_outputs), **PRIVATE)
+    )
 
 
 def _megabytes(size: int) -> str:
