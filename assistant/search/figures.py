@@ -288,11 +288,14 @@ def find_discrepancies(
     asked = kinds_asked(question) or {figure.kind for figure in figures if figure.highlighted}
     # A question naming a country compares only figures about it; a figure whose
     # sentence names no country is nobody's in particular then, and is left out.
-    whose = subjects_asked(question)
+    # So for a scope: "according to the UN" compares only the UN's figures.
+    whose, scope = subjects_asked(question), scope_of(question)
     groups = [
         tuple(f for f in figures if (f.kind, f.subject, f.scope) == key)
         for key in dict.fromkeys((f.kind, f.subject, f.scope) for f in figures)
-        if key[0] in asked and not (whose and key[1] not in whose)
+        if key[0] in asked
+        and not (whose and key[1] not in whose)
+        and not (scope and key[2] != scope)
     ]
     groups = [same for same in groups if _differ(same)]
     if judge is not None and question and groups:

@@ -543,6 +543,10 @@ def test_figures_of_different_scopes_are_not_compared() -> None:
     [discrepancy] = find_discrepancies([*passages, other], ASKED)
     assert discrepancy.scope == "both sides" and discrepancy.article_ids == ["a", "c"]
     assert "civilians \u00b7 both sides" in format_discrepancies([discrepancy])
+    # A question naming a scope compares only figures of that scope.
+    azerbaijan = passage("Azerbaijan said 20 civilians have been killed.", "Azerbaijan", "c")
+    assert len(find_discrepancies([*passages, azerbaijan], ASKED)) == 1
+    assert find_discrepancies([*passages, azerbaijan], f"{ASKED[:-1]} according to the UN?") == []
 
 
 def test_a_panel_of_one_articles_figures_is_refused() -> None:
