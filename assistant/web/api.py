@@ -30,6 +30,7 @@ import contextlib
 import hmac
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -203,16 +204,20 @@ def build_api(
         """Answer a question: passages quoted verbatim, best first, with their sources.
 
         The result is `Assistant.ask(question, k=k, history=history, filters=filters)
-        .to_dict()`; `found` is false when the articles don't answer.
+        .to_dict()`; `found` is false when the articles don't answer. The
+        `Server-Timing` header says how long it waited for a thread and was worked on.
         """
+        entered = time.perf_counter()
         try:
-            body = await run(answer_json, assistant.current, request)
+            body, worked = await run(answer_json, assistant.current, request)
         except (QuestionError, ValueError) as error:
             return JSONResponse({"detail": str(error)}, status_code=422)
         except Exception as error:
             logger.exception("API question %r failed", request.question)
             return JSONResponse({"detail": FAILURE.format(name=type(error).__name__)}, 500)
-        return Response(body, media_type="application/json")
+        waited = time.perf_counter() - entered - worked
+        timing = f"wait;dur={waited * 1e3:.2f}, ask;dur={worked * 1e3:.2f}"
+        return Response(body, media_type="application/json", headers={"Server-Timing": timing})
 
     listed: dict[str, Any] = {"for": None, "rows": []}
 
@@ -303,10 +308,15 @@ def api_lifespan(api: FastAPI, inner: Lifespan | None = None) -> Lifespan:
     return lifespan
 
 
-def answer_json(assistant: Assistant, request: AskRequest) -> bytes:
-    """``assistant.ask(...).to_dict()`` as JSON bytes (made in the pool, off the event loop)."""
+def answer_json(assistant: Assistant, request: AskRequest) -> tuple[bytes, float]:
+    """``assistant.ask(...).to_dict()`` as JSON bytes, and the seconds it took.
+
+    Run in the pool: the JSON is made there too, off the event loop.
+    """
+    started = time.perf_counter()
     answer = assistant.ask(request.question, **request.ask_arguments())
-    return json.dumps(answer.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+    body = json.dumps(answer.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+    return body, time.perf_counter() - started
 
 
 def catalogue(assistant: Assistant) -> list[dict[str, Any]]:

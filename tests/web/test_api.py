@@ -9,6 +9,7 @@ with ``Assistant.ask(...).to_dict()`` in this test run, never with stored values
 from __future__ import annotations
 
 import dataclasses
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ def test_every_labelled_question_answers_as_ask_does(
         assert response.status_code == 200, (body, response.text)
         expected = bot.ask(body.pop("question"), **body).to_dict()
         assert response.json() == expected
+        assert re.fullmatch(r"wait;dur=[\d.]+, ask;dur=[\d.]+", response.headers["server-timing"])
 
 
 def test_the_articles_and_health_are_the_indexes(client: httpx.Client, bot: Assistant) -> None:
