@@ -147,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Gradio checks the server it started with httpx requests to itself; their INFO lines
+    # ("HTTP Request: HEAD http://127.0.0.1:7860/ ...") read like traffic to somewhere else.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         accounts = read_auth_file(args.auth_file) if args.auth_file else []
         if accounts and args.mcp:

@@ -93,13 +93,31 @@ def test_the_quickstart_script_prints_what_the_readme_says(
 
 
 @pytest.fixture(scope="module")
-def app_url(bot: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the README's app writes its log and ratings."""
+    return tmp_path_factory.mktemp("readme-app")
+
+
+@pytest.fixture(scope="module")
+def app_url(bot: Assistant, app_folder: Path) -> Iterator[str]:
     """The real app over the session's index, for the README's API examples."""
-    folder = tmp_path_factory.mktemp("readme-app")
-    options = ["--corpus", str(CORPUS), "--feedback", str(folder / "feedback.jsonl")]
-    with running_app(bot.stored.folder.parent, log=folder / "app.log", options=options) as url:
+    options = ["--corpus", str(CORPUS), "--feedback", str(app_folder / "feedback.jsonl")]
+    log = app_folder / "app.log"
+    with running_app(bot.stored.folder.parent, log=log, options=options) as url:
         yield url
-    assert os.path.exists(folder / "app.log")
+    assert os.path.exists(log)
+
+
+def test_the_app_prints_the_address_and_logs_no_request_to_itself(
+    app_url: str, app_folder: Path
+) -> None:
+    # README "The web chat": one line to open; Gradio's httpx requests to the app it
+    # started (issue 29: "HTTP Request: HEAD http://127.0.0.1:7860/") are not logged.
+    log = (app_folder / "app.log").read_text(encoding="utf-8")
+    assert [line for line in log.splitlines() if line.startswith("open ")] == [
+        f"open {app_url.rstrip('/')}"
+    ]
+    assert "httpx" not in log and "HTTP Request" not in log
 
 
 def test_the_api_example_answers_as_the_readme_says(app_url: str) -> None:
