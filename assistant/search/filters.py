@@ -31,18 +31,23 @@ class Filters:
 
         Filters(outlets=("The Moscow Times",))
         Filters(published_from="2020-10-01", published_to="2020-12-31")
+        Filters(published_from="2020-10-01", include_undated=True)
         Filters.from_value({"outlets": ["Trend"]})     # as the web API sends it
 
     Attributes:
         outlets: outlet names, matched without regard to case; empty means any.
         published_from, published_to: ISO dates, both inclusive; empty means
             open. With a date bound set, articles without a date are left out,
-            since they cannot be shown to fall inside the range.
+            since they cannot be shown to fall inside the range, unless
+            ``include_undated``.
+        include_undated: keep the articles that state no date when a date bound
+            is set (they may be from any day). No effect without a bound.
     """
 
     outlets: tuple[str, ...] = ()
     published_from: str = ""
     published_to: str = ""
+    include_undated: bool = False
 
     def __post_init__(self) -> None:
         for name in ("published_from", "published_to"):
@@ -69,22 +74,32 @@ class Filters:
             return value
         if not isinstance(value, Mapping):
             raise ValueError(f"filters must be a dict or Filters, not {type(value).__name__}")
-        unknown = set(value) - {"outlets", "published_from", "published_to"}
+        unknown = set(value) - {"outlets", "published_from", "published_to", "include_undated"}
         if unknown:
             raise ValueError(
-                f"unknown filter {sorted(unknown)}; use outlets, published_from, published_to"
+                f"unknown filter {sorted(unknown)}; use outlets, published_from, published_to, "
+                "include_undated"
             )
         outlets = value.get("outlets") or ()
         if isinstance(outlets, str):
             outlets = (outlets,)
+        include_undated = value.get("include_undated", False)
+        if not isinstance(include_undated, bool):
+            raise ValueError(f"include_undated must be true or false, got {include_undated!r}")
         return cls(
             outlets=tuple(str(outlet) for outlet in outlets),
             published_from=str(value.get("published_from") or ""),
             published_to=str(value.get("published_to") or ""),
+            include_undated=include_undated,
         )
 
     def __bool__(self) -> bool:
-        return bool(self.outlets or self.published_from or self.published_to)
+        return bool(self.outlets or self.dated)
+
+    @property
+    def dated(self) -> bool:
+        """True when a date bound is set."""
+        return bool(self.published_from or self.published_to)
 
     def allows(self, article: Article) -> bool:
         """True when the article may be quoted under these filters."""
@@ -92,10 +107,10 @@ class Filters:
             wanted = {outlet.casefold() for outlet in self.outlets}
             if article.outlet.casefold() not in wanted:
                 return False
-        if self.published_from or self.published_to:
+        if self.dated:
             published = article.published[:10]
             if not published:
-                return False
+                return self.include_undated
             if self.published_from and published < self.published_from:
                 return False
             if self.published_to and published > self.published_to:

@@ -66,6 +66,65 @@ watch('value', () => {
 });
 """
 
+# Runs with BRIDGE_JS, as the article view's js_on_load. Beside each date box it puts the
+# browser's own date picker, which opens on the box's date or else on the corpus's oldest
+# ("from") or newest ("to") date, not on today's month (Gradio's calendar opened on
+# December 2026 for articles of 2020). The dates are the hidden "qa-dates" element's text,
+# read at each click, as adding articles changes them. A date picked is written into the
+# box as YYYY-MM-DD, as if typed, and the box is left, which reads it.
+DATE_PICKER_JS = """
+const ISO = /^\\d{4}-\\d{2}-\\d{2}$/;
+const CALENDAR = '<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" ' +
+  'fill="none" stroke="currentColor" stroke-width="2"><rect x="3" y="5" width="18" ' +
+  'height="16" rx="2"/><path d="M3 10h18M8 3v4M16 3v4"/></svg>';
+const corpusDates = () => {
+  const holder = document.getElementById('qa-dates');
+  return ((holder && holder.textContent) || '').trim().split(/\\s+/);
+};
+const addPicker = (id, which) => {
+  const box = document.getElementById(id);
+  const text = box && box.querySelector('input, textarea');
+  if (!text) return false;
+  if (box.querySelector('input.qa-picker')) return true;
+  const picker = document.createElement('input');
+  picker.type = 'date';
+  picker.className = 'qa-picker';
+  picker.tabIndex = -1;
+  picker.setAttribute('aria-hidden', 'true');
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'qa-picker-button';
+  button.title = 'Pick a date';
+  button.setAttribute('aria-label', `Pick a date (${which === 0 ? 'from' : 'to'})`);
+  button.innerHTML = CALENDAR;
+  const prime = () => {
+    const typed = text.value.trim();
+    const start = corpusDates()[which] || '';
+    picker.value = ISO.test(typed) ? typed : (ISO.test(start) ? start : '');
+  };
+  button.addEventListener('click', () => {
+    prime();
+    try { picker.showPicker(); } catch (error) { picker.focus(); }
+  });
+  picker.addEventListener('change', () => {
+    if (!picker.value) return;
+    text.value = picker.value;
+    text.dispatchEvent(new Event('input', {bubbles: true}));
+    text.focus();
+    text.blur();
+  });
+  box.append(picker, button);
+  return true;
+};
+// The boxes may render after this runs: try again for a while.
+let tries = 0;
+const addPickers = () => {
+  const done = addPicker('qa-from', 0) & addPicker('qa-to', 1);
+  if (!done && ++tries < 40) setTimeout(addPickers, 250);
+};
+addPickers();
+"""
+
 # After a reply: bring the newest question to the top of the chat, so the
 # reply is read from its first line (the best sentence), not from its end.
 SCROLL_TO_REPLY_JS = """
@@ -91,15 +150,41 @@ SCROLL_TO_REPLY_JS = """
 """
 
 CSS = """
-.qa-header h1 { margin: 0 0 2px; font-size: 1.6rem; }
+.qa-header h1 { margin: 0 0 2px; }
 .qa-header p { margin: 0; color: var(--body-text-color-subdued); }
-#qa-from .timebox input, #qa-to .timebox input { min-width: 0; width: 100%; }
 /* Gradio floats the chat's scroll-down button over the middle of its bottom lines, where
-   it hid letters ("376 of its s↓ldiers"). Messages keep a gutter clear on the right
-   and the button sits in it, left of the scrollbar. */
-#qa-chat .panel-wrap, #qa-chat .bubble-wrap { padding-right: 56px; }
+   it hid letters ("376 of its s↓ldiers"). It sits at the right, left of the scrollbar,
+   and the text of every message keeps clear of it, while the question's band still
+   runs the chat's whole width (a gutter beside it looked like a layout fault). */
+#qa-chat .message-row.bot-row { padding-right: 72px; }
+#qa-chat .message-row.user-row .message { padding-right: 56px; }
 #qa-chat .scroll-down-button-container { left: auto; right: 20px; transform: none; }
+/* The question box is on the first screen at 1366x768, 1400x900 and on a phone (390x844):
+   the chat takes the height the rest leaves (Gradio's fixed 62vh pushed the box below the
+   fold), and on a narrow screen the description goes and the date boxes share a line. */
+.qa-header h1 { font-size: 1.4rem; }
+.qa-header p { font-size: 0.88rem; }
+#qa-chat { height: max(220px, calc(100vh - 390px)) !important; }
+@media (max-width: 640px) {
+  .qa-header p { display: none; }
+  #qa-outlets, #qa-undated { min-width: 100% !important; }
+  #qa-from, #qa-to { min-width: 120px !important; flex: 1 1 40% !important; }
+  #qa-chat { height: max(200px, calc(100vh - 520px)) !important; }
+}
 #qa-status { margin-top: -6px; font-size: 0.85rem; color: var(--body-text-color-subdued); }
+#qa-status .qa-error { color: var(--error-text-color, #b91c1c); font-weight: 600; }
+/* The corpus's dates, read by DATE_PICKER_JS: data for the pickers, not text to read. */
+#qa-dates { display: none !important; }
+/* The browser's date picker sits at the right end of its date box, its icon only. */
+#qa-from, #qa-to { position: relative; }
+#qa-from input, #qa-to input { padding-right: 36px; }
+/* The picker itself is hidden under its button, which opens it (showPicker). */
+.qa-picker { position: absolute; right: 10px; bottom: 10px; width: 26px; height: 26px;
+  opacity: 0; pointer-events: none; }
+.qa-picker-button { position: absolute; z-index: 3; right: 9px; bottom: 10px; width: 28px;
+  height: 28px; padding: 4px; border: none; background: transparent; cursor: pointer;
+  color: var(--body-text-color-subdued); }
+.qa-picker-button:hover { color: var(--color-accent); }
 .qa-reply { display: flex; flex-direction: column; gap: 10px; }
 .qa-reply blockquote { margin: 0; border: none; padding: 0; }
 .qa-reply p { margin: 0; }

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from ..config import DEFAULT_K
+from ..corpus.dates import iso_date
 from ..errors import AssistantError, QuestionError
 from ..search.filters import Filters
 from .feedback import FeedbackLog, answer_record
@@ -35,28 +37,91 @@ Message = dict[str, Any]
 Records = dict[int, dict[str, Any]]
 
 
-def make_filters(outlets: Sequence[str] | None, date_from: Any, date_to: Any) -> Filters:
-    """Filters from the page's controls. Raises ValueError for a bad date."""
+# The filter controls' labels: messages name the box as the page does.
+DATE_FROM = "Published from"
+DATE_TO = "Published to"
+INCLUDE_UNDATED = "Include undated articles"
+
+
+class FilterInputError(ValueError):
+    """What the reader typed in a filter cannot be used; the message says so in the page's words."""
+
+
+def read_date(text: Any, label: str) -> str:
+    """The date typed in a filter box as ISO ('' when empty), read as the loader reads dates.
+
+    "3 October 2020", "Oct 3, 2020", "2020-10-03" and "Saturday, 3 October 2020" all
+    read as 2020-10-03 (``corpus.dates.iso_date``); a date without a day, month and
+    year, or one whose day and month could be swapped, cannot be read.
+
+    Raises:
+        FilterInputError: text that is not such a date; never ignored silently.
+    """
+    typed = " ".join(str(text or "").split())
+    if not typed:
+        return ""
+    found = iso_date(typed)
+    if not found:
+        raise FilterInputError(
+            f"\u201c{typed}\u201d in \u201c{label}\u201d is not a date: type a day, month and "
+            "year, such as 3 October 2020 or 2020-10-03."
+        )
+    return found
+
+
+def make_filters(
+    outlets: Sequence[str] | None, date_from: Any, date_to: Any, include_undated: Any = False
+) -> Filters:
+    """Filters from the page's controls.
+
+    Raises:
+        FilterInputError: a date that cannot be read, or a range that ends before it starts.
+    """
+    first, last = read_date(date_from, DATE_FROM), read_date(date_to, DATE_TO)
+    if first and last and first > last:
+        raise FilterInputError(
+            f"\u201c{DATE_FROM}\u201d ({first}) is after \u201c{DATE_TO}\u201d ({last}): "
+            "no article can be in between. Swap them, or clear one."
+        )
     return Filters(
         outlets=tuple(outlets or ()),
-        published_from=str(date_from or "").strip()[:10],
-        published_to=str(date_to or "").strip()[:10],
+        published_from=first,
+        published_to=last,
+        include_undated=bool(include_undated),
     )
 
 
-def filter_status(assistant: Assistant, outlets: Any, date_from: Any, date_to: Any) -> str:
-    """One line saying how many articles the filters leave to search."""
+def filter_status(
+    assistant: Assistant, outlets: Any, date_from: Any, date_to: Any, include_undated: Any = False
+) -> str:
+    """One line saying how many articles the filters leave to search, or what is wrong.
+
+    With a date bound, it says how many undated articles the bound leaves out
+    (and how to keep them) or keeps.
+    """
     try:
-        filters = make_filters(outlets, date_from, date_to)
-    except ValueError as error:
-        return f"\u26a0 {escape_text(str(error))}"
+        filters = make_filters(outlets, date_from, date_to, include_undated)
+    except FilterInputError as error:
+        return f'<span class="qa-error">\u26a0 {escape_text(str(error))}</span>'
     total = len(assistant.articles)
-    allowed = sum(filters.allows(article) for article in assistant.articles)
     if not filters:
         return f"Searching all {total} articles."
-    if not allowed:
-        return "No article matches these filters: widen them to search."
-    return f"Searching {allowed} of {total} articles."
+    allowed = sum(filters.allows(article) for article in assistant.articles)
+    line = (
+        "No article matches these filters: widen them to search."
+        if not allowed
+        else f"Searching {allowed} of {total} articles."
+    )
+    if filters.dated:
+        undated = [a for a in assistant.articles if not a.published[:10]]
+        # Undated articles the other filters (outlets) would keep.
+        kept = sum(replace(filters, include_undated=True).allows(a) for a in undated)
+        if kept and not filters.include_undated:
+            some = "1 undated article is" if kept == 1 else f"{kept} undated articles are"
+            line += f" {some} left out: tick \u201c{INCLUDE_UNDATED}\u201d to keep them."
+        elif kept:
+            line += f" ({kept} undated kept.)"
+    return line
 
 
 def answer_turn(
@@ -83,10 +148,26 @@ def answer_turn(
     return format_reply(answer, discrepancies, filters), answer_record(answer, filters)
 
 
-def take_question(message: Any, history: list[Message]) -> tuple[Any, list[Message], str | None]:
-    """Show the question in the chat at once and clear the box: (box, chat, pending)."""
+def take_question(
+    message: Any,
+    history: list[Message],
+    outlets: Any = None,
+    date_from: Any = None,
+    date_to: Any = None,
+    include_undated: Any = False,
+) -> tuple[Any, list[Message], str | None]:
+    """Show the question in the chat at once and clear the box: (box, chat, pending).
+
+    Filters that cannot be used are said as a warning, and the question stays in
+    its box, unasked, until they are fixed.
+    """
     if not isinstance(message, str) or not message.strip():
         gr.Warning(EMPTY_QUESTION)
+        return message, history, None
+    try:
+        make_filters(outlets, date_from, date_to, include_undated)
+    except FilterInputError as error:
+        gr.Warning(str(error))
         return message, history, None
     shown = {"role": "user", "content": escape_text(message.strip())}
     return "", [*history, shown], message.strip()
@@ -101,20 +182,23 @@ def answer_pending(
     outlets: Any = None,
     date_from: Any = None,
     date_to: Any = None,
+    include_undated: Any = False,
 ) -> tuple[list[Message], list[str], Records]:
     """Add the reply to the question ``take_question`` took: (chat, questions, records).
 
     ``asked`` holds the earlier questions as typed, for follow-ups; ``records``
     maps each reply's index in the chat to what a like or dislike refers to.
+    Filters changed to something unusable since the question was taken are
+    said as a warning, not as a reply, and the question leaves the chat.
     """
     if question is None:
         return history, asked, records
     try:
-        filters = make_filters(outlets, date_from, date_to)
-    except ValueError as error:
-        reply, record = escape_text(str(error)), None
-    else:
-        reply, record = answer_turn(assistant, question, asked, filters)
+        filters = make_filters(outlets, date_from, date_to, include_undated)
+    except FilterInputError as error:
+        gr.Warning(str(error))
+        return history[:-1], asked, records
+    reply, record = answer_turn(assistant, question, asked, filters)
     history = [*history, {"role": "assistant", "content": reply}]
     if record is not None:
         records = {**records, len(history) - 1: record}

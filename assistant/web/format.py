@@ -328,6 +328,8 @@ def format_filters(filters: Filters) -> str:
         parts.append(f"from {escape_text(filters.published_from)}")
     if filters.published_to:
         parts.append(f"to {escape_text(filters.published_to)}")
+    if filters.dated and filters.include_undated:
+        parts.append("undated articles kept")
     return "; ".join(parts)
 
 

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import sys
@@ -28,8 +29,11 @@ from starlette.middleware import Middleware
 from ..config import DEFAULT_K
 from .add_panel import build_add_panel
 from .api import api_lifespan
-from .assets import BRIDGE_JS, CSS, SCROLL_TO_REPLY_JS
+from .assets import BRIDGE_JS, CSS, DATE_PICKER_JS, SCROLL_TO_REPLY_JS
 from .chat import (
+    DATE_FROM,
+    DATE_TO,
+    INCLUDE_UNDATED,
     answer_pending,
     ask_json,
     filter_status,
@@ -124,10 +128,25 @@ def build_demo(
                                 min_width=200,
                                 elem_id="qa-outlets",
                             )
-                            date_from = _date_box("Published from", "qa-from")
-                            date_to = _date_box("Published to", "qa-to")
+                            oldest, newest = date_range(assistant)
+                            date_from = _date_box(DATE_FROM, "qa-from", oldest)
+                            date_to = _date_box(DATE_TO, "qa-to", newest)
+                            undated = gr.Checkbox(
+                                value=False,
+                                label=INCLUDE_UNDATED,
+                                scale=1,
+                                min_width=150,
+                                elem_id="qa-undated",
+                            )
                         status = gr.Markdown(
                             filter_status(assistant, [], None, None), elem_id="qa-status"
+                        )
+                        # The corpus's dates, for the date pickers (DATE_PICKER_JS); not shown.
+                        dates = gr.HTML(
+                            " ".join(date_range(assistant)),
+                            elem_id="qa-dates",
+                            padding=False,
+                            container=False,
                         )
                         chatbot = gr.Chatbot(
                             label="Answers quoted from the articles",
@@ -161,15 +180,16 @@ def build_demo(
                         summary, listing = corpus_view(assistant)
                         corpus_summary = gr.Markdown(summary, elem_id="qa-corpus-summary")
                         corpus_list = gr.HTML(listing, elem_id="qa-corpus")
-                    filter_controls = [outlet_box, date_from, date_to]
-                    refreshed = [corpus_summary, corpus_list, outlet_box, status]
+                    filter_controls = [outlet_box, date_from, date_to, undated]
+                    refreshed = [corpus_summary, corpus_list, outlet_box, status, dates]
 
                     def refresh(*controls: Any) -> tuple[Any, ...]:
-                        """The article list, the outlets and the filter line, as they are now."""
+                        """The article list, the outlets, the filter line and the corpus's dates."""
                         return (
                             *corpus_view(assistant),
                             gr.Dropdown(choices=outlet_names(assistant)),
                             filter_status(assistant, *controls),
+                            " ".join(date_range(assistant)),
                         )
 
                     with gr.Tab("Add articles", id="add"):
@@ -182,7 +202,7 @@ def build_demo(
             with gr.Column(scale=5, min_width=360):
                 viewer = gr.HTML(
                     VIEWER_PLACEHOLDER,
-                    js_on_load=BRIDGE_JS,
+                    js_on_load=BRIDGE_JS + DATE_PICKER_JS,
                     elem_id="qa-viewer",
                     max_height=820,
                     padding=False,
@@ -199,12 +219,13 @@ def build_demo(
             """After ``take_question``: answer, then scroll the chat to the new question."""
             taken.then(
                 partial(answer_pending, assistant),
-                [pending, chatbot, questions, records, outlet_box, date_from, date_to],
+                [pending, chatbot, questions, records, *filter_controls],
                 [chatbot, questions, records],
                 **private,
             ).then(None, js=SCROLL_TO_REPLY_JS, **private)
 
-        taking = ([textbox, chatbot], [textbox, chatbot, pending])
+        # Filters that cannot be used keep the question in its box (take_question).
+        taking = ([textbox, chatbot, *filter_controls], [textbox, chatbot, pending])
         answer_after(textbox.submit(take_question, *taking, **private))
         # An example click fills the box (Gradio's own event), then asks it exactly as
         # Enter does. Not run_on_click: that runs one function, as an "undocumented"
@@ -212,14 +233,21 @@ def build_demo(
         answer_after(examples.load_input_event.then(take_question, *taking, **private))
         chatbot.like(rate, [records], None, **private)
         chatbot.clear(lambda: ([], {}, None), None, [questions, records, pending], **private)
-        for control in (outlet_box, date_from, date_to):
-            control.change(
-                lambda *values: filter_status(assistant, *values),
-                [outlet_box, date_from, date_to],
-                status,
-                queue=False,
-                **private,
-            )
+
+        def status_now(*values: Any) -> str:
+            return filter_status(assistant, *values)
+
+        # A date box is read when the reader leaves it or presses Enter, not at each
+        # keystroke ("3 Oct" on the way to "3 October 2020" is no error yet).
+        for event in (
+            outlet_box.change,
+            undated.change,
+            date_from.blur,
+            date_from.submit,
+            date_to.blur,
+            date_to.submit,
+        ):
+            event(status_now, filter_controls, status, queue=False, **private)
         # "open" is a custom event that BRIDGE_JS triggers with the link clicked.
         viewer.open(show_article, None, viewer, **private)  # type: ignore[attr-defined]
 
@@ -266,16 +294,38 @@ def corpus_view(assistant: Assistant) -> tuple[str, str]:
     return summary, format_corpus(articles, counts)
 
 
-def _date_box(label: str, elem_id: str) -> gr.DateTime:
-    """A day picker (no time of day) for one end of the publication-date filter."""
-    return gr.DateTime(
-        include_time=False,
-        type="string",
+def date_range(assistant: Assistant) -> tuple[str, str]:
+    """The oldest and the newest publication date of the articles ('' when none is dated)."""
+    dates = sorted(article.published[:10] for article in assistant.articles if article.published)
+    return (dates[0], dates[-1]) if dates else ("", "")
+
+
+def _date_box(label: str, elem_id: str, example: str) -> gr.Textbox:
+    """One end of the publication-date filter: a date typed as people write dates.
+
+    A text box, since Gradio's DateTime keeps only what it can read as YYYY-MM-DD
+    and shows the rest unread; ``chat.read_date`` reads "3 October 2020" too, and
+    says when it cannot. DATE_PICKER_JS adds a calendar that opens on the corpus's
+    dates rather than on today's month; the placeholder shows ``example``, one of them.
+    """
+    shown = iso_date_words(example)
+    return gr.Textbox(
         label=label,
+        placeholder=shown or "3 Oct 2020",
+        max_lines=1,
         scale=1,
         min_width=170,
         elem_id=elem_id,
     )
+
+
+def iso_date_words(date: str) -> str:
+    """An ISO date as people write it, short: "2020-10-12" -> "12 Oct 2020" ('' if not a date)."""
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        return ""
+    return f"{day.day} {day:%b %Y}"
 
 
 def launch(

@@ -226,9 +226,14 @@ def test_ask_and_follow_up(page: Any) -> None:
     reply = ask(page, "How many soldiers did Azerbaijan lose in the war?")
     best = reply.locator(".qa-best")
     assert "2,783 losses" in best.inner_text() and "[1]" in best.inner_text()
-    assert "confidence" in best.inner_text().lower()
+    # The verdict's label says how sure the reply is; no percentage beside it (issue 29).
+    assert "best match" in best.inner_text().lower() and "%" not in best.inner_text()
     card = reply.locator(".qa-card").first
     assert card.is_visible() and "2020-12-03" in card.inner_text()
+    # Card [1]'s sentence is the one quoted above: shown once.
+    assert card.locator(".qa-sentence").count() == 0
+    figures = [float(text.split()[-1]) for text in reply.locator(".qa-score").all_inner_texts()]
+    assert figures == sorted(figures, reverse=True)
     assert "relevance" in card.inner_text() and card.locator("a.qa-open").is_visible()
     assert reply.locator(".qa-card").count() == 5
     # Azerbaijan's losses and Armenia's are not one quantity: no "sources differ" here.
@@ -351,7 +356,9 @@ def test_copy_a_citation_and_like_a_reply(page: Any, app: RunningApp, bot: Assis
     copied = page.evaluate("navigator.clipboard.readText()")
     first = bot.ask("Who is Oleg Kuznetsov?", k=5).passages[0]
     assert copied == citation_text(first)
-    assert copied.startswith(f"\u201c{card.locator('.qa-sentence').inner_text()}\u201d \u2014 ")
+    # Card [1] does not repeat its sentence: the reply quotes it above the cards.
+    quoted = reply.locator(".qa-quote").inner_text().rsplit("[1]", 1)[0].strip()
+    assert copied.startswith(f"{quoted} \u2014 ")
 
     before = len(app.feedback.read_text().splitlines()) if app.feedback.exists() else 0
     page.locator("#qa-chat button[aria-label=Like]").last.click()
@@ -390,6 +397,13 @@ def test_article_markdown_shows_as_text(page: Any) -> None:
     body = page.locator("#qa-viewer .qa-article-body")
     body.locator("mark").wait_for()
     assert body.locator("strong, a, h1, h2, script, img").count() == 0
+    # The article view leaves the Markdown's markup characters out (issue 29).
+    page.get_by_role("tab", name="Articles", exact=True).click()
+    page.locator(".qa-corpus-item").filter(has_text="The Moscow Times").locator("a.qa-open").click()
+    page.locator("#qa-viewer h3").filter(has_text="Russia Urges Halt").wait_for()
+    text = body.inner_text()
+    assert "Turkish support?" in text and "Valery Sharifulin / TASS" in text
+    assert "**" not in text and "## " not in text
 
 
 def test_corpus_tab_lists_every_article(page: Any, bot: Assistant) -> None:
@@ -404,3 +418,86 @@ def test_corpus_tab_lists_every_article(page: Any, bot: Assistant) -> None:
     heading = page.locator("#qa-viewer h3")
     heading.wait_for()
     assert heading.inner_text() == bot.article(KUZNETSOV_ARTICLE).title
+
+
+# -- the first screen and the filters (issue 29) ------------------------------------
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844), (1400, 900)])
+def test_the_question_box_is_on_the_first_screen(
+    browser: Any, app: RunningApp, width: int, height: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(app.url)
+        box = page.locator("#qa-question textarea")
+        box.wait_for()
+        page.wait_for_timeout(300)  # the layout settles after the page's scripts
+        assert page.evaluate("window.scrollY") == 0
+        for part in (box, page.locator("#qa-question button").last):
+            frame = part.bounding_box()
+            assert frame is not None
+            assert 0 <= frame["x"] and frame["x"] + frame["width"] <= width, (frame, width)
+            assert 0 <= frame["y"] and frame["y"] + frame["height"] <= height, (frame, height)
+    finally:
+        context.close()
+
+
+def test_the_question_band_runs_the_chat_width(page: Any) -> None:
+    ask(page, "Who is Oleg Kuznetsov?")
+    band = page.locator("#qa-chat .message-row.user-row").last.bounding_box()
+    reply = page.locator("#qa-chat .message-row.bot-row").last.bounding_box()
+    # No empty gutter right of the question: its band is as wide as the reply's row.
+    assert abs((band["x"] + band["width"]) - (reply["x"] + reply["width"])) <= 1
+
+
+def test_dates_typed_as_people_write_them(page: Any) -> None:
+    status = page.locator("#qa-status")
+    page.fill("#qa-from input", "1 October 2020")
+    page.fill("#qa-to input", "Oct 31, 2020")
+    page.keyboard.press("Tab")
+    page.wait_for_function(
+        "document.querySelector('#qa-status').innerText.includes('undated articles are left out')"
+    )
+    assert "Searching 1 of 5 articles. 2 undated articles are left out" in status.inner_text()
+    page.locator("#qa-undated input").check()
+    page.wait_for_function("document.querySelector('#qa-status').innerText.includes('kept')")
+    assert "Searching 3 of 5 articles. (2 undated kept.)" in status.inner_text()
+    reply = ask(page, "What happened to the Holy Savior Cathedral?")
+    assert "undated articles kept" in reply.locator(".qa-note").inner_text()
+    assert "Holy Savior Cathedral" in reply.locator(".qa-best").inner_text()
+
+
+def test_a_date_that_cannot_be_read_is_an_error_not_a_reply(page: Any) -> None:
+    page.fill("#qa-to input", "3 Octobr 20")
+    page.keyboard.press("Tab")
+    error = page.locator("#qa-status .qa-error")
+    error.wait_for()
+    assert "\u201c3 Octobr 20\u201d in \u201cPublished to\u201d is not a date" in error.inner_text()
+    page.fill("#qa-question textarea", "Who is Oleg Kuznetsov?")
+    page.keyboard.press("Enter")
+    toast = page.locator(".toast-body")
+    toast.first.wait_for()
+    assert "is not a date" in toast.first.inner_text()
+    # Not asked: no reply, no rating buttons; the question waits in its box.
+    assert page.locator("#qa-chat .qa-reply").count() == 0
+    assert page.input_value("#qa-question textarea") == "Who is Oleg Kuznetsov?"
+
+
+def test_the_date_pickers_open_on_the_corpus_dates(page: Any, bot: Assistant) -> None:
+    dates = sorted(article.published for article in bot.articles if article.published)
+    pickers = [page.locator(f"#{box} input.qa-picker") for box in ("qa-from", "qa-to")]
+    for picker, date in zip(pickers, (dates[0], dates[-1]), strict=True):
+        picker.wait_for(state="attached")
+        picker.dispatch_event("pointerdown")
+        assert picker.input_value() == date  # the month it opens on, not today's
+    # A day picked is written into the box and read.
+    pickers[1].evaluate(
+        "(picker) => { picker.value = '2020-10-31'; picker.dispatchEvent(new Event('change')); }"
+    )
+    page.wait_for_function("document.querySelector('#qa-to input').value === '2020-10-31'")
+    page.wait_for_function(
+        "document.querySelector('#qa-status').innerText.includes('undated articles are left out')"
+    )

@@ -52,10 +52,13 @@ def page(browser: Any, app_folders: tuple) -> Iterator[Any]:  # noqa: F811
 def test_upload_a_page_then_ask_about_it(page: Any, app_folders: tuple) -> None:
     corpus = app_folders[1]
     page.get_by_role("tab", name="Add articles").click()
+    button = page.locator("#qa-add-button")
+    assert button.is_disabled()  # nothing chosen, nothing to add (issue 29)
     page.locator("#qa-add-files input[type=file]").set_input_files(str(PAGE))
     report = page.locator("#qa-add-report")
     # Checked before anything is copied: what the assistant reads in the page.
     report.locator(".qa-add-ready").wait_for()
+    page.wait_for_function("!document.querySelector('#qa-add-button').disabled")
     checked = report.inner_text()
     assert TITLE in checked and "Highland Courier" in checked and "2021-05-17" in checked
     assert "1 passage" in checked and not (corpus / PAGE.name).exists()
@@ -66,6 +69,8 @@ def test_upload_a_page_then_ask_about_it(page: Any, app_folders: tuple) -> None:
     assert TITLE in added and "Highland Courier" in added and "2021-05-17" in added
     assert f"stored as {PAGE.name}" in added and "can be asked about now" in added
     assert (corpus / PAGE.name).read_bytes() == PAGE.read_bytes()
+    # Added: the same file again would add nothing, so the button is off again.
+    page.wait_for_function("document.querySelector('#qa-add-button').disabled")
     # The Articles tab lists it; the outlet filter offers its outlet.
     page.get_by_role("tab", name="Articles", exact=True).click()
     assert TITLE in page.locator("#qa-corpus").inner_text()
