@@ -40,13 +40,18 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(
-    index: str | Path, *, log: Path, options: Sequence[str] = (), env: dict[str, str] | None = None
+    index: str | Path,
+    *,
+    log: Path,
+    options: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+    start_seconds: float = START_SECONDS,
 ) -> Iterator[str]:
     """``python app.py`` on a free loopback port until the block ends; yields its URL.
 
     Raises:
         RuntimeError: the app exited before it answered (its log is in the message).
-        TimeoutError: it did not answer within ``START_SECONDS``.
+        TimeoutError: it did not answer within ``start_seconds``.
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
@@ -57,7 +62,7 @@ def running_app(
             command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT, env=env
         )
         try:
-            deadline = time.monotonic() + START_SECONDS
+            deadline = time.monotonic() + start_seconds
             while True:
                 if process.poll() is not None:
                     raise RuntimeError(f"app.py exited early:\n{log.read_text()}")
