@@ -376,7 +376,8 @@ class Assistant:
         if self.reader is None or not hits:
             return list(hits), None
         read = hits[: self.settings.reader_passages]
-        readings = read_passages(self.reader, self.stored, self.retriever.texts, query, read)
+        texts, margin = self.retriever.texts, self.settings.reader_margin
+        readings = read_passages(self.reader, self.stored, texts, query, read, margin)
         hits, readings = rerank(hits, readings, self.settings.reader_weight)
         return hits, readings[0]
 

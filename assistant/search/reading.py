@@ -51,7 +51,8 @@ class Reading:
         best: the highest logit among its sentences.
         highlighted: the logit of the sentence similarity highlighted (``best``
             when that one was not read).
-        sentence: the span of the sentence with the highest logit.
+        sentence: the span to highlight: the sentence with the highest logit, or
+            similarity's where the reader prefers another by less than the margin.
     """
 
     best: float
@@ -70,11 +71,16 @@ def read_passages(
     texts: dict[str, str],
     query: str,
     hits: Sequence[Hit],
+    margin: float = 0.0,
 ) -> list[Reading]:
     """The reader's logits for the sentences of each hit, one reading per hit.
 
     Every sentence of every hit is scored in one call, in the hits' order:
     the same question over the same passages is scored the same every time.
+    A hit's highlight moves to the reader's best sentence when that one's logit
+    beats the logit of the sentence similarity chose by at least ``margin``
+    (``Settings.reader_margin``): the two disagree on close calls, and there
+    similarity's pick (it weighs the wanted kind of answer) was right as often.
     """
     spans: list[list[tuple[int, int]]] = []
     sentences: list[str] = []
@@ -92,11 +98,13 @@ def read_passages(
         at += len(own)
         top = max(range(len(own)), key=mine.__getitem__)
         where = [i for i, span in enumerate(own) if span == tuple(hit.sentence)]
+        highlighted = float(mine[where[0]]) if where else float(mine[top])
+        keep = where and mine[top] - highlighted < margin
         readings.append(
             Reading(
                 best=float(mine[top]),
-                highlighted=float(mine[where[0]]) if where else float(mine[top]),
-                sentence=own[top],
+                highlighted=highlighted,
+                sentence=tuple(hit.sentence) if keep else own[top],
             )
         )
     return readings

@@ -57,6 +57,17 @@ def test_each_read_passage_highlights_the_readers_sentence() -> None:
     assert reader.calls == [[TEXT[a:b] for a, b in SPANS] + [TEXT[0:23]]]
 
 
+def test_a_close_call_keeps_the_sentence_similarity_chose() -> None:
+    backend = _Backend((_Chunk("a", SPANS),))
+    hit = replace(HIT, row=0, sentence=SPANS[0])
+    reader = _WordReader("September")  # 2.0 for its sentence, -2.0 for similarity's
+    question = "When did it start?"
+    moved = read_passages(reader, backend, {"a": TEXT}, question, [hit], margin=4.0)
+    kept = read_passages(reader, backend, {"a": TEXT}, question, [hit], margin=4.5)
+    assert moved[0].sentence == SPANS[1]
+    assert kept[0].sentence == SPANS[0] and kept[0].best == 2.0  # the logits stay as read
+
+
 def _reading(best: float, span=(0, 10)) -> Reading:
     return Reading(best=best, highlighted=best, sentence=span)
 
