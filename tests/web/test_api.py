@@ -19,9 +19,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 
+from app import parse_args
 from assistant import Assistant
 from assistant.answer import Answer, Copy
-from assistant.web.api import MAX_BODY_BYTES, build_api, catalogue, close_api
+from assistant.web.api import DEFAULT_THREADS, MAX_BODY_BYTES, build_api, catalogue, close_api
 from assistant.web.api_schema import AskRequest
 from scripts.load_test import QUESTIONS
 from tests.web.conftest import LaunchApp
@@ -214,3 +215,13 @@ def test_ask_arguments_are_asks_own() -> None:
         "filters": {"outlets": ["Trend"], "published_to": "2020-12-31"},
     }
     assert AskRequest(question="q").ask_arguments()["filters"] is None
+
+
+def test_api_threads_is_an_app_option(capsys: pytest.CaptureFixture[str]) -> None:
+    assert parse_args([]).api_threads == DEFAULT_THREADS
+    assert parse_args(["--api-threads", "2"]).api_threads == 2
+    with pytest.raises(SystemExit):
+        parse_args(["--api-threads", "0"])
+    assert "must be at least 1" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="threads must be at least 1"):
+        build_api(object(), threads=0)  # type: ignore[arg-type]
