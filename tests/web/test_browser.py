@@ -391,7 +391,7 @@ def test_article_markdown_shows_as_text(page: Any) -> None:
     # body with issue 14: it is the article's author now, so this photo credit is the test.)
     assert "**Valery Sharifulin / TASS**" in shown
     passages = reply.locator(".qa-passage, .qa-sentence")
-    assert passages.count() >= 10
+    assert passages.count() >= 9  # card [1] quotes no sentence of its own: the reply does
     assert passages.locator("strong, a, h1, h2, script, img").count() == 0
     reply.locator("a.qa-open").first.click()
     body = page.locator("#qa-viewer .qa-article-body")
@@ -459,7 +459,7 @@ def test_dates_typed_as_people_write_them(page: Any) -> None:
     page.fill("#qa-to input", "Oct 31, 2020")
     page.keyboard.press("Tab")
     page.wait_for_function(
-        "document.querySelector('#qa-status').innerText.includes('undated articles are left out')"
+        "document.querySelector('#qa-status').innerText.includes('Searching 1 of 5 articles')"
     )
     assert "Searching 1 of 5 articles. 2 undated articles are left out" in status.inner_text()
     page.locator("#qa-undated input").check()
@@ -489,9 +489,10 @@ def test_a_date_that_cannot_be_read_is_an_error_not_a_reply(page: Any) -> None:
 def test_the_date_pickers_open_on_the_corpus_dates(page: Any, bot: Assistant) -> None:
     dates = sorted(article.published for article in bot.articles if article.published)
     pickers = [page.locator(f"#{box} input.qa-picker") for box in ("qa-from", "qa-to")]
-    for picker, date in zip(pickers, (dates[0], dates[-1]), strict=True):
-        picker.wait_for(state="attached")
-        picker.dispatch_event("pointerdown")
+    for box, picker, date in zip(("qa-from", "qa-to"), pickers, (dates[0], dates[-1]), strict=True):
+        button = page.locator(f"#{box} button.qa-picker-button")
+        assert button.is_visible()
+        button.dispatch_event("click")
         assert picker.input_value() == date  # the month it opens on, not today's
     # A day picked is written into the box and read.
     pickers[1].evaluate(
