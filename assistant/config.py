@@ -87,29 +87,32 @@ class Settings:
             on the own dev split by ``scripts/fit_answerability.py --band``;
             docs/quality.md). "May answer" is always a found answer: below the
             threshold the chat says the articles don't answer.
-        reader: read the first passage with the reader model (``encoding.reader``)
-            and take its logits into the confidence. Off by default: on our
-            test questions it did not beat the similarity signals yet
-            (docs/quality.md); ``python -m assistant eval`` shows both.
+        reader: read the best passages with the reader model (``encoding.reader``):
+            it chooses their highlighted sentences, orders them and is the main
+            input of the confidence. Off by default: chosen on the dev splits
+            (own dev R@1 0.909 -> 0.943), it lost to similarity alone on the own
+            test split and the blind batch (docs/quality.md, issue 28);
+            ``python -m assistant eval`` shows both.
         reader_threshold: the same threshold for the reader's confidence.
         reader_passages: how many of the best passages the reader reads: each
             then highlights the sentence the reader scores highest, and they are
             ordered by ``reader_weight`` (search/reading.py).
         reader_weight: weight of the reader's probability for a read passage's
             best sentence beside its similarity score (0: similarity's order).
+        reader_margin: a read passage highlights the reader's best sentence
+            when its logit beats that of similarity's choice by this much.
         read_from, read_until: with the reader on, only questions whose
-            similarity-only confidence lies in [read_from, read_until) are
-            read; the others keep the similarity verdict (``read_until`` 1:
-            no upper end). On the dev splits this band keeps every decision of
-            reading all questions while reading under 30% of ours, so the
-            median question costs no reader call (chosen by
-            ``scripts/reader_band.py``; docs/quality.md).
+            similarity-only confidence lies in [read_from, read_until) are read
+            (``read_until`` 1: no upper end); the others keep the similarity
+            verdict. The default reads every question, since the reader now
+            chooses the highlight; a band trades that for speed
+            (``scripts/reader_band.py``).
         figures_from, panel_from: in "sources differ" (``search.figures``),
             a figure is compared only when the reader's logit for its sentence
             and the question searched is at least ``figures_from``, and a
             panel is shown only when one of its sentences reaches
             ``panel_from``. From the reader's validation articles (its model
-            card): -3.32 keeps 95% of the answer sentences; -0.40 is reached by
+            card): -2.21 keeps 95% of the answer sentences; -1.01 is reached by
             only 10% of the other sentences of their paragraphs. None compares
             figures without the reader.
         max_question_chars: longer questions are cut to this many characters.
@@ -136,13 +139,14 @@ class Settings:
     found_threshold: float = 0.42
     answers_from: float = 0.6
     reader: bool = False
-    reader_threshold: float = 0.36
+    reader_threshold: float = 0.29
     reader_passages: int = 3
-    reader_weight: float = 0.0
-    read_from: float = 0.26
-    read_until: float = 0.53
-    figures_from: float | None = -3.32
-    panel_from: float = -0.40
+    reader_weight: float = 1.0
+    reader_margin: float = 1.0
+    read_from: float = 0.0
+    read_until: float = 1.0
+    figures_from: float | None = -2.21
+    panel_from: float = -1.01
     max_question_chars: int = 1000
     batch_size: int = 32
 

@@ -87,9 +87,9 @@ def test_the_labelled_set_is_big_enough() -> None:
 )
 def test_the_answer_is_in_the_top_three_passages(bot: Assistant, row: dict) -> None:
     answer = bot.ask(row["question"], k=3, history=row["history"])
-    # What the reader is told: never "the articles don't answer" (a "may answer"
-    # shows the passages to check). ``found`` itself is measured by the evaluation.
-    assert answer.verdict != "not found", answer.confidence
+    # Retrieval: the passages shown hold the answer. Whether the reply also says so
+    # ("not found" is said exactly when found is False, issue 28) is the false
+    # abstention the evaluation measures (tests/evaluation/test_quality.py).
     hits = [p for p in answer.passages if contains_answer(p.text, row)]
     assert hits, [p.highlight for p in answer.passages]
     assert hits[0].article_id in row["articles"]

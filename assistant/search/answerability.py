@@ -35,18 +35,18 @@ BIAS = -2.1582
 READER_FEATURES = (*FEATURES, "reader_best", "reader_highlighted")
 # Fitted by scripts/fit_answerability.py --reader; see docs/quality.md.
 READER_WEIGHTS = {
-    "sentence": 0.0602,
-    "dense": 0.4852,
-    "terms": 0.1669,
-    "coverage": 0.6108,
-    "typed": 0.5613,
-    "margin": 0.2007,
-    "anchored": 1.3392,
-    "asks_kind": -0.3522,
-    "reader_best": 0.4385,
-    "reader_highlighted": -0.1334,
+    "sentence": 0.1471,
+    "dense": 0.3307,
+    "terms": 0.1169,
+    "coverage": 0.3959,
+    "typed": 0.3099,
+    "margin": -0.0474,
+    "anchored": 0.5543,
+    "asks_kind": -0.6097,
+    "reader_best": 0.6490,
+    "reader_highlighted": 0.0365,
 }
-READER_BIAS = -1.1447
+READER_BIAS = -0.3331
 
 
 def features(hits: Sequence[Hit], query: str) -> list[float]:
