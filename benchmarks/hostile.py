@@ -44,7 +44,7 @@ W = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 def _docx(document_xml_chunks: Iterator[bytes], *, declare: int | None = None) -> bytes:
     """A .docx (python-docx's template) whose document.xml is the chunks, deflated."""
-    from tests.documents import docx_bytes
+    from tests.documents import docx_bytes, lying_about
 
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(docx_bytes([("Normal", "A paragraph.")]))) as source:
@@ -56,16 +56,10 @@ def _docx(document_xml_chunks: Iterator[bytes], *, declare: int | None = None) -
                 with target.open("word/document.xml", "w", force_zip64=True) as handle:
                     for chunk in document_xml_chunks:
                         handle.write(chunk)
-    raw = bytearray(out.getvalue())
+    raw = out.getvalue()
     if declare is not None:  # the directory lies: every size field of the part says `declare`
-        name = b"word/document.xml"
-        for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
-            start = 0
-            while (start := raw.find(signature, start)) != -1:
-                if raw[start + name_at : start + name_at + len(name)] == name:
-                    raw[start + size_at : start + size_at + 4] = declare.to_bytes(4, "little")
-                start += 4
-    return bytes(raw)
+        raw = lying_about(raw, "word/document.xml", declare)
+    return raw
 
 
 def _xml(size: int, unit: bytes, *, varied: bool) -> Iterator[bytes]:

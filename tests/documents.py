@@ -188,3 +188,20 @@ def many_entries_zip_bytes(entries: int) -> bytes:
         for number in range(entries):
             archive.writestr(f"word/part{number}.xml", "")
     return out.getvalue()
+
+
+def lying_about(raw: bytes, name: str, size: int) -> bytes:
+    """Zip ``raw`` with the uncompressed size of ``name`` declared as ``size``, everywhere it is.
+
+    Both the local header and the central directory say ``size``: the lie a zip
+    bomb tells to pass checks that trust the declared sizes.
+    """
+    patched = bytearray(raw)
+    encoded = name.encode()
+    for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        start = 0
+        while (start := patched.find(signature, start)) != -1:
+            if patched[start + name_at : start + name_at + len(encoded)] == encoded:
+                patched[start + size_at : start + size_at + 4] = size.to_bytes(4, "little")
+            start += 4
+    return bytes(patched)

@@ -14,7 +14,13 @@ from assistant.corpus import word
 from assistant.corpus.loading import load_corpus
 from assistant.corpus.word import DocxSource, check_zip, read_docx
 from assistant.errors import CorpusError
-from tests.documents import docx_bytes, many_entries_zip_bytes, pdf_bytes, zip_bomb_bytes
+from tests.documents import (
+    docx_bytes,
+    lying_about,
+    many_entries_zip_bytes,
+    pdf_bytes,
+    zip_bomb_bytes,
+)
 
 PARAGRAPHS = [
     ("Title", "Glacier Retreat Speeds Up"),
@@ -162,19 +168,6 @@ def _paragraphs_xml(count: int, *, tail: bytes = b"") -> bytes:
     return f"<w:document {W_NS}><w:body>".encode() + paragraphs + tail
 
 
-def _lying_about(raw: bytes, name: str, size: int) -> bytes:
-    """``raw`` with the uncompressed size of ``name`` declared as ``size``, everywhere it is."""
-    patched = bytearray(raw)
-    encoded = name.encode()
-    for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
-        start = 0
-        while (start := patched.find(signature, start)) != -1:
-            if patched[start + name_at : start + name_at + len(encoded)] == encoded:
-                patched[start + size_at : start + size_at + 4] = size.to_bytes(4, "little")
-            start += 4
-    return bytes(patched)
-
-
 def _peak_memory(action) -> int:
     """The most memory Python allocated (tracemalloc) while ``action`` ran."""
     tracemalloc.start()
@@ -190,7 +183,7 @@ def test_a_directory_lying_about_sizes_is_refused_without_inflating_the_part() -
     # 30 MB of XML (comment padding compresses about 1000:1) declared as 2,000 bytes: the
     # declared sizes pass every check, and ZipFile.read would inflate all 30 MB at once.
     padding = b"<!--" + b" " * 30_000_000 + b"-->"
-    raw = _lying_about(_with_document(_paragraphs_xml(3, tail=padding)), "word/document.xml", 2_000)
+    raw = lying_about(_with_document(_paragraphs_xml(3, tail=padding)), "word/document.xml", 2_000)
     check_zip(raw)  # the lie passes the directory's checks
     with pytest.raises(CorpusError, match="'word/document.xml' is damaged \\(Bad CRC-32"):
         read_docx("liar", raw)
