@@ -94,12 +94,12 @@ def test_the_band_must_be_in_range() -> None:
 @pytest.mark.parametrize(
     ("settings", "confidence", "expected"),
     [
-        (Settings(), 0.0, True),  # by default every question is read
-        (Settings(), 1.0, True),
-        (Settings(read_from=0.26, read_until=0.53), 0.25, False),
-        (Settings(read_from=0.26, read_until=0.53), 0.26, True),
-        (Settings(read_from=0.26, read_until=0.53), 0.52, True),
-        (Settings(read_from=0.26, read_until=0.53), 0.53, False),
+        (Settings(reader=True), 0.0, True),  # with the reader on, every question is read
+        (Settings(reader=True), 1.0, True),
+        (Settings(reader=True, read_from=0.26, read_until=0.53), 0.25, False),
+        (Settings(reader=True, read_from=0.26, read_until=0.53), 0.26, True),
+        (Settings(reader=True, read_from=0.26, read_until=0.53), 0.52, True),
+        (Settings(reader=True, read_from=0.26, read_until=0.53), 0.53, False),
         (Settings(reader=False), 0.4, False),  # the band means nothing with the reader off
         (Settings(reader=True, read_from=0.0, read_until=1.0), 0.0, True),
         (Settings(reader=True, read_from=0.0, read_until=1.0), 1.0, True),  # 1: no upper end
