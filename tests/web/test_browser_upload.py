@@ -86,7 +86,7 @@ def test_upload_a_page_then_ask_about_it(page: Any, app_folders: tuple) -> None:
     card = reply.locator(".qa-card").first
     text = card.inner_text()
     assert "Highland Courier" in text and TITLE in text and "2021-05-17" in text
-    assert "340 residents" in text
+    # Card [1] does not repeat the sentence quoted above it (issue 29, item 11).
     if SCREENSHOT:
         page.get_by_role("tab", name="Add articles").click()
         page.screenshot(path=SCREENSHOT, full_page=True)

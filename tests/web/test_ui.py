@@ -212,9 +212,9 @@ def test_reply_not_found_labels_every_passage_as_no_answer() -> None:
     assert "<mark>" in text  # the nearest passages are still shown
 
 
-@pytest.mark.parametrize("found", [True, False])
-def test_reply_in_the_band_of_doubt_says_may_answer(found: bool) -> None:
-    answer = make_answer(found, confidence=0.4, verdict="may answer")
+def test_reply_in_the_band_of_doubt_says_may_answer() -> None:
+    # "May answer" is a found answer's (issue 28): Answer refuses it with found=False.
+    answer = make_answer(True, confidence=0.5, verdict="may answer")
     text = format_reply(answer)
     best, cards = text.split('<div class="qa-cards-label">')
     assert MAY_ANSWER in best and "qa-unsure" in best and "Best match" not in best
@@ -451,9 +451,11 @@ def test_a_failing_reader_costs_the_panel_not_the_answer(
     broken = Assistant(bot.stored, bot.embedder, bot.settings, reader=BrokenReader())
     question = "How many civilians were killed in the fighting?"
     reply, record = answer_turn(broken, question, [], Filters())
-    assert "Best match" in reply and "Sources differ" not in reply and record is not None
+    assert "Best match" in reply and record is not None
+    assert "Sources differ" not in reply and "Earlier figure" not in reply
     assert "damaged" in caplog.text
-    assert "Sources differ" in answer_turn(bot, question, [], Filters())[0]
+    # With the real reader the panel shows: Azerbaijan's 91 civilians and its earlier 31.
+    assert "Earlier figure" in answer_turn(bot, question, [], Filters())[0]
 
 
 def test_ratings_go_to_the_feedback_file(tmp_path: Path) -> None:
