@@ -6,17 +6,18 @@ the reader (``encoding.reader``, a cross-encoder trained on SQuAD by
 of the first ``Settings.reader_passages`` passages and gives each a logit for
 "this sentence answers it". From those logits:
 
-- each read passage highlights its best sentence by the reader (similarity
-  picks the sentence that *looks* most like the question; the reader the one
-  that answers it: "On what date did the fighting start?" is answered by the
-  sentence with Sept. 27, not by the one about the conflict's decades);
+- each read passage highlights its best sentence by the reader, where that one
+  beats similarity's choice by ``Settings.reader_margin`` (similarity picks the
+  sentence that *looks* most like the question; the reader is trained to pick
+  the one that answers it, and does so on a share of the questions only:
+  docs/quality.md, tests/test_reading_examples.py);
 - the read passages are ordered by a blend of their similarity score and the
   reader's probability for their best sentence (``Settings.reader_weight``);
 - ``answerability.confidence`` takes the first passage's best logit and the
   logit of the sentence similarity would have highlighted as two more inputs.
 
 Each sentence costs one model call (``reader.BATCH_SIZE``), so the cost grows with
-the passages read: docs/performance.md has it by ``reader_passages``.
+the passages read: ``python benchmarks/speed.py reader`` prints it by ``reader_passages``.
 """
 
 from __future__ import annotations
