@@ -63,17 +63,14 @@ def running_app(
         )
         try:
             deadline = time.monotonic() + start_seconds
-            while True:
+            # Ready means both: the page answers, and the app has printed its "open" line.
+            # The server answers while launch() is still finishing, before that line.
+            while not (_answers(url) and _printed_open(log)):
                 if process.poll() is not None:
                     raise RuntimeError(f"app.py exited early:\n{log.read_text()}")
-                try:
-                    with urllib.request.urlopen(url, timeout=1) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"app.py did not start:\n{log.read_text()}") from None
-                    time.sleep(0.3)
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"app.py did not start:\n{log.read_text()}")
+                time.sleep(0.3)
             yield url
         finally:
             process.terminate()
@@ -82,6 +79,19 @@ def running_app(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _printed_open(log: Path) -> bool:
+    text = log.read_text(encoding="utf-8", errors="replace")
+    return any(line.startswith("open ") for line in text.splitlines())
 
 
 def launch_chromium(playwright: Any) -> Any:

@@ -29,12 +29,14 @@ the cosine baseline) and ``card`` (the shipped folder and its model card).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
 import random
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -43,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from assistant.encoding.reader import READER_DIR  # noqa: E402
+from assistant.encoding.reader import CONTEXTS, NO_CONTEXT, READER_DIR  # noqa: E402
 from assistant.evaluation import reader_pairs as rp  # noqa: E402
 from assistant.evaluation.rewording import reworded_pairs  # noqa: E402
 from assistant.training.card import (  # noqa: E402
@@ -63,7 +65,13 @@ log = logging.getLogger("train_reader")
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--max-pairs", type=int, default=None, help="cap on training pairs")
+    parser.add_argument(
+        "--max-pairs",
+        type=int,
+        default=None,
+        help="cap on training pairs, whole questions from the seeded order, taken before the "
+        "swapped, reworded and mined negatives are made from them",
+    )
     parser.add_argument("--max-negatives", type=int, default=None, help="per question (all)")
     parser.add_argument("--unanswerable-others", type=int, default=1)
     parser.add_argument(
@@ -106,6 +114,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=None,
         help="stop training after this long (checkpointed: the same command resumes)",
+    )
+    parser.add_argument(
+        "--context",
+        choices=CONTEXTS,
+        default=NO_CONTEXT,
+        help="what the reader reads beside the sentence: nothing, or the sentences before and "
+        "after it in its paragraph (reader.neighbour_context)",
+    )
+    parser.add_argument(
+        "--context-drop",
+        type=float,
+        default=0.0,
+        help="with --context neighbours: the share of training questions read without it, so "
+        "that the reader also scores a sentence alone (as 'sources differ' asks)",
+    )
+    parser.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        help="a checkpoint folder (<work>/best of an earlier run) to start from instead of "
+        "the bare MiniLM",
     )
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -154,6 +183,12 @@ def cap_pairs(pairs, limit: int | None):
     return kept
 
 
+def _drawn(group: str, share: float) -> bool:
+    """A question drawn for ``share`` by its id: the same draw every run."""
+    digest = hashlib.sha256(f"reader-context-drop:{group.split(':')[0]}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
 def training_pairs(args, model_dir: Path, pair_options: dict, results: dict) -> list:
     """The dev-split pairs, the train file's and the asked-for extra negatives, seeded order.
 
@@ -175,12 +210,19 @@ def training_pairs(args, model_dir: Path, pair_options: dict, results: dict) -> 
         log.info("train file: %s", stats)
         results["train_file"] = stats
         train_pairs = merge(train_pairs, file_pairs, seed=args.seed)
+    train_pairs = cap_pairs(train_pairs, args.max_pairs)
     if args.swap_share:
         rng = random.Random(f"reader-swaps:{args.seed}")
         train_pairs = train_pairs + rp.swapped_pairs(train_pairs, rng=rng, share=args.swap_share)
     if args.reword_share:
         rng = random.Random(f"reader-rewords:{args.seed}")
         train_pairs = train_pairs + reworded_pairs(train_pairs, rng=rng, share=args.reword_share)
+    if args.context_drop:
+        # Whole questions, drawn by hash: the same ones in every run with these pairs.
+        train_pairs = [
+            replace(pair, context="") if _drawn(pair.group, args.context_drop) else pair
+            for pair in train_pairs
+        ]
     if args.mined:
         embed = bi_encoder(model_dir, args.threads)
         mined = rp.mined_pairs(
@@ -229,7 +271,6 @@ def main(argv: list[str] | None = None) -> int:
         "unanswerable_others": args.unanswerable_others,
     }
     train_pairs = training_pairs(args, model_dir, pair_options, results)
-    train_pairs = cap_pairs(train_pairs, args.max_pairs)
     valid_pairs = cap_pairs(rp.build_pairs("valid", **pair_options), args.max_valid_pairs)
     log.info("pairs: train %s, valid %s", split_summary(train_pairs), split_summary(valid_pairs))
     v1_titles, v2_titles = _titles(args.squad_dir)
@@ -308,7 +349,11 @@ def test_once(args, model_dir: Path, tokenizer, results: dict, results_path: Pat
     scores = np.zeros(len(pairs), dtype=np.float32)
     started = time.monotonic()
     for index in by_group.values():
-        scores[index] = reader.score(pairs[index[0]].question, [pairs[i].sentence for i in index])
+        scores[index] = reader.score(
+            pairs[index[0]].question,
+            [pairs[i].sentence for i in index],
+            [pairs[i].context for i in index],
+        )
     seconds = time.monotonic() - started
     judged = {p.group for p in pairs if p.kind == rp.PARAGRAPH}
     results["test"] = {

@@ -42,6 +42,14 @@ OUTPUT_NAME = "logit"
 # to 0.2 with the sentences (and padding) beside it; alone it is the same every
 # time, and on short pairs one at a time was faster as well (no padding).
 BATCH_SIZE = 1
+# What a reader reads beside the sentence (config.json's ``context``): nothing, or the
+# sentence's neighbours in its passage, after it: ``sentence [SEP] previous [SEP] next``.
+# The sentence comes first so that truncation (the longer side's end first) cuts context,
+# and it is still the sentence alone that is scored and highlighted.
+NO_CONTEXT = "none"
+NEIGHBOURS = "neighbours"
+CONTEXTS = (NO_CONTEXT, NEIGHBOURS)
+_SEP = " [SEP] "
 
 _SUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 
@@ -56,11 +64,14 @@ class ReaderConfig:
         pooling: how token states become one vector (``mean``: over real tokens).
         tokenizer: the model, by name or folder, whose tokenizer encodes pairs
             (``embedding.resolve_model_path`` finds it).
+        context: ``none`` (the sentence alone) or ``neighbours`` (the sentences
+            before and after it as well: ``neighbour_context``).
     """
 
     max_length: int
     pooling: str
     tokenizer: str
+    context: str = NO_CONTEXT
 
 
 # The files' checksums, as the index's and the ONNX cache's are taken.
@@ -128,9 +139,14 @@ def read_config(path: Path) -> ReaderConfig:
             max_length=int(raw["max_length"]),
             pooling=str(raw["pooling"]),
             tokenizer=str(raw["tokenizer"]),
+            context=str(raw.get("context", NO_CONTEXT)),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise ModelError(f"the reader's {path} is unreadable ({error})") from error
+    if config.context not in CONTEXTS:
+        raise ModelError(
+            f"the reader's {path} asks for {config.context!r} context; this code reads {CONTEXTS}"
+        )
     if config.pooling != "mean":
         raise ModelError(f"the reader's {path} asks for {config.pooling!r} pooling; only mean runs")
     return config
@@ -150,14 +166,38 @@ def load_tokenizer(name: str):
         raise ModelError(f"could not load the reader's tokenizer from {path}: {error}") from error
 
 
+def neighbour_context(sentences: Sequence[str], index: int) -> str:
+    """What a ``neighbours`` reader reads after sentence ``index``: ``previous [SEP] next``.
+
+    Both sides are always there (empty at a passage's edge), so that the model
+    knows which neighbour it reads. "The ministry also reported that 1,245 wounded
+    personnel..." names no country; the sentence before it does.
+    """
+    previous = sentences[index - 1] if index > 0 else ""
+    following = sentences[index + 1] if index + 1 < len(sentences) else ""
+    return f"{previous}{_SEP}{following}".strip()
+
+
+def second_segment(sentence: str, context: str = "") -> str:
+    """The text paired with the question: the sentence, then its context when there is one."""
+    return f"{sentence}{_SEP}{context}" if context else sentence
+
+
 def encode_pairs(
-    tokenizer, question: str, sentences: Sequence[str], max_length: int
+    tokenizer,
+    question: str,
+    sentences: Sequence[str],
+    max_length: int,
+    contexts: Sequence[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Token ids of ``[CLS] question [SEP] sentence [SEP]`` for each sentence, padded together.
 
+    With ``contexts``, each sentence's context follows it (``second_segment``).
     The training script encodes with this function too, so that the runtime
     sees exactly what the model was trained on.
     """
+    if contexts is not None:
+        sentences = [second_segment(s, c) for s, c in zip(sentences, contexts, strict=True)]
     encoded = tokenizer(
         [question] * len(sentences),
         list(sentences),
@@ -223,14 +263,34 @@ class Reader:
         tokenizer = load_tokenizer(config.tokenizer)
         return cls(folder, config, sums[MODEL_FILE], session, tokenizer)
 
+    @property
+    def reads_context(self) -> bool:
+        """True when the model was trained to read each sentence's neighbours too."""
+        return self.config.context == NEIGHBOURS
+
     def score(
-        self, question: str, sentences: Sequence[str], *, batch_size: int = BATCH_SIZE
+        self,
+        question: str,
+        sentences: Sequence[str],
+        contexts: Sequence[str] | None = None,
+        *,
+        batch_size: int = BATCH_SIZE,
     ) -> np.ndarray:
-        """One float32 logit per sentence, in their order (empty input, empty output)."""
+        """One float32 logit per sentence, in their order (empty input, empty output).
+
+        ``contexts`` (``neighbour_context`` of each sentence) are read only by a
+        reader that was trained with them (``reads_context``); without them such
+        a reader scores the sentences alone, as its training also did for a share.
+        """
+        if contexts is not None and len(contexts) != len(sentences):
+            raise ValueError(f"{len(contexts)} contexts for {len(sentences)} sentences")
+        if not self.reads_context:
+            contexts = None
         logits = np.zeros(len(sentences), dtype=np.float32)
         for start in range(0, len(sentences), batch_size):
             batch = sentences[start : start + batch_size]
-            feed = encode_pairs(self._tokenizer, question, batch, self.config.max_length)
+            around = None if contexts is None else contexts[start : start + batch_size]
+            feed = encode_pairs(self._tokenizer, question, batch, self.config.max_length, around)
             feed = {name: value for name, value in feed.items() if name in self._inputs}
             (out,) = self._session.run([OUTPUT_NAME], feed)
             logits[start : start + len(batch)] = np.asarray(out, dtype=np.float32).reshape(-1)

@@ -35,12 +35,13 @@ import random
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from ..corpus.chunking import paragraph_spans, sentence_spans
+from ..encoding.reader import neighbour_context
 from .datasets import SQUAD_V1, SQUAD_V2_HALF, LabelledQuestion, squad_path
 
 SPLITS = ("train", "valid", "test")
@@ -70,6 +71,9 @@ class ReaderPair:
             ``plausible`` (an unanswerable question's plausible-answer sentence).
         group: the question's id; the pairs of one question share it.
         article: the Wikipedia article's title, which decides the split.
+        context: the sentences before and after it in its paragraph
+            (``reader.neighbour_context``), for a reader that reads them; empty
+            where the sentence has none to give (mined from another paragraph).
     """
 
     question: str
@@ -78,6 +82,7 @@ class ReaderPair:
     kind: str
     group: str
     article: str
+    context: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +185,7 @@ def paragraph_pairs(
     """
     spans = paragraph_sentences(context)
     sentences = [context[start:end] for start, end in spans]
+    around = [neighbour_context(sentences, index) for index in range(len(sentences))]
     pairs: list[ReaderPair] = []
     for qa in qas:
         question = qa["question"].strip()
@@ -200,15 +206,20 @@ def paragraph_pairs(
         }
         others = [index for index in range(len(sentences)) if index not in unsure]
         if impossible:
-            pairs.append(ReaderPair(question, sentences[first], 0, PLAUSIBLE, group, article))
+            pairs.append(
+                ReaderPair(question, sentences[first], 0, PLAUSIBLE, group, article, around[first])
+            )
             keep = rng.sample(others, min(unanswerable_others, len(others)))
         else:
-            pairs.append(ReaderPair(question, sentences[first], 1, POSITIVE, group, article))
+            pairs.append(
+                ReaderPair(question, sentences[first], 1, POSITIVE, group, article, around[first])
+            )
             keep = others
             if max_negatives is not None and len(others) > max_negatives:
                 keep = sorted(rng.sample(others, max_negatives))
         pairs.extend(
-            ReaderPair(question, sentences[index], 0, PARAGRAPH, group, article) for index in keep
+            ReaderPair(question, sentences[index], 0, PARAGRAPH, group, article, around[index])
+            for index in keep
         )
     return pairs
 
@@ -401,7 +412,7 @@ def swapped_pairs(
             continue
         question = pair.question[: match.start()] + other + pair.question[match.end() :]
         swapped.append(
-            ReaderPair(question, pair.sentence, 0, SWAPPED, f"{pair.group}:swap", pair.article)
+            replace(pair, question=question, label=0, kind=SWAPPED, group=f"{pair.group}:swap")
         )
     return swapped
 

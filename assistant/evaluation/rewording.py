@@ -27,6 +27,7 @@ import random
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -149,6 +150,6 @@ def reworded_pairs(
         start, end, replacement = rng.choice(choices)
         question = pair.question[:start] + replacement + pair.question[end:]
         reworded.append(
-            ReaderPair(question, pair.sentence, 0, REWORDED, f"{pair.group}:reword", pair.article)
+            replace(pair, question=question, label=0, kind=REWORDED, group=f"{pair.group}:reword")
         )
     return reworded

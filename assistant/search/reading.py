@@ -29,6 +29,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ..encoding.reader import neighbour_context
 from .backend import SearchBackend
 from .retrieval import Hit
 
@@ -41,7 +42,9 @@ class SentenceReader(Protocol):
 
     fingerprint: str
 
-    def score(self, question: str, sentences: list[str]) -> np.ndarray: ...
+    def score(
+        self, question: str, sentences: list[str], contexts: list[str] | None = None
+    ) -> np.ndarray: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +88,18 @@ def read_passages(
     """
     spans: list[list[tuple[int, int]]] = []
     sentences: list[str] = []
+    contexts: list[str] = []
     for hit in hits:
         chunk = backend.chunks[hit.row]
         text = texts[chunk.article_id]
+        passage = [text[start:end] for start, end in chunk.sentences]
         own = [tuple(span) for span in chunk.sentences[:READ_SENTENCES]]
         spans.append(own)
-        sentences.extend(text[start:end] for start, end in own)
-    logits = reader.score(query, sentences).tolist() if sentences else []
+        sentences.extend(passage[: len(own)])
+        # The neighbours within the passage, as training took them within the paragraph
+        # (a reader that does not read them ignores them).
+        contexts.extend(neighbour_context(passage, index) for index in range(len(own)))
+    logits = reader.score(query, sentences, contexts).tolist() if sentences else []
     readings = []
     at = 0
     for hit, own in zip(hits, spans, strict=True):

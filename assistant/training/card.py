@@ -24,6 +24,7 @@ from ..encoding.reader import (
 from ..evaluation import reader_pairs as rp
 from ..evaluation.rewording import REWORDED
 from .export import OPSET
+from .loop import reads
 from .model import BASE_MODEL, BASE_PACKAGE
 
 MAX_MODEL_BYTES = 30 * 1024 * 1024
@@ -43,13 +44,18 @@ def write_output(args, results: dict) -> None:
         "architecture": "BertModel (all-MiniLM-L6-v2) + mean pooling + Linear(384, 1)",
         "pooling": "mean",
         "max_length": args.max_length,
-        "input": "[CLS] question [SEP] sentence [SEP], truncation longest_first",
+        "input": "[CLS] question [SEP] sentence [SEP] previous [SEP] next [SEP], "
+        "truncation longest_first"
+        if reads(args)
+        else "[CLS] question [SEP] sentence [SEP], truncation longest_first",
         "inputs": list(INPUT_NAMES),
         "output": OUTPUT_NAME,
         "tokenizer": BASE_MODEL,
         "tokenizer_package": BASE_PACKAGE,
         "weights": "int8 (onnxruntime quantize_dynamic, per channel), fp32 activations",
     }
+    if reads(args):  # absent: the sentence alone, as readers before it (config format 1)
+        config["context"] = args.context
     (out / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     (out / "README.md").write_text(card_text(args, results), encoding="utf-8")
     write_sums(out, [MODEL_FILE, CONFIG_FILE])

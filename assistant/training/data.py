@@ -41,6 +41,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from ..encoding.reader import neighbour_context
 from ..evaluation.datasets import SQUAD_DIR, SQUAD_V1, SQUAD_V2_HALF, squad_path
 from ..evaluation.reader_pairs import (
     PARAGRAPH,
@@ -165,7 +166,12 @@ def train_file_pairs(
         answerable = rng.sample(answerable, questions)
     unanswerable = [(p, qa) for p in paragraphs for qa in p[3] if qa.get("is_impossible")]
     groups: list[list[ReaderPair]] = []
+    contexts: dict[int, list[str]] = {}
     for (article, spans, sentences, _), qa in answerable + unanswerable:
+        around = contexts.get(id(sentences))
+        if around is None:
+            around = [neighbour_context(sentences, i) for i in range(len(sentences))]
+            contexts[id(sentences)] = around
         question = qa["question"].strip()
         if not question:
             continue
@@ -175,7 +181,7 @@ def train_file_pairs(
             kinds = [RETRIEVED] + [PARAGRAPH] * unanswerable_others
             groups.append(
                 [
-                    ReaderPair(question, sentences[i], 0, kind, group, article)
+                    ReaderPair(question, sentences[i], 0, kind, group, article, around[i])
                     for i, kind in zip(order, kinds, strict=False)
                 ]
             )
@@ -191,8 +197,11 @@ def train_file_pairs(
         }
         order = ranked_sentences(question, sentences, idf, skip=unsure)[:negatives]
         groups.append(
-            [ReaderPair(question, sentences[first], 1, POSITIVE, group, article)]
-            + [ReaderPair(question, sentences[i], 0, PARAGRAPH, group, article) for i in order]
+            [ReaderPair(question, sentences[first], 1, POSITIVE, group, article, around[first])]
+            + [
+                ReaderPair(question, sentences[i], 0, PARAGRAPH, group, article, around[i])
+                for i in order
+            ]
         )
     rng.shuffle(groups)
     pairs = [pair for group in groups for pair in group]

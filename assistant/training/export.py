@@ -16,7 +16,7 @@ import numpy as np
 
 from ..encoding.reader import INPUT_NAMES, OUTPUT_NAME, encode_pairs
 from ..evaluation import reader_pairs as rp
-from .loop import load_weights
+from .loop import load_weights, reads
 from .model import build_model, encode_batch, metrics, score_torch, tensors
 
 OPSET = 17
@@ -65,7 +65,8 @@ def export(args, model_dir: Path, tokenizer, valid_pairs) -> dict:
     fp32 = args.work / "model-fp32.onnx"
     int8 = args.work / "model-int8.onnx"
     # A padded second row, so that the traced graph masks padding as real batches need.
-    sample = encode_batch(tokenizer, valid_pairs[:2], args.max_length)
+    context = reads(args)
+    sample = encode_batch(tokenizer, valid_pairs[:2], args.max_length, context)
     sample["attention_mask"][1, -2:] = 0
     _to_onnx(model, sample, fp32)
     _quantise(fp32, int8)
@@ -73,9 +74,9 @@ def export(args, model_dir: Path, tokenizer, valid_pairs) -> dict:
     if saved.is_file():  # scored when the checkpoint was chosen: no need to score again
         torch_scores = np.array(json.loads(saved.read_text()), dtype=np.float32)
     else:
-        torch_scores = score_torch(model, tokenizer, valid_pairs, args.max_length)
-    fp32_scores = score_onnx(fp32, tokenizer, valid_pairs, args.max_length, args.threads)
-    int8_scores = score_onnx(int8, tokenizer, valid_pairs, args.max_length, args.threads)
+        torch_scores = score_torch(model, tokenizer, valid_pairs, args.max_length, context=context)
+    fp32_scores = score_onnx(fp32, tokenizer, valid_pairs, args.max_length, args.threads, context)
+    int8_scores = score_onnx(int8, tokenizer, valid_pairs, args.max_length, args.threads, context)
     return {
         "valid_torch": metrics(valid_pairs, torch_scores),
         "valid_onnx_fp32": metrics(valid_pairs, fp32_scores),
@@ -90,7 +91,9 @@ def export(args, model_dir: Path, tokenizer, valid_pairs) -> dict:
     }
 
 
-def score_onnx(path: Path, tokenizer, pairs, max_length: int, threads: int) -> np.ndarray:
+def score_onnx(
+    path: Path, tokenizer, pairs, max_length: int, threads: int, context: bool = False
+) -> np.ndarray:
     """Scores of pairs from an ONNX file, one pair a call, as the runtime scores them.
 
     One a call because int8 dynamic quantisation scales activations by the whole
@@ -103,7 +106,8 @@ def score_onnx(path: Path, tokenizer, pairs, max_length: int, threads: int) -> n
     session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     scores = np.zeros(len(pairs), dtype=np.float32)
     for index, pair in enumerate(pairs):
-        feed = encode_pairs(tokenizer, pair.question, [pair.sentence], max_length)
+        around = [pair.context] if context else None
+        feed = encode_pairs(tokenizer, pair.question, [pair.sentence], max_length, around)
         (out,) = session.run([OUTPUT_NAME], feed)
         scores[index] = float(np.asarray(out).reshape(-1)[0])
     return scores

@@ -17,8 +17,9 @@ import shutil
 import time
 from pathlib import Path
 
+from ..encoding.reader import NEIGHBOURS
 from ..evaluation import reader_pairs as rp
-from .model import build_model, encode_batch, metrics, score_torch, tensors
+from .model import build_model, encode_batch, metrics, pair_text, score_torch, tensors
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,11 @@ def length_batches(
     return batches
 
 
+def reads(args) -> bool:
+    """True when the run trains a reader of neighbours (``--context neighbours``)."""
+    return getattr(args, "context", None) == NEIGHBOURS
+
+
 def learning_rate(step: int, total: int, base: float, warmup: float) -> float:
     """Linear warm-up, then linear decay to zero."""
     warm = max(1, int(total * warmup))
@@ -71,7 +77,9 @@ def rp_digest(pairs) -> str:
 
     digest = hashlib.sha256()
     for p in pairs:
-        digest.update(f"{p.question}\0{p.sentence}\0{p.label}\0{p.group}\n".encode())
+        # The context only where there is one: runs from before it existed keep their digest.
+        extra = f"\0{p.context}" if p.context else ""
+        digest.update(f"{p.question}\0{p.sentence}\0{p.label}\0{p.group}{extra}\n".encode())
     return digest.hexdigest()
 
 
@@ -156,7 +164,7 @@ def _optimizer(model, args):
 def _validate(args, model, tokenizer, valid_pairs, state: dict, per_epoch: int, started: float):
     """Scores the valid pairs; a new best is saved to ``<work>/best`` with its scores."""
     best = args.work / "best"
-    scores = score_torch(model, tokenizer, valid_pairs, args.max_length)
+    scores = score_torch(model, tokenizer, valid_pairs, args.max_length, context=reads(args))
     result = metrics(valid_pairs, scores)
     result.update(step=state["step"], epoch=round(state["step"] / per_epoch, 3))
     state["history"].append(result)
@@ -181,9 +189,14 @@ def train(args, tokenizer, model_dir: Path, train_pairs, valid_pairs) -> dict:
 
     torch.manual_seed(args.seed)
     model = build_model(model_dir)
+    if getattr(args, "init_from", None):
+        # Fine-tuning a trained reader (its best checkpoint) rather than the bare MiniLM.
+        load_weights(model, Path(args.init_from))
+        log.info("weights from %s", args.init_from)
     optimizer = _optimizer(model, args)
+    context = reads(args)
     lengths = [
-        len(tokenizer.tokenize(p.question)) + len(tokenizer.tokenize(p.sentence))
+        len(tokenizer.tokenize(p.question)) + len(tokenizer.tokenize(pair_text(p, context)))
         for p in train_pairs
     ]
     per_epoch = math.ceil(len(train_pairs) / args.batch_size)
@@ -199,6 +212,10 @@ def train(args, tokenizer, model_dir: Path, train_pairs, valid_pairs) -> dict:
         "total_steps": total,
         **{k: getattr(args, k) for k in ("lr", "batch_size", "max_length", "seed", "warmup")},
     }
+    if context:  # only then: the checkpoints of runs without it keep their identity
+        identity["context"] = args.context
+    if getattr(args, "init_from", None):
+        identity["init_from"] = str(args.init_from)
     state = {"step": 0, "best": None, "history": [], "seconds": 0.0, "loss_sum": 0.0}
     if (last / "state.json").is_file():
         state = load_checkpoint(last, model, optimizer)
@@ -224,7 +241,7 @@ def train(args, tokenizer, model_dir: Path, train_pairs, valid_pairs) -> dict:
             # Seeded per step, so that a resumed run draws the same dropout masks.
             torch.manual_seed(args.seed * 1_000_003 + step)
             batch = [train_pairs[i] for i in batches[position]]
-            feed = encode_batch(tokenizer, batch, args.max_length)
+            feed = encode_batch(tokenizer, batch, args.max_length, context)
             labels = torch.tensor([float(p.label) for p in batch])
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(step, total, args.lr, args.warmup)

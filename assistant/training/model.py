@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..encoding.reader import INPUT_NAMES
+from ..encoding.reader import INPUT_NAMES, second_segment
 from ..evaluation import reader_pairs as rp
 
 BASE_MODEL = "all-MiniLM-L6-v2"
@@ -65,11 +65,19 @@ def tensors(feed: dict[str, np.ndarray]):
     return [torch.from_numpy(feed[name]) for name in INPUT_NAMES]
 
 
-def encode_batch(tokenizer, pairs: list[rp.ReaderPair], max_length: int) -> dict[str, np.ndarray]:
+def pair_text(pair: rp.ReaderPair, context: bool) -> str:
+    """What the model reads after the question: the sentence, with its context for a
+    ``--context neighbours`` reader (``reader.second_segment``, as the runtime builds it)."""
+    return second_segment(pair.sentence, pair.context) if context else pair.sentence
+
+
+def encode_batch(
+    tokenizer, pairs: list[rp.ReaderPair], max_length: int, context: bool = False
+) -> dict[str, np.ndarray]:
     """``encode_pairs`` for pairs of different questions: the same tokenizer call, pair-wise."""
     encoded = tokenizer(
         [p.question for p in pairs],
-        [p.sentence for p in pairs],
+        [pair_text(p, context) for p in pairs],
         truncation="longest_first",
         max_length=max_length,
         padding=True,
@@ -78,18 +86,20 @@ def encode_batch(tokenizer, pairs: list[rp.ReaderPair], max_length: int) -> dict
     return {name: encoded[name].astype(np.int64) for name in INPUT_NAMES}
 
 
-def score_torch(model, tokenizer, pairs, max_length: int, batch_size: int = 64) -> np.ndarray:
+def score_torch(
+    model, tokenizer, pairs, max_length: int, batch_size: int = 64, context: bool = False
+) -> np.ndarray:
     """Logits of pairs from the torch model, in batches of similar length."""
     import torch
 
-    lengths = [len(p.question) + len(p.sentence) for p in pairs]
+    lengths = [len(p.question) + len(pair_text(p, context)) for p in pairs]
     order = sorted(range(len(pairs)), key=lambda i: lengths[i])
     scores = np.zeros(len(pairs), dtype=np.float32)
     model.eval()
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             index = order[start : start + batch_size]
-            feed = encode_batch(tokenizer, [pairs[i] for i in index], max_length)
+            feed = encode_batch(tokenizer, [pairs[i] for i in index], max_length, context)
             scores[index] = model(*tensors(feed)).float().numpy()
     return scores
 

@@ -34,9 +34,13 @@ class _WordReader:
     def __init__(self, word: str) -> None:
         self.word = word
         self.calls: list[list[str]] = []
+        self.contexts: list[list[str] | None] = []
 
-    def score(self, question: str, sentences: list[str]) -> np.ndarray:
+    def score(
+        self, question: str, sentences: list[str], contexts: list[str] | None = None
+    ) -> np.ndarray:
         self.calls.append(list(sentences))
+        self.contexts.append(None if contexts is None else list(contexts))
         return np.array([2.0 if self.word in s else -2.0 for s in sentences], dtype=np.float32)
 
 
@@ -55,6 +59,11 @@ def test_each_read_passage_highlights_the_readers_sentence() -> None:
     assert readings[1].sentence == SPANS[0] and readings[1].best == -2.0
     # Every sentence of every read passage in one call, in the hits' order.
     assert reader.calls == [[TEXT[a:b] for a, b in SPANS] + [TEXT[0:23]]]
+    # Each with its neighbours in its own passage: none across a passage's edge.
+    first, second, third = (TEXT[a:b] for a, b in SPANS)
+    assert reader.contexts == [
+        [f"[SEP] {second}", f"{first} [SEP] {third}", f"{second} [SEP]", "[SEP]"]
+    ]
 
 
 def test_a_close_call_keeps_the_sentence_similarity_chose() -> None:

@@ -441,7 +441,7 @@ class BrokenReader:
 
     fingerprint = "broken"
 
-    def score(self, question: str, sentences: list[str]):
+    def score(self, question: str, sentences: list[str], contexts: list[str] | None = None):
         raise ModelError("the reader file model.onnx is damaged")
 
 
