@@ -35,7 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", default="index")
     parser.add_argument("--passages", default="1,2,3,5")
     parser.add_argument("--weights", default="0,0.5,1,2")
+    parser.add_argument("--margins", default="1.0", help="reader_margin values to try")
     parser.add_argument("--squad-limit", type=int, default=300)
+    parser.add_argument(
+        "--reader", type=Path, default=None, help="a reader folder (default: the shipped one)"
+    )
     args = parser.parse_args(argv)
     base = Settings(reader=False)
     own = Assistant.load("corpus", args.index, settings=base)
@@ -52,18 +56,23 @@ def main(argv: list[str] | None = None) -> int:
             ),
         ),
     }
-    reader = Reader.load()
+    reader = Reader.load(args.reader) if args.reader else Reader.load()
     every = Settings(reader=True, read_from=0.0, read_until=1.0)
-    combos = [(0, 0.0)] + [
-        (int(n), float(w)) for n in args.passages.split(",") for w in args.weights.split(",")
+    combos = [(0, 0.0, 0.0)] + [
+        (int(n), float(w), float(m))
+        for n in args.passages.split(",")
+        for w in args.weights.split(",")
+        for m in args.margins.split(",")
     ]
     columns = " | ".join(f"{n}: R@1 | {n}: sentence" for n in sets)
-    print(f"| passages | weight | {columns} | ms/ask |")
-    print("|---|---|" + "---|---|" * len(sets) + "---|")
-    for passages, weight in combos:
+    print(f"| passages | weight | margin | {columns} | ms/ask |")
+    print("|---|---|---|" + "---|---|" * len(sets) + "---|")
+    for passages, weight, margin in combos:
         cells, costs = [], []
         for bot, questions in sets.values():
-            settings = every.replace(reader_passages=max(1, passages), reader_weight=weight)
+            settings = every.replace(
+                reader_passages=max(1, passages), reader_weight=weight, reader_margin=margin
+            )
             if passages == 0:
                 settings = base
             chosen = Assistant(bot.stored, bot.embedder, settings, reader=reader)
@@ -71,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             costs.append(report.latency_ms)
             cells += [f"{report.recall[1]:.3f}", f"{report.sentence_accuracy:.3f}"]
         name = "similarity only" if passages == 0 else str(passages)
-        print(f"| {name} | {weight} | " + " | ".join(cells) + f" | {statistics.fmean(costs):.0f} |")
+        row = f"| {name} | {weight} | {margin} | " + " | ".join(cells)
+        print(row + f" | {statistics.fmean(costs):.0f} |")
     return 0
 
 

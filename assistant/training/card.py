@@ -17,6 +17,7 @@ from ..encoding.reader import (
     CONFIG_FORMAT,
     INPUT_NAMES,
     MODEL_FILE,
+    NEIGHBOURS,
     OUTPUT_NAME,
     sha256_of,
     write_sums,
@@ -204,10 +205,26 @@ def card_text(args, results: dict) -> str:
     extra = _extra_negatives(hyper)
     train_file = _train_file_block(results.get("train_file"), hyper)
     scoring = export_info.get("onnx_scoring", "one question's sentences per call")
+    reads_context = hyper.get("context") == NEIGHBOURS
+    pair = (
+        "`[CLS] question [SEP] sentence [SEP] previous [SEP] next [SEP]`, where previous and next "
+        "are the sentences around it in its paragraph or passage (`config.json` `context`: "
+        f"`neighbours`; {hyper.get('context_drop', 0):.0%} of the training questions were read "
+        "without them, so that a sentence alone is scored too)"
+        if reads_context
+        else "`[CLS] question [SEP] sentence [SEP]`"
+    )
+    start = (
+        f"\n\n**Warm start.** Training began from the best checkpoint of an earlier run "
+        f"(`{hyper['init_from']}`), not from the bare MiniLM: to reproduce, run the earlier "
+        "run's command (its card, in git history) with that `--work`, then this one."
+        if hyper.get("init_from")
+        else ""
+    )
     return f"""# Reader: all-MiniLM-L6-v2 fine-tuned as a question-sentence cross-encoder
 {smoke}
 Scores whether a sentence answers a question: one logit for
-`[CLS] question [SEP] sentence [SEP]` (higher: likelier to answer; trained with a logistic loss,
+{pair} (higher: likelier to answer; trained with a logistic loss,
 so `sigmoid(logit)` is a rough, *uncalibrated* probability). Run by `assistant/encoding/reader.py`
 (`Reader.load().score(question, sentences)`).
 
@@ -253,7 +270,7 @@ The project's own questions (`tests/data/questions.jsonl`) are not used.
 
 ## Training
 
-`{results["command"]}`
+`{results["command"]}`{start}
 
 A plain torch loop (`scripts/train_reader.py`), seed {args.seed}: AdamW, lr {hyper["lr"]},
 weight decay {hyper["weight_decay"]} (none on biases and LayerNorm), linear warm-up over
