@@ -24,6 +24,7 @@ from ..encoding.reader import (
 )
 from ..evaluation import reader_pairs as rp
 from ..evaluation.rewording import REWORDED
+from .data import RETRIEVED
 from .export import OPSET
 from .loop import reads
 from .model import BASE_MODEL, BASE_PACKAGE
@@ -109,6 +110,7 @@ def _data_row(counts: dict) -> str:
             "pairs",
             "answer",
             "plausible",
+            "retrieved",
             "swapped",
             "reworded",
             "mined",
@@ -262,9 +264,9 @@ of the others, each ranked by `sha256("reader-valid:<seed>:<title>")`,
 seed {args.seed}: {", ".join(data["valid_titles"])}.
 The project's own questions (`tests/data/questions.jsonl`) are not used.
 
-| split | articles | questions | pairs | positives | plausible negatives | swapped negatives \
-| reworded negatives | mined negatives |
-|---|---|---|---|---|---|---|---|---|
+| split | articles | questions | pairs | positives | plausible negatives \
+| retrieved negatives (train file) | swapped negatives | reworded negatives | mined negatives |
+|---|---|---|---|---|---|---|---|---|---|
 | train | {rows["train"]} |
 | valid | {rows["valid"]} |
 
@@ -368,6 +370,7 @@ def split_summary(pairs) -> dict:
         "pairs": len(pairs),
         "answer": sum(p.kind == rp.POSITIVE for p in pairs),
         "plausible": sum(p.kind == rp.PLAUSIBLE for p in pairs),
+        "retrieved": sum(p.kind == RETRIEVED for p in pairs),
         "swapped": sum(p.kind == rp.SWAPPED for p in pairs),
         "mined": sum(p.kind == rp.MINED for p in pairs),
         "reworded": sum(p.kind == REWORDED for p in pairs),
