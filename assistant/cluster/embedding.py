@@ -17,6 +17,7 @@ pool is no larger than the CPUs the cluster has.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -42,10 +43,16 @@ class _Encoder:
         # object reference, fetched here once per actor from the object store.
         if isinstance(artefacts, ray.ObjectRef):
             artefacts = ray.get(artefacts)
-        self.folder = tempfile.mkdtemp(prefix="assistant-encoder-")
-        for name, data in artefacts.items():
-            (Path(self.folder) / name).write_bytes(data)
-        self.embedder = Embedder(model, encoder=encoder, cache_dir=self.folder)
+        folder = tempfile.mkdtemp(prefix="assistant-encoder-")
+        try:
+            for name, data in artefacts.items():
+                (Path(folder) / name).write_bytes(data)
+            self.embedder = Embedder(model, encoder=encoder, cache_dir=folder)
+            # Loaded now, the model lives in the session: the files (22 MB an actor) go at
+            # once, since Ray ends these actors without running any finaliser.
+            self.embedder.backend  # noqa: B018
+        finally:
+            shutil.rmtree(folder)
         self.batch_size = batch_size
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
