@@ -16,9 +16,13 @@ import pytest
 from assistant.encoding.reader import (
     CONFIG_FILE,
     MODEL_FILE,
+    NEIGHBOURS,
     READER_DIR,
     SUMS_FILE,
     Reader,
+    encode_pairs,
+    load_tokenizer,
+    neighbour_context,
     read_sums,
     sha256_of,
     verify_folder,
@@ -143,3 +147,47 @@ def test_a_changed_config_is_refused_until_its_sum_is_rewritten(copy: Path) -> N
 def test_a_missing_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="no SHA256SUMS"):
         Reader.load(tmp_path / "nowhere")
+
+
+def test_a_context_this_code_does_not_know_is_refused(copy: Path) -> None:
+    config = json.loads((copy / CONFIG_FILE).read_text(encoding="utf-8"))
+    (copy / CONFIG_FILE).write_text(json.dumps({**config, "context": "page"}), encoding="utf-8")
+    write_sums(copy, [MODEL_FILE, CONFIG_FILE])
+    with pytest.raises(ModelError, match="'page' context"):
+        Reader.load(copy)
+
+
+def test_the_neighbours_are_the_sentences_around_one_and_say_which_side() -> None:
+    sentences = ["One.", "Two.", "Three."]
+    assert neighbour_context(sentences, 1) == "One. [SEP] Three."
+    assert neighbour_context(sentences, 0) == "[SEP] Two."
+    assert neighbour_context(sentences, 2) == "Two. [SEP]"
+    assert neighbour_context(["Alone."], 0) == "[SEP]"
+
+
+def test_a_context_is_read_after_the_sentence_and_cut_first() -> None:
+    tokenizer = load_tokenizer("all-MiniLM-L6-v2")
+    context = neighbour_context(["Azerbaijan reported it.", ANSWER, "Armenia denied it."], 1)
+    ids = encode_pairs(tokenizer, QUESTION, [ANSWER], 512, [context])["input_ids"][0]
+    words = tokenizer.decode(ids)
+    assert words.index("2, 783 losses") < words.index("azerbaijan reported it")
+    assert words.count("[SEP]") == 4
+    # Too long: the end goes (the next sentence, then the previous), the sentence stays.
+    short = encode_pairs(tokenizer, QUESTION, [ANSWER], len(ids) - 4, [context])["input_ids"][0]
+    kept = tokenizer.decode(short)
+    assert "2, 783 losses" in kept and "azerbaijan reported it" in kept
+    assert "armenia denied" not in kept
+
+
+@needs_model
+def test_the_shipped_reader_reads_the_context_its_config_names(reader: Reader) -> None:
+    context = neighbour_context([UNRELATED, ANSWER, UNRELATED], 1)
+    with_context = reader.score(QUESTION, [ANSWER], [context])
+    alone = reader.score(QUESTION, [ANSWER])
+    if reader.config.context == NEIGHBOURS:
+        assert reader.reads_context and with_context[0] != alone[0]
+    else:  # a reader of sentences alone ignores what it was not trained on
+        assert not reader.reads_context
+        np.testing.assert_array_equal(with_context, alone)
+    with pytest.raises(ValueError, match="2 contexts for 1 sentences"):
+        reader.score(QUESTION, [ANSWER], [context, context])
