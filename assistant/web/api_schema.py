@@ -39,6 +39,11 @@ class FiltersIn(BaseModel):
     outlets: list[Outlet] = Field(default_factory=list, max_length=MAX_OUTLETS)
     published_from: str | None = Field(None, examples=["2020-10-01"])
     published_to: str | None = Field(None, examples=["2020-12-31"])
+    include_undated: bool = Field(
+        False,
+        strict=True,
+        description="with a date bound, also quote the articles that state no date",
+    )
 
     @field_validator("published_from", "published_to")
     @classmethod
@@ -80,7 +85,11 @@ class AskRequest(BaseModel):
 
     def ask_arguments(self) -> dict:
         """The keyword arguments of ``Assistant.ask`` besides the question."""
-        filters = None if self.filters is None else self.filters.model_dump(exclude_none=True)
+        filters = (
+            None
+            if self.filters is None
+            else self.filters.model_dump(exclude_none=True, exclude_defaults=True)
+        )
         return {"k": self.k, "history": list(self.history), "filters": filters}
 
 

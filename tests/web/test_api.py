@@ -215,6 +215,25 @@ def test_ask_arguments_are_asks_own() -> None:
         "filters": {"outlets": ["Trend"], "published_to": "2020-12-31"},
     }
     assert AskRequest(question="q").ask_arguments()["filters"] is None
+    undated = AskRequest(
+        question="q", filters={"published_from": "2020-10-01", "include_undated": True}
+    )
+    assert undated.ask_arguments()["filters"] == {
+        "published_from": "2020-10-01",
+        "include_undated": True,
+    }
+
+
+def test_a_date_bound_with_undated_articles_answers_as_ask_does(
+    client: httpx.Client, bot: Assistant
+) -> None:
+    filters = {"published_from": "2020-11-01", "include_undated": True}
+    body = {"question": "How many soldiers did Azerbaijan lose?", "filters": filters}
+    response = client.post("/api/ask", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json() == bot.ask(body["question"], filters=filters).to_dict()
+    refused = client.post("/api/ask", json={**body, "filters": {"include_undated": "yes"}})
+    assert refused.status_code == 422 and "include_undated" in refused.text
 
 
 def test_api_threads_is_an_app_option(capsys: pytest.CaptureFixture[str]) -> None:
