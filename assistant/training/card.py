@@ -100,6 +100,18 @@ def _test_block(test: dict | None, threads: int) -> str:
     )
 
 
+def _style_line(check: dict | None) -> str:
+    """The style check's sentence for the card, when the export ran it."""
+    if not check:
+        return ""
+    return (
+        f"\n\n**Style check.** With the sentence and its context blanked out (the question alone), "
+        f"the AUC answer vs plausible on the valid pairs is "
+        f"{check['auc_answer_vs_plausible_blanked']:.3f} ({check['pairs']} pairs): near 0.5, the "
+        "model does not tell the two kinds of question apart by their wording alone."
+    )
+
+
 def _data_row(counts: dict) -> str:
     """One split's counts, in the order of the card's data table."""
     return " | ".join(
@@ -309,7 +321,7 @@ unanswerable questions (the SQuAD 2.0 half's): the "does it answer, or only look
 The ONNX rows were scored {scoring}. int8 vs fp32 logits on the valid pairs: Pearson
 {export_info["int8_vs_fp32_pearson"]:.4f}, mean absolute difference
 {export_info["int8_vs_fp32_mean_abs"]:.3f}; torch vs ONNX fp32, max difference
-{export_info["torch_vs_fp32_max_abs"]:.1e}.
+{export_info["torch_vs_fp32_max_abs"]:.1e}.{_style_line(export_info.get("style_check"))}
 
 Valid logits (int8), 10/50/90 % quantiles: answer sentences {quantiles.get("answer")},
 plausible-answer sentences {quantiles.get("plausible")}, other sentences of the paragraph

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +89,7 @@ def export(args, model_dir: Path, tokenizer, valid_pairs) -> dict:
         "int8_bytes": int8.stat().st_size,
         "thresholds": thresholds(valid_pairs, int8_scores),
         "onnx_scoring": "one pair per call, as the runtime does",
+        "style_check": style_check(int8, tokenizer, valid_pairs, args),
     }
 
 
@@ -111,6 +113,22 @@ def score_onnx(
         (out,) = session.run([OUTPUT_NAME], feed)
         scores[index] = float(np.asarray(out).reshape(-1)[0])
     return scores
+
+
+def style_check(path: Path, tokenizer, pairs, args) -> dict:
+    """AUC answer vs plausible with the sentence (and its context) blanked out.
+
+    The question alone is then all the model sees: near 0.5 means it does not tell
+    answerable from unanswerable questions by how they are written (the train file's
+    unanswerable ones were lower-cased at the source: ``training/data.py``).
+    """
+    judged = [p for p in pairs if p.kind in (rp.POSITIVE, rp.PLAUSIBLE)]
+    blank = [replace(p, sentence="", context="") for p in judged]
+    scores = score_onnx(path, tokenizer, blank, args.max_length, args.threads)
+    return {
+        "pairs": len(blank),
+        "auc_answer_vs_plausible_blanked": round(rp.answer_vs_plausible_auc(blank, scores), 4),
+    }
 
 
 def thresholds(pairs, scores) -> dict:
