@@ -104,11 +104,16 @@ def _style_line(check: dict | None) -> str:
     """The style check's sentence for the card, when the export ran it."""
     if not check:
         return ""
+    auc = check["auc_answer_vs_plausible_blanked"]
+    verdict = (
+        "near 0.5: the model does not tell the two kinds of question apart by their wording alone"
+        if abs(auc - 0.5) < 0.05
+        else "not near 0.5: the question's wording alone carries part of the model's verdict"
+    )
     return (
-        f"\n\n**Style check.** With the sentence and its context blanked out (the question alone), "
-        f"the AUC answer vs plausible on the valid pairs is "
-        f"{check['auc_answer_vs_plausible_blanked']:.3f} ({check['pairs']} pairs): near 0.5, the "
-        "model does not tell the two kinds of question apart by their wording alone."
+        "\n\n**Style check.** With the sentence and its context blanked out (the question "
+        f"alone), the AUC answer vs plausible on the valid pairs is {auc:.3f} "
+        f"({check['pairs']} pairs), {verdict}."
     )
 
 
