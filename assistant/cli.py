@@ -1,4 +1,4 @@
-"""Command line: ``python -m assistant build | add | ask | info | eval``.
+"""Command line: ``python -m assistant build | add | ask | info | eval | serve``.
 
 Gradio is never imported here, so the CLI starts as fast as the model loads.
 """
@@ -225,7 +225,31 @@ def _parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="what the corpus and the index hold")
     info.add_argument("--json", action="store_true", help="print as JSON")
     info.set_defaults(run=_info)
+    add_serve_command(commands)
     return parser
+
+
+def add_serve_command(commands) -> None:
+    """``serve``: the JSON API on Ray Serve replicas (``web/serving.py``, imported only to run)."""
+    serve = commands.add_parser(
+        "serve",
+        help="serve the JSON API (/api/ask, /api/articles, /api/health) from Ray Serve "
+        "replicas until Ctrl-C; needs requirements-cluster.txt",
+    )
+    serve.add_argument("--replicas", type=int, default=1, help="replicas (%(default)s)")
+    serve.add_argument(
+        "--address",
+        help="the Ray cluster to run on (host:port or auto; default: --cluster's, else a "
+        "Ray instance of this command's own, stopped with it)",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="listen address (%(default)s)")
+    serve.add_argument("--port", type=int, default=8000, help="port (%(default)s)")
+    serve.add_argument("--threads", type=int, default=4, help="questions a replica answers at once")
+    serve.add_argument(
+        "--replica-cpus", type=float, default=1.0, help="CPUs Ray sets aside for each replica"
+    )
+    serve.add_argument("--auth-file", help="user:password lines: every route needs a login")
+    serve.set_defaults(run=_serve)
 
 
 def _build(args: argparse.Namespace, settings: Settings) -> int:
@@ -335,6 +359,49 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     else:
         echo(format_answer(answer))
     return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import functools
+    import signal
+
+    from .web import serving
+    from .web.auth import read_auth_file
+
+    auth_file = args.auth_file and str(Path(args.auth_file).resolve())
+    if auth_file:
+        read_auth_file(auth_file)  # a bad file is said here; each replica reads it again
+    where = argparse.Namespace(
+        cluster=args.cluster,
+        shards=args.shards,
+        corpus=str(Path(args.corpus).resolve()),
+        index=str(Path(args.index).resolve()),
+    )
+    # Here first: a bad corpus or index is said before Ray starts, and a stale index
+    # is built once, not by every replica.
+    open_assistant(where, settings).close()
+    serving.join_ray(args.address or args.cluster, cpus=args.replicas * args.replica_cpus)
+    # SIGTERM stops it as Ctrl-C does: the application deleted, our Ray instance stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        url = serving.start_api(
+            functools.partial(open_assistant, where, settings),
+            replicas=args.replicas,
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            replica_cpus=args.replica_cpus,
+            auth_file=auth_file,
+        )
+        echo(f"serving {args.replicas} replica(s) at {url} (Ctrl-C stops)")
+        sys.stdout.flush()
+        while True:
+            signal.pause()
+    finally:
+        serving.stop_api()
+        import ray
+
+        ray.shutdown()
 
 
 def format_answer(answer: Answer, width: int = 88) -> str:

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-# cluster.py starts a Ray cluster, so it runs only on loopback: its smoke test is in
-# tests/cluster/ray (run through scripts/isolated.py).
+# cluster.py and serve_cluster.py start a Ray cluster, so they run only on loopback:
+# cluster.py's smoke test is in tests/cluster/ray (run through scripts/isolated.py).
+ON_A_CLUSTER = {"cluster.py", "serve_cluster.py"}
 SCRIPTS = sorted(
-    path.name for path in BENCHMARKS.glob("*.py") if path.name not in {"common.py", "cluster.py"}
+    path.name for path in BENCHMARKS.glob("*.py") if path.name not in {"common.py", *ON_A_CLUSTER}
 )
 
 
