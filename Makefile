@@ -53,19 +53,25 @@ format: $(VENV)/.dev ## fix lint and format what can be fixed
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-# The Ray tests mostly wait on their cluster (under half a core), so they run
-# beside the rest, which leaves most of the second core idle: CI's wall time
-# drops by their whole length. Their output is printed after the rest's.
+# Three lanes at once. The Ray tests mostly wait on their cluster (under half a core);
+# the quick benchmark runs (tests/test_benchmarks.py: each script's --quick mode in a
+# subprocess, ~6 min) and the rest (~8 min) each keep about one core busy. Beside each
+# other, CI's wall time is the longest lane's, not the sum. The other lanes' output is
+# printed after the rest's.
 RAY_TESTS := ASSISTANT_CLUSTER_TESTS=required $(PY) scripts/isolated.py $(PY) -m pytest -p no:cacheprovider tests/cluster/ray
+BENCH_TESTS := $(PY) -m pytest -p no:cacheprovider tests/test_benchmarks.py
 
 test: check $(VENV)/.cluster ## install, lint, then run the whole test suite (the Ray tests isolated on loopback)
-	@log=$$(mktemp); \
-	echo "==> the Ray tests run beside the others (isolated on loopback); their output follows the others'"; \
-	$(RAY_TESTS) >"$$log" 2>&1 & ray=$$!; \
-	$(PY) -m pytest --ignore=tests/cluster/ray; rest=$$?; \
+	@ray_log=$$(mktemp); bench_log=$$(mktemp); \
+	echo "==> the Ray tests (isolated on loopback) and the quick benchmark runs go beside the others; their output follows the others'"; \
+	$(RAY_TESTS) >"$$ray_log" 2>&1 & ray=$$!; \
+	$(BENCH_TESTS) >"$$bench_log" 2>&1 & bench=$$!; \
+	$(PY) -m pytest --ignore=tests/cluster/ray --ignore=tests/test_benchmarks.py; rest=$$?; \
+	wait $$bench; benchmarks=$$?; \
+	echo "==> the quick benchmark runs: $(BENCH_TESTS)"; cat "$$bench_log"; rm -f "$$bench_log"; \
 	wait $$ray; cluster=$$?; \
-	echo "==> the Ray tests: $(RAY_TESTS)"; cat "$$log"; rm -f "$$log"; \
-	test $$rest -eq 0 && test $$cluster -eq 0
+	echo "==> the Ray tests: $(RAY_TESTS)"; cat "$$ray_log"; rm -f "$$ray_log"; \
+	test $$rest -eq 0 && test $$benchmarks -eq 0 && test $$cluster -eq 0
 
 test-serial: check $(VENV)/.cluster ## the same suite, one part after the other
 	$(PY) -m pytest --ignore=tests/cluster/ray
