@@ -249,6 +249,12 @@ def add_serve_command(commands) -> None:
         "--replica-cpus", type=float, default=1.0, help="CPUs Ray sets aside for each replica"
     )
     serve.add_argument("--auth-file", help="user:password lines: every route needs a login")
+    serve.add_argument(
+        "--proxy-on-every-node",
+        action="store_true",
+        help="Serve's HTTP proxy on every node (hosts of their own, behind a load balancer), "
+        "not only on the head node",
+    )
     serve.set_defaults(run=_serve)
 
 
@@ -381,6 +387,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # is built once, not by every replica.
     open_assistant(where, settings).close()
     serving.join_ray(args.address or args.cluster, cpus=args.replicas * args.replica_cpus)
+    if not args.verbose:  # Serve's INFO lines ("Connecting to existing Serve app ...")
+        logging.getLogger("ray.serve").setLevel(logging.WARNING)
     # SIGTERM stops it as Ctrl-C does: the application deleted, our Ray instance stopped.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
@@ -392,6 +400,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             threads=args.threads,
             replica_cpus=args.replica_cpus,
             auth_file=auth_file,
+            every_node=args.proxy_on_every_node,
         )
         echo(f"serving {args.replicas} replica(s) at {url} (Ctrl-C stops)")
         sys.stdout.flush()

@@ -128,14 +128,16 @@ def start_api(
     threads: int = DEFAULT_THREADS,
     replica_cpus: float = DEFAULT_REPLICA_CPUS,
     auth_file: str | None = None,
+    every_node: bool = False,
     name: str = APP_NAME,
 ) -> str:
     """Deploy the API with ``replicas`` replicas on the cluster this process joined.
 
     Returns once every replica answers, with the API's URL. Serve's proxy listens
     on ``host:port`` on the head node only (a second node on the same machine
-    would find the port taken). Where Serve already runs on the cluster, its
-    proxy keeps the address it has.
+    would find the port taken), or on every node with ``every_node`` (hosts of
+    their own, behind a load balancer). Where Serve already runs on the cluster,
+    its proxies keep the address they have.
 
     Args:
         opener: makes a replica's Assistant, run on the replica (Ray sends it there,
@@ -145,6 +147,7 @@ def start_api(
         threads: questions one replica answers at the same time (``build_api``).
         replica_cpus: the CPUs Ray sets aside for each replica.
         auth_file: ``user:password`` lines (``--auth-file``), read by each replica.
+        every_node: a proxy on every node, not only on the head node.
         name: the Serve application's name.
 
     Raises:
@@ -154,7 +157,8 @@ def start_api(
 
     if replicas < 1 or threads < 1:
         raise ValueError(f"replicas and threads must be at least 1, got {replicas} and {threads}")
-    serve.start(proxy_location="HeadOnly", http_options={"host": host, "port": port})
+    proxies = "EveryNode" if every_node else "HeadOnly"
+    serve.start(proxy_location=proxies, http_options={"host": host, "port": port})
     deployment = serve.deployment(
         serve.ingress()(ApiReplica),
         name=DEPLOYMENT_NAME,
