@@ -390,7 +390,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if not args.verbose:  # Serve's INFO lines ("Connecting to existing Serve app ...")
         logging.getLogger("ray.serve").setLevel(logging.WARNING)
     # SIGTERM stops it as Ctrl-C does: the application deleted, our Ray instance stopped.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # SIGINT too, set here: a process started in the background by a non-interactive shell
+    # (make's parallel lanes, a script's `&`) inherits SIGINT ignored, and Python then
+    # installs no handler of its own, so Ctrl-C (or `kill -INT`) would be lost on a server.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.default_int_handler)
     try:
         url = serving.start_api(
             functools.partial(open_assistant, where, settings),
