@@ -97,6 +97,10 @@ class Settings:
         reader_passages: how many of the best passages the reader reads: each
             then highlights the sentence the reader scores highest, and they are
             ordered by ``reader_weight`` (search/reading.py).
+        reader_sentences: the reader reads at most this many sentences of
+            those passages: each one's highlight, then the best of the others
+            by similarity's sentence score (0: every sentence, up to 8 a
+            passage). Each sentence is one model call.
         reader_weight: weight of the reader's probability for a read passage's
             best sentence beside its similarity score (0: similarity's order).
         reader_margin: a read passage highlights the reader's best sentence
@@ -141,6 +145,7 @@ class Settings:
     reader: bool = False
     reader_threshold: float = 0.29
     reader_passages: int = 3
+    reader_sentences: int = 0
     reader_weight: float = 1.0
     reader_margin: float = 1.0
     read_from: float = 0.0
@@ -179,6 +184,8 @@ class Settings:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.reader_passages < 1:
             raise ValueError(f"reader_passages must be at least 1, got {self.reader_passages}")
+        if self.reader_sentences < 0:
+            raise ValueError(f"reader_sentences must not be negative, got {self.reader_sentences}")
         if self.reader_weight < 0:
             raise ValueError(f"reader_weight must not be negative, got {self.reader_weight}")
         if self.figures_from is not None and not _is_number(self.figures_from):

@@ -376,8 +376,16 @@ class Assistant:
         if self.reader is None or not hits:
             return list(hits), None
         read = hits[: self.settings.reader_passages]
-        texts, margin = self.retriever.texts, self.settings.reader_margin
-        readings = read_passages(self.reader, self.stored, texts, query, read, margin)
+        texts, settings = self.retriever.texts, self.settings
+        readings = read_passages(
+            self.reader,
+            self.stored,
+            texts,
+            query,
+            read,
+            settings.reader_margin,
+            settings.reader_sentences,
+        )
         hits, readings = rerank(hits, readings, self.settings.reader_weight)
         return hits, readings[0]
 

@@ -2,7 +2,8 @@
 
     python scripts/tune_reader.py --index index
 
-For each ``reader_passages`` and ``reader_weight`` it prints R@1 and the highlighted
+For each ``reader_passages``, ``reader_weight``, ``reader_margin`` and
+``reader_sentences`` it prints R@1 and the highlighted
 sentence's accuracy on the own dev split and on SQuAD questions of the articles
 held out from the reader's training (``reader_pairs.held_out_titles``: SQuAD's
 other dev articles were trained on, so their figures would flatter it), beside
@@ -36,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passages", default="1,2,3,5")
     parser.add_argument("--weights", default="0,0.5,1,2")
     parser.add_argument("--margins", default="1.0", help="reader_margin values to try")
+    parser.add_argument(
+        "--sentences", default="0", help="reader_sentences values to try (0: every sentence)"
+    )
     parser.add_argument("--squad-limit", type=int, default=300)
     parser.add_argument(
         "--reader", type=Path, default=None, help="a reader folder (default: the shipped one)"
@@ -58,20 +62,24 @@ def main(argv: list[str] | None = None) -> int:
     }
     reader = Reader.load(args.reader) if args.reader else Reader.load()
     every = Settings(reader=True, read_from=0.0, read_until=1.0)
-    combos = [(0, 0.0, 0.0)] + [
-        (int(n), float(w), float(m))
+    combos = [(0, 0.0, 0.0, 0)] + [
+        (int(n), float(w), float(m), int(c))
         for n in args.passages.split(",")
         for w in args.weights.split(",")
         for m in args.margins.split(",")
+        for c in args.sentences.split(",")
     ]
     columns = " | ".join(f"{n}: R@1 | {n}: sentence" for n in sets)
-    print(f"| passages | weight | margin | {columns} | ms/ask |")
-    print("|---|---|---|" + "---|---|" * len(sets) + "---|")
-    for passages, weight, margin in combos:
+    print(f"| passages | weight | margin | sentences | {columns} | ms/ask |")
+    print("|---|---|---|---|" + "---|---|" * len(sets) + "---|")
+    for passages, weight, margin, limit in combos:
         cells, costs = [], []
         for bot, questions in sets.values():
             settings = every.replace(
-                reader_passages=max(1, passages), reader_weight=weight, reader_margin=margin
+                reader_passages=max(1, passages),
+                reader_weight=weight,
+                reader_margin=margin,
+                reader_sentences=limit,
             )
             if passages == 0:
                 settings = base
@@ -80,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             costs.append(report.latency_ms)
             cells += [f"{report.recall[1]:.3f}", f"{report.sentence_accuracy:.3f}"]
         name = "similarity only" if passages == 0 else str(passages)
-        row = f"| {name} | {weight} | {margin} | " + " | ".join(cells)
+        row = f"| {name} | {weight} | {margin} | {limit or 'all'} | " + " | ".join(cells)
         print(row + f" | {statistics.fmean(costs):.0f} |")
     return 0
 

@@ -17,7 +17,11 @@ of the first ``Settings.reader_passages`` passages and gives each a logit for
   logit of the sentence similarity would have highlighted as two more inputs.
 
 Each sentence costs one model call (``reader.BATCH_SIZE``), so the cost grows with
-the passages read: ``python benchmarks/speed.py reader`` prints it by ``reader_passages``.
+the sentences read: ``python benchmarks/speed.py reader`` prints it by
+``reader_passages``. ``Settings.reader_sentences`` caps them: only the best few
+sentences of the read passages by similarity's own sentence score are read (each
+passage's highlight always among them), so the cost no longer grows with the
+passages' length.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class SentenceReader(Protocol):
     """A model that scores sentences against a question (``encoding.reader.Reader``)."""
 
     fingerprint: str
+    reads_context: bool  # whether it reads a sentence's neighbours (else they are not built)
 
     def score(
         self, question: str, sentences: list[str], contexts: list[str] | None = None
@@ -76,30 +81,37 @@ def read_passages(
     query: str,
     hits: Sequence[Hit],
     margin: float = 0.0,
+    limit: int = 0,
 ) -> list[Reading]:
     """The reader's logits for the sentences of each hit, one reading per hit.
 
-    Every sentence of every hit is scored in one call, in the hits' order:
+    The chosen sentences of every hit are scored in one call, in the hits' order:
     the same question over the same passages is scored the same every time.
     A hit's highlight moves to the reader's best sentence when that one's logit
     beats the logit of the sentence similarity chose by at least ``margin``
     (``Settings.reader_margin``): the two disagree on close calls, and there
     similarity's pick (it weighs the wanted kind of answer) was right as often.
+
+    ``limit`` (``Settings.reader_sentences``; 0: no limit) reads only that many
+    sentences of all the hits: each hit's highlight, then the others by the
+    hit's ``sentence_scores``, best first (a hit without them is read whole).
     """
+    chosen = _chosen_sentences(hits, backend, limit)
     spans: list[list[tuple[int, int]]] = []
     sentences: list[str] = []
     contexts: list[str] = []
-    for hit in hits:
+    for hit, numbers in zip(hits, chosen, strict=True):
         chunk = backend.chunks[hit.row]
         text = texts[chunk.article_id]
         passage = [text[start:end] for start, end in chunk.sentences]
-        own = [tuple(span) for span in chunk.sentences[:READ_SENTENCES]]
-        spans.append(own)
-        sentences.extend(passage[: len(own)])
-        # The neighbours within the passage, as training took them within the paragraph
-        # (a reader that does not read them ignores them).
-        contexts.extend(neighbour_context(passage, index) for index in range(len(own)))
-    logits = reader.score(query, sentences, contexts).tolist() if sentences else []
+        spans.append([tuple(chunk.sentences[i]) for i in numbers])
+        sentences.extend(passage[i] for i in numbers)
+        if reader.reads_context:
+            # The neighbours within the passage, as training took them within the paragraph.
+            contexts.extend(neighbour_context(passage, i) for i in numbers)
+    logits = []
+    if sentences:
+        logits = reader.score(query, sentences, contexts or None).tolist()
     readings = []
     at = 0
     for hit, own in zip(hits, spans, strict=True):
@@ -117,6 +129,39 @@ def read_passages(
             )
         )
     return readings
+
+
+def _chosen_sentences(hits: Sequence[Hit], backend: SearchBackend, limit: int) -> list[list[int]]:
+    """Which sentences of each hit are read, in passage order.
+
+    All of a passage's first ``READ_SENTENCES`` without a limit. With one, every
+    hit's highlighted sentence first (the confidence needs its logit, and a passage
+    is never left unread), then the best of the others by their similarity score
+    until ``limit`` sentences are chosen; ties go to the earlier hit and sentence.
+    """
+    counts = [min(len(backend.chunks[hit.row].sentences), READ_SENTENCES) for hit in hits]
+    if limit <= 0 or any(len(hit.sentence_scores) < n for hit, n in zip(hits, counts, strict=True)):
+        return [list(range(n)) for n in counts]
+    chosen: list[set[int]] = []
+    for hit, n in zip(hits, counts, strict=True):
+        spans = [tuple(span) for span in backend.chunks[hit.row].sentences[:n]]
+        own = tuple(hit.sentence)
+        chosen.append({spans.index(own)} if own in spans else set())
+    others = sorted(
+        (
+            (-hit.sentence_scores[i], number, i)
+            for number, (hit, n) in enumerate(zip(hits, counts, strict=True))
+            for i in range(n)
+            if i not in chosen[number]
+        )
+    )
+    room = limit - sum(len(numbers) for numbers in chosen)
+    for _, number, i in others[: max(room, 0)]:
+        chosen[number].add(i)
+    for number, n in enumerate(counts):
+        if not chosen[number] and n:  # its highlight lies past READ_SENTENCES
+            chosen[number].add(max(range(n), key=hits[number].sentence_scores.__getitem__))
+    return [sorted(numbers) for numbers in chosen]
 
 
 def rerank(

@@ -81,6 +81,9 @@ class Hit:
         source: "vector", "lexical" or "both": which search proposed it.
         copies: rows of the near-identical passages of other articles, all of those
             the index holds (not only the candidates'); they are not shown themselves.
+        sentence_scores: each sentence's score by the signals above (cosine, term
+            share, wanted kind), in passage order: which sentences the reader reads
+            when it reads only the best few (``Settings.reader_sentences``).
     """
 
     row: int
@@ -98,6 +101,7 @@ class Hit:
     anchored: bool
     source: str
     copies: tuple[int, ...] = ()
+    sentence_scores: tuple[float, ...] = ()
 
 
 class Retriever:
@@ -231,6 +235,7 @@ class Retriever:
                     anchored=is_anchored,
                     source="both" if row in lexical and mode == "hybrid" else mode,
                     copies=self._copies.get(row, ()),
+                    sentence_scores=sentence.scores,
                 )
             )
         return hits

@@ -48,6 +48,7 @@ class BestSentence:
     contrast: float
     typed: bool
     phrase: float
+    scores: tuple[float, ...] = ()  # each sentence's score, in passage order
 
 
 def word_pairs(terms: Sequence[str]) -> Iterator[str]:
@@ -142,6 +143,8 @@ class SentenceScorer:
         # The first best sentence of each row: sort by row, then by score
         # descending; the sort is stable, so ties keep reading order.
         best = np.lexsort((-scores, segment))[begins]
+        # Each row's sentence scores, for the reader to choose which it reads.
+        split = np.split(scores, np.cumsum(counts)[:-1]) if len(rows) else []
         # Gathered, then as Python lists: indexing numpy scalars one by one
         # cost more than the rest of the scoring.
         columns = zip(
@@ -153,6 +156,7 @@ class SentenceScorer:
             contrast_list,
             typed[best].tolist(),
             phrase[best].tolist(),
+            (tuple(part.tolist()) for part in split),
             strict=True,
         )
         return [

@@ -71,14 +71,18 @@ def selection_score(result: dict[str, float]) -> float:
 # --------------------------------------------------------------------------- checkpoints
 
 
-def rp_digest(pairs) -> str:
-    """sha256 of the pairs' text, label and group, in order: a resumed run must see the same."""
+def rp_digest(pairs, context: bool = False) -> str:
+    """sha256 of the pairs' text, label and group, in order: a resumed run must see the same.
+
+    A pair's context counts only in a run that reads it (``context``): every pair now
+    carries its neighbours, and a run without them, like the checkpoints made before
+    they existed, must keep its digest.
+    """
     import hashlib
 
     digest = hashlib.sha256()
     for p in pairs:
-        # The context only where there is one: runs from before it existed keep their digest.
-        extra = f"\0{p.context}" if p.context else ""
+        extra = f"\0{p.context}" if context and p.context else ""
         digest.update(f"{p.question}\0{p.sentence}\0{p.label}\0{p.group}{extra}\n".encode())
     return digest.hexdigest()
 
@@ -208,7 +212,7 @@ def train(args, tokenizer, model_dir: Path, train_pairs, valid_pairs) -> dict:
     last = args.work / "checkpoint"
     # What a checkpoint must match to be resumed: the same pairs and the same settings.
     identity = {
-        "pairs": rp_digest(train_pairs),
+        "pairs": rp_digest(train_pairs, context),
         "total_steps": total,
         **{k: getattr(args, k) for k in ("lr", "batch_size", "max_length", "seed", "warmup")},
     }

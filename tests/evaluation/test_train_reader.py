@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from assistant.encoding.reader import MODEL_FILE, READER_DIR, Reader, sha256_of
-from assistant.training.loop import load_checkpoint, save_checkpoint
+from assistant.evaluation.reader_pairs import ReaderPair
+from assistant.training.loop import load_checkpoint, rp_digest, save_checkpoint
 from tests.support import REPO
 
 TRAINING_MODULES = ("data", "model", "loop", "export", "card")
@@ -37,6 +38,15 @@ def test_the_training_modules_load_no_torch_transformers_or_onnxruntime() -> Non
         "assert not loaded, loaded"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=120)
+
+
+def test_the_pairs_digest_counts_the_context_only_for_a_run_that_reads_it() -> None:
+    pair = ReaderPair("Who?", "Ann did.", 1, "answer", "q1", "Art", "[SEP] Then.")
+    bare = ReaderPair("Who?", "Ann did.", 1, "answer", "q1", "Art", "")
+    # A run without --context keeps the digest its checkpoints had before pairs held one.
+    assert rp_digest([pair]) == rp_digest([bare])
+    assert rp_digest([pair], context=True) != rp_digest([bare], context=True)
+    assert rp_digest([pair], context=True) != rp_digest([pair])
 
 
 def test_a_checkpoint_gives_back_weights_adam_moments_and_position(tmp_path: Path) -> None:

@@ -31,8 +31,9 @@ class _WordReader:
 
     fingerprint = "test"
 
-    def __init__(self, word: str) -> None:
+    def __init__(self, word: str, reads_context: bool = True) -> None:
         self.word = word
+        self.reads_context = reads_context
         self.calls: list[list[str]] = []
         self.contexts: list[list[str] | None] = []
 
@@ -64,6 +65,38 @@ def test_each_read_passage_highlights_the_readers_sentence() -> None:
     assert reader.contexts == [
         [f"[SEP] {second}", f"{first} [SEP] {third}", f"{second} [SEP]", "[SEP]"]
     ]
+
+
+def test_a_reader_without_context_gets_no_neighbours_built() -> None:
+    backend = _Backend((_Chunk("a", SPANS),))
+    reader = _WordReader("September", reads_context=False)
+    hit = replace(HIT, row=0, sentence=SPANS[0])
+    read_passages(reader, backend, {"a": TEXT}, "When did it start?", [hit])
+    assert reader.contexts == [None]
+
+
+def test_a_limit_reads_each_highlight_then_the_best_others_by_similarity() -> None:
+    backend = _Backend((_Chunk("a", SPANS), _Chunk("a", SPANS)))
+    first = replace(HIT, row=0, sentence=SPANS[0], sentence_scores=(0.9, 0.2, 0.5))
+    second = replace(HIT, row=1, sentence=SPANS[2], sentence_scores=(0.1, 0.6, 0.8))
+    reader = _WordReader("September")
+    texts = {"a": TEXT}
+    read = read_passages(reader, backend, texts, "When?", [first, second], limit=3)
+    sentence = [TEXT[a:b] for a, b in SPANS]
+    # Both highlights, then the best other: the second passage's 0.6.
+    assert reader.calls == [[sentence[0], sentence[1], sentence[2]]]
+    assert read[0].sentence == SPANS[0] and read[0].best == -2.0
+    assert read[1].sentence == SPANS[1] and read[1].highlighted == -2.0
+    # A limit below the number of hits still reads every highlight.
+    reader.calls.clear()
+    read_passages(reader, backend, texts, "When?", [first, second], limit=1)
+    assert reader.calls == [[sentence[0], sentence[2]]]
+    # No limit, or hits without sentence scores: every sentence.
+    reader.calls.clear()
+    read_passages(
+        reader, backend, texts, "When?", [first, replace(second, sentence_scores=())], limit=3
+    )
+    assert reader.calls == [sentence + sentence]
 
 
 def test_a_close_call_keeps_the_sentence_similarity_chose() -> None:

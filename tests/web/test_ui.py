@@ -440,6 +440,7 @@ class BrokenReader:
     """A reader model that fails when it reads, as a damaged one would."""
 
     fingerprint = "broken"
+    reads_context = False
 
     def score(self, question: str, sentences: list[str], contexts: list[str] | None = None):
         raise ModelError("the reader file model.onnx is damaged")
