@@ -325,7 +325,8 @@ def _first_answer(process, url: str, started: float, log) -> float:
 
 
 def bench_reader(index: Path, every: int = 1) -> list[Row]:
-    """Ask with the reader on (``Settings(reader=True)``), its cost by passages read, its pairs.
+    """Ask with the reader on (``Settings(reader=True)``), its cost by passages and sentences
+    read, its pairs.
 
     Two floors, measured in the same run: the pipeline's own query part (one
     ``encode_queries`` + one FAISS search of the same query), and a peer's whole
@@ -344,24 +345,28 @@ def bench_reader(index: Path, every: int = 1) -> list[Row]:
     reader = Reader.load()
     # The reader is off by default (docs/quality.md): measure it switched on, as eval does.
     default = Settings(reader=True)
-    by_passages = {
-        n: Assistant(plain.stored, plain.embedder, settings, reader=reader)
-        for n in sorted({1, 2, default.reader_passages, 5})
-        for settings in [default.replace(reader_passages=n)]
+    # (passages, sentences read; 0: all of them): the default, then each alone moved.
+    shapes = [(default.reader_passages, default.reader_sentences)]
+    shapes += [(n, 0) for n in (1, 3, 5)]
+    shapes += [(default.reader_passages, n) for n in (2, 4, 8)]
+    by_shape = {
+        shape: Assistant(plain.stored, plain.embedder, settings, reader=reader)
+        for shape in dict.fromkeys(shapes)
+        for settings in [default.replace(reader_passages=shape[0], reader_sentences=shape[1])]
     }
-    bot = by_passages[default.reader_passages]
+    bot = by_shape[shapes[0]]
     torch_model = SentenceTransformer(str(resolve_model_path(default.model)), device="cpu")
     questions = labelled_questions()[::every]
     queries = [plain.ask(q, history=h).searched_for for q, h in questions]
     bot.ask(QUESTION)  # warm-up
     torch_model.encode([QUESTION])
-    asked: dict[int, list[float]] = {n: [] for n in by_passages}
+    asked: dict[tuple[int, int], list[float]] = {shape: [] for shape in by_shape}
     floors, torch_floors, differ, read, judged = [], [], [], 0, 0
     for (question, history), query in zip(questions, queries, strict=True):
-        for n, each in by_passages.items():
+        for shape, each in by_shape.items():
             started = time.perf_counter()
             answer = each.ask(question, history=history)
-            asked[n].append(time.perf_counter() - started)
+            asked[shape].append(time.perf_counter() - started)
         answer = bot.ask(question, history=history)
         read += answer.read
         started = time.perf_counter()
@@ -381,7 +386,7 @@ def bench_reader(index: Path, every: int = 1) -> list[Row]:
         torch_floors.append(time.perf_counter() - started)
     floor_ms = statistics.median(floors) * 1e3
     torch_ms = statistics.median(torch_floors) * 1e3
-    main_ms = statistics.median(asked[default.reader_passages]) * 1e3
+    main_ms = statistics.median(asked[shapes[0]]) * 1e3
     rows = [
         Row(
             "query with the reader on (Settings(reader=True)): Assistant.ask, median",
@@ -389,7 +394,8 @@ def bench_reader(index: Path, every: int = 1) -> list[Row]:
             torch_ms,
             "ms",
             3.0,
-            f"{read} of {len(questions)} asks read, {default.reader_passages} passages each; "
+            f"{read} of {len(questions)} asks read, {default.reader_passages} passages each, "
+            f"{default.reader_sentences or 'all'} sentences; "
             "floor: a bare torch MiniLM encode + one FAISS search (a peer's whole query)",
         ),
         Row(
@@ -401,15 +407,16 @@ def bench_reader(index: Path, every: int = 1) -> list[Row]:
             "floor: encode_queries (ONNX int8) + FAISS search of the same query",
         ),
     ]
-    for n, times in asked.items():
+    for (passages, limit), times in asked.items():
         rows.append(
             Row(
-                f"query, the reader reading {n} passage(s): median",
+                f"query, the reader reading {limit or 'all'} sentences of {passages} passage(s)",
                 statistics.median(times) * 1e3,
                 floor_ms,
                 "ms",
                 None,
-                f"mean {statistics.fmean(times) * 1e3:.1f} ms (Settings.reader_passages={n})",
+                f"mean {statistics.fmean(times) * 1e3:.1f} ms (Settings.reader_passages="
+                f"{passages}, reader_sentences={limit})",
             )
         )
     rows.append(

@@ -1,8 +1,8 @@
 """A band of the similarity-only confidence (``read_from``-``read_until``) reads only its band.
 
 With the reader on, every question is read by default (it chooses the
-highlight and the order); a band trades that for speed. Checked answer by answer on all our
-questions with the real reader over the real corpus: a question in the band is
+highlight and the order); a band trades that for speed. Checked answer by answer on a third
+of our questions with the real reader over the real corpus: a question in the band is
 answered exactly as when every question is read, one outside it exactly as by
 similarity alone.
 """
@@ -40,7 +40,9 @@ def test_the_reader_reads_every_question_by_default() -> None:
 
 
 def test_only_the_band_is_read_and_the_rest_keeps_the_similarity_answer(bots) -> None:
-    questions = load_own_questions()
+    # Every third of our questions (93 of 278, each kind among them): reading them all
+    # twice took two minutes of CI for the same check (the band lies inside and outside).
+    questions = load_own_questions()[::3]
     asked = {
         name: bot.ask_batch(
             [q.question for q in questions], histories=[q.history for q in questions]
