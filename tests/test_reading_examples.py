@@ -51,15 +51,16 @@ def test_a_question_no_article_answers_is_not_answered(reading: Assistant) -> No
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the reader scores 'The ministry also reported that 1,245 wounded personnel...' as "
-    "answering 'How many Armenian soldiers were wounded?': the sentence names no country, "
-    "the one before it does",
+    reason="'Armenia said ... 376 of its soldiers had died' (the dead, not the wounded) is 'may "
+    "answer'; with the passages re-ordered by the reader (reader_weight 1) it was Azerbaijan's "
+    "'1,245 wounded personnel', a sentence that names no country",
 )
 def test_a_follow_up_about_armenia_is_not_answered_with_azerbaijans_figure(reading: Assistant):
     answer = reading.ask("And Armenia?", history=["How many Azerbaijani soldiers were wounded?"])
     assert "Armenia" in answer.searched_for
-    # No article gives Armenia's wounded: Azerbaijan's 1,245 must not stand as the answer.
-    assert not (answer.found and "1,245" in answer.best.highlight), answer.best.highlight
+    # No article gives Armenia's wounded: neither Azerbaijan's 1,245 nor Armenia's dead
+    # may stand as the answer.
+    assert not answer.found, answer.best.highlight
 
 
 @pytest.mark.xfail(
@@ -107,7 +108,15 @@ def _miss(reason: str):
                 "(0.47) beats the quote naming Madagiz (-0.42)"
             ),
         ),
-        ("How many Azerbaijani civilians were killed?", ("91", "31")),
+        pytest.param(
+            "How many Azerbaijani civilians were killed?",
+            ("91", "31"),
+            marks=_miss(
+                "in similarity's order (reader_weight 0) the first passage is a quote on mine "
+                "casualties; the one with the 91 civilian deaths is second (the reader's "
+                "re-ordering, weight 1, put it first but lost R@1 on the dev sets together)"
+            ),
+        ),
     ],
 )
 def test_the_answering_sentence_is_highlighted(
