@@ -338,6 +338,7 @@ def bench_reader(index: Path, every: int = 1) -> list[Row]:
     from assistant import Assistant, Settings
     from assistant.answer import NOT_FOUND
     from assistant.encoding.embedder import resolve_model_path
+    from assistant.encoding.reader import DEFAULT_WORKERS as reader_workers
     from assistant.encoding.reader import Reader
     from assistant.search.figures import find_discrepancies
 
@@ -458,7 +459,8 @@ def bench_reader(index: Path, every: int = 1) -> list[Row]:
                 floor_ms,
                 "ms",
                 None,
-                "one pair per ONNX Runtime call (int8 activation scales depend on the batch)",
+                "one pair per ONNX Runtime call (int8 activation scales depend on the batch), "
+                f"{reader_workers} call(s) at once",
             )
         )
     return rows

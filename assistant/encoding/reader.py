@@ -42,6 +42,9 @@ OUTPUT_NAME = "logit"
 # to 0.2 with the sentences (and padding) beside it; alone it is the same every
 # time, and on short pairs one at a time was faster as well (no padding).
 BATCH_SIZE = 1
+# Calls run at once, each scoring its pairs alone: a question's sentences are read on
+# both cores of a small machine while every logit stays what it is alone.
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 # What a reader reads beside the sentence (config.json's ``context``): nothing, or the
 # sentence's neighbours in its passage, after it: ``sentence [SEP] previous [SEP] next``.
 # The sentence comes first so that truncation (the longer side's end first) cuts context,
@@ -226,22 +229,41 @@ class Reader:
         0
     """
 
-    def __init__(self, folder: Path, config: ReaderConfig, fingerprint: str, session, tokenizer):
+    def __init__(
+        self,
+        folder: Path,
+        config: ReaderConfig,
+        fingerprint: str,
+        session,
+        tokenizer,
+        workers: int = 1,
+    ):
         self.folder = folder
         self.config = config
         self.fingerprint = fingerprint
         self._session = session
         self._tokenizer = tokenizer
         self._inputs = {item.name for item in session.get_inputs()}
+        # ONNX Runtime's run() is safe to call from several threads and releases the GIL.
+        self._pool = None
+        if workers > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="reader")
 
     @classmethod
-    def load(cls, folder: str | Path = READER_DIR, *, threads: int = 1) -> Reader:
+    def load(
+        cls, folder: str | Path = READER_DIR, *, threads: int = 1, workers: int = DEFAULT_WORKERS
+    ) -> Reader:
         """The reader of ``folder``, its files checked against ``SHA256SUMS`` first.
 
         Args:
             folder: the reader folder (default: the shipped ``assistant/encoding/data/reader``).
             threads: ONNX Runtime intra-op threads; one by default, since the
                 app answers several questions at once.
+            workers: ONNX Runtime calls run at once (two on two or more cores), each
+                scoring its pair alone, so the logits are those of one call after
+                another; all the questions of a process share these workers.
 
         Raises:
             ModelError: a file is missing or damaged, or the model cannot be loaded.
@@ -261,7 +283,7 @@ class Reader:
         except Exception as error:  # onnxruntime raises its own kinds
             raise ModelError(f"could not load the reader {folder / MODEL_FILE}: {error}") from error
         tokenizer = load_tokenizer(config.tokenizer)
-        return cls(folder, config, sums[MODEL_FILE], session, tokenizer)
+        return cls(folder, config, sums[MODEL_FILE], session, tokenizer, workers)
 
     @property
     def reads_context(self) -> bool:
@@ -286,12 +308,22 @@ class Reader:
             raise ValueError(f"{len(contexts)} contexts for {len(sentences)} sentences")
         if not self.reads_context:
             contexts = None
-        logits = np.zeros(len(sentences), dtype=np.float32)
-        for start in range(0, len(sentences), batch_size):
+        starts = range(0, len(sentences), batch_size)
+
+        def run(start: int) -> np.ndarray:
             batch = sentences[start : start + batch_size]
             around = None if contexts is None else contexts[start : start + batch_size]
             feed = encode_pairs(self._tokenizer, question, batch, self.config.max_length, around)
             feed = {name: value for name, value in feed.items() if name in self._inputs}
             (out,) = self._session.run([OUTPUT_NAME], feed)
-            logits[start : start + len(batch)] = np.asarray(out, dtype=np.float32).reshape(-1)
+            return np.asarray(out, dtype=np.float32).reshape(-1)
+
+        parts = (
+            map(run, starts)
+            if self._pool is None or len(starts) < 2
+            else self._pool.map(run, starts)
+        )
+        logits = np.zeros(len(sentences), dtype=np.float32)
+        for start, out in zip(starts, parts, strict=True):
+            logits[start : start + len(out)] = out
         return logits

@@ -88,6 +88,15 @@ def test_a_sentences_score_does_not_depend_on_its_neighbours(reader: Reader) -> 
 
 
 @needs_model
+def test_pairs_read_on_several_workers_score_as_one_after_another() -> None:
+    sentences = [ANSWER, UNRELATED, "Armenia said 376 of its soldiers had died.", "Yes."] * 3
+    serial = Reader.load(workers=1).score(QUESTION, sentences)
+    parallel = Reader.load(workers=2)
+    np.testing.assert_array_equal(parallel.score(QUESTION, sentences), serial)
+    assert parallel._pool is not None  # the two calls did run on the workers
+
+
+@needs_model
 def test_an_overlong_sentence_is_cut_not_refused(reader: Reader) -> None:
     (score,) = reader.score(QUESTION, [" ".join([ANSWER] * 40)])
     assert np.isfinite(score)
