@@ -101,9 +101,10 @@ class Settings:
             those passages: each one's highlight, then the best of the others
             by similarity's sentence score (0: every sentence, up to 8 a
             passage). Each sentence is one model call: 6 of 3 passages kept
-            the dev figures of reading all (own dev R@1 0.932 against 0.943,
-            SQuAD held-out sentence 0.820 against 0.817) at about a third of
-            the cost (``scripts/tune_reader.py --sentences``).
+            the dev figures of reading all (with weight 1: own dev R@1 0.932
+            against 0.943, SQuAD held-out sentence 0.820 against 0.817; with
+            weight 0, 4 sentences gave 0.808 there and 6 gave 0.822) at about a
+            third of the cost (``scripts/tune_reader.py --sentences``).
         reader_weight: weight of the reader's probability for a read passage's
             best sentence beside its similarity score (0: similarity's order).
             0 by default: on both dev sets together (88 own, 600 SQuAD held-out

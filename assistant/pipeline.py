@@ -386,7 +386,7 @@ class Assistant:
             settings.reader_margin,
             settings.reader_sentences,
         )
-        hits, readings = rerank(hits, readings, self.settings.reader_weight)
+        hits, readings = rerank(hits, readings, settings.reader_weight)
         return hits, readings[0]
 
     def _prepare(self, question: str, history: Sequence[str] | None) -> Query:
