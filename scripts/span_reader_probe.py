@@ -2,6 +2,8 @@
 
     python scripts/span_reader_probe.py --epochs 4 --threads 2     # ~30 min on 2 cores
     python scripts/span_reader_probe.py --smoke                    # a few steps (CI)
+    python scripts/span_reader_probe.py --train-questions 16000 --train-unanswerable 8000 \
+        --epochs 1 --max-minutes 100 --work DIR                    # + the train file (issue 28)
 
 SQuAD 2.0's set-up on the reader's data: ``[CLS] question [SEP] paragraph [SEP]``,
 a start and an end logit per token (``Linear(384, 2)`` on all-MiniLM-L6-v2's
@@ -10,12 +12,21 @@ token, or towards [CLS] for the SQuAD 2.0 half's unanswerable questions. The
 score "the paragraph answers" is the best span's start + end logits less
 [CLS]'s. Trained on the reader's train articles, measured on its *valid*
 articles (``reader_pairs.valid_titles``); the test articles are never read.
+``--train-questions N`` adds N answerable questions of the train file
+(``train-v2.0-approx``, -1: all) and ``--train-unanswerable M`` of its
+unanswerable ones, less the paragraphs that repeat a dev paragraph
+(``training.data.leaks``).
+
+A long run is budgeted (``--max-minutes``) and checkpointed (safetensors and
+JSON, ``training.loop``): the same command resumes it, with the same batches.
 
 It prints, on the valid articles, the span's exact match and F1 (SQuAD's
 normalisation) for the answerable questions, and "does this paragraph answer?"
 for the SQuAD 2.0 half's questions: AUC answerable vs unanswerable, and the
 share of unanswerable ones refused when 95 % of the answerable are kept, beside
-the shipped sentence reader's (its best logit over the paragraph's sentences).
+the shipped sentence reader's (its best logit over the paragraph's sentences),
+and for both how often the sentence they point at (the span's first character,
+or the best logit) is the answer's: the sentence the product highlights.
 A probe: nothing is exported or shipped.
 """
 
@@ -23,6 +34,8 @@ from __future__ import annotations
 
 import argparse
 import collections
+import gzip
+import hashlib
 import json
 import os
 import random
@@ -41,7 +54,13 @@ import numpy as np  # noqa: E402
 from assistant.encoding.embedder import resolve_model_path  # noqa: E402
 from assistant.encoding.reader import INPUT_NAMES, Reader, load_tokenizer  # noqa: E402
 from assistant.evaluation import reader_pairs as rp  # noqa: E402
-from assistant.training.loop import default_work_dir, learning_rate, length_batches  # noqa: E402
+from assistant.training.loop import (  # noqa: E402
+    default_work_dir,
+    learning_rate,
+    length_batches,
+    load_checkpoint,
+    save_checkpoint,
+)
 from assistant.training.model import BASE_MODEL, encoder_and_head  # noqa: E402
 
 
@@ -83,6 +102,58 @@ def examples(split: str, squad_dir=None, seed: int = rp.DEFAULT_SEED) -> list[Ex
                 )
             )
     return found
+
+
+def train_file_examples(
+    questions: int | None,
+    unanswerable_questions: int | None = None,
+    squad_dir=None,
+    seed: int = rp.DEFAULT_SEED,
+    stats: dict | None = None,
+) -> list[Example]:
+    """Questions of the train file with their paragraphs, leaked paragraphs left out:
+    ``questions`` answerable and ``unanswerable_questions`` unanswerable ones drawn
+    by ``seed`` (all when None)."""
+    from assistant.training.data import TRAIN_DIR, TRAIN_FILE, dev_paragraph_shingles, leaks
+
+    root = Path(squad_dir) / "train" if squad_dir is not None else TRAIN_DIR
+    with gzip.open(root / TRAIN_FILE, "rt", encoding="utf-8") as handle:
+        data = json.load(handle)["data"]
+    dev_shingles = dev_paragraph_shingles(squad_dir)
+    answerable, unanswerable, leaked = [], [], 0
+    for entry in data:
+        for paragraph in entry["paragraphs"]:
+            context = paragraph["context"]
+            if leaks(context, dev_shingles):
+                leaked += 1
+                continue
+            for qa in paragraph["qas"]:
+                question = qa["question"].strip()
+                if not question:
+                    continue
+                title = entry["title"]
+                if qa.get("is_impossible"):
+                    unanswerable.append(Example(question, context, [], -1, True, True, title))
+                elif qa["answers"]:
+                    texts = [a["text"] for a in qa["answers"]]
+                    start = int(qa["answers"][0]["answer_start"])
+                    answerable.append(Example(question, context, texts, start, False, True, title))
+    if questions is not None and questions < len(answerable):
+        answerable = random.Random(f"span-train-file:{seed}").sample(answerable, questions)
+    if unanswerable_questions is not None and unanswerable_questions < len(unanswerable):
+        rng = random.Random(f"span-train-file-unanswerable:{seed}")
+        unanswerable = rng.sample(unanswerable, unanswerable_questions)
+    if stats is not None:
+        stats.update(answerable=len(answerable), unanswerable=len(unanswerable), leaked=leaked)
+    return answerable + unanswerable
+
+
+def digest(items: list[Example]) -> str:
+    """What a checkpoint must have been trained on to be resumed."""
+    h = hashlib.sha256()
+    for e in items:
+        h.update(f"{e.question}\0{e.start_char}\0{e.impossible}\0{e.context}\n".encode())
+    return h.hexdigest()
 
 
 def encode(tokenizer, batch: list[Example], max_length: int):
@@ -142,17 +213,13 @@ def _tensors(encoded):
     return [torch.from_numpy(encoded[n].astype(np.int64)) for n in INPUT_NAMES]
 
 
-def batches(items: list[Example], size: int, rng: random.Random, tokenizer) -> list[list[int]]:
-    lengths = [len(tokenizer.tokenize(e.question)) + len(e.context) // 4 for e in items]
-    return length_batches(items, lengths, size, rng)
-
-
 def predict(model, tokenizer, items: list[Example], max_length: int, max_answer: int = 30):
-    """For each example: its best span's text and the score best span minus [CLS]."""
+    """For each example: its best span's text, the score best span minus [CLS], and
+    the span's first character in the paragraph."""
     import torch
 
     model.eval()
-    texts, margins = [], []
+    texts, margins, starts = [], [], []
     with torch.inference_mode():
         for first in range(0, len(items), 32):
             batch = items[first : first + 32]
@@ -171,8 +238,9 @@ def predict(model, tokenizer, items: list[Example], max_length: int, max_answer:
                 offsets = encoded["offset_mapping"][row]
                 texts.append(example.context[offsets[i][0] : offsets[j][1]])
                 margins.append(float(grid[i, j] - null))
+                starts.append(int(offsets[i][0]))
     model.train()
-    return texts, np.array(margins)
+    return texts, np.array(margins), starts
 
 
 def _normal(text: str) -> list[str]:
@@ -211,8 +279,24 @@ def answers_figures(items: list[Example], scores: np.ndarray) -> dict[str, float
     }
 
 
+def sentence_first(items: list[Example], chosen: list[int]) -> float:
+    """Share of answerable questions whose chosen sentence (an index into the
+    paragraph's ``paragraph_sentences``) holds the answer's first character."""
+    hits = []
+    for example, sentence in zip(items, chosen, strict=True):
+        if example.impossible:
+            continue
+        spans = rp.paragraph_sentences(example.context)
+        hits.append(rp._sentence_at(spans, example.start_char) == sentence)
+    return round(float(np.mean(hits)), 4)
+
+
 def evaluate(model, tokenizer, items: list[Example], max_length: int) -> dict[str, float]:
-    texts, margins = predict(model, tokenizer, items, max_length)
+    texts, margins, starts = predict(model, tokenizer, items, max_length)
+    chosen = [
+        rp._sentence_at(rp.paragraph_sentences(e.context), start)
+        for e, start in zip(items, starts, strict=True)
+    ]
     scored = [
         exact_and_f1(text, e.answers)
         for text, e in zip(texts, items, strict=True)
@@ -221,18 +305,22 @@ def evaluate(model, tokenizer, items: list[Example], max_length: int) -> dict[st
     return {
         "exact": round(float(np.mean([s[0] for s in scored])), 4),
         "f1": round(float(np.mean([s[1] for s in scored])), 4),
+        "sentence_first": sentence_first(items, chosen),
         **answers_figures(items, margins),
     }
 
 
-def sentence_reader_scores(items: list[Example]) -> np.ndarray:
-    """The shipped reader's "does it answer" for a paragraph: its best sentence logit."""
+def sentence_reader_scores(items: list[Example]) -> tuple[np.ndarray, list[int]]:
+    """The shipped reader's "does it answer" for a paragraph (its best sentence
+    logit), and which sentence that is."""
     reader = Reader.load(threads=2)
-    best = []
+    best, chosen = [], []
     for example in items:
         sentences = [example.context[s:e] for s, e in rp.paragraph_sentences(example.context)]
-        best.append(float(np.max(reader.score(example.question, sentences))))
-    return np.array(best)
+        logits = reader.score(example.question, sentences)
+        best.append(float(np.max(logits)))
+        chosen.append(int(np.argmax(logits)))
+    return np.array(best), chosen
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -245,16 +333,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=rp.DEFAULT_SEED)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--evals-per-epoch", type=int, default=1)
+    parser.add_argument(
+        "--train-questions",
+        type=int,
+        default=0,
+        help="answerable questions of the train file added; -1: all; 0: the train file is not read",
+    )
+    parser.add_argument(
+        "--train-unanswerable",
+        type=int,
+        default=-1,
+        help="unanswerable questions of the train file added with them; -1: all",
+    )
+    parser.add_argument(
+        "--max-minutes",
+        type=float,
+        default=None,
+        help="stop after this long, checkpointed: the same command resumes",
+    )
+    parser.add_argument("--checkpoint-every", type=int, default=200, help="steps")
     parser.add_argument("--work", type=Path, default=default_work_dir() / "span-probe")
     parser.add_argument("--smoke", action="store_true", help="48 examples, a few steps (CI)")
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
     args.work.mkdir(parents=True, exist_ok=True)
     tokenizer = load_tokenizer(BASE_MODEL)
     train_items, valid_items = examples("train"), examples("valid")
+    results = {"args": {k: str(v) for k, v in vars(args).items()}, "history": []}
+    if args.train_questions:
+        stats: dict = {}
+        limits = [None if n < 0 else n for n in (args.train_questions, args.train_unanswerable)]
+        train_items = train_items + train_file_examples(*limits, seed=args.seed, stats=stats)
+        results["train_file"] = stats
     if args.smoke:
         rng = random.Random(args.seed)
         train_items = rng.sample(train_items, 48)
@@ -263,19 +375,41 @@ def main(argv: list[str] | None = None) -> int:
     model = build_model(resolve_model_path(BASE_MODEL))
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     loss_fn = torch.nn.CrossEntropyLoss()
-    rng = random.Random(f"span-probe:{args.seed}")
+    lengths = [len(tokenizer.tokenize(e.question)) + len(e.context) // 4 for e in train_items]
     per_epoch = -(-len(train_items) // args.batch_size)
     total = per_epoch * args.epochs
-    results = {"args": {k: str(v) for k, v in vars(args).items()}, "history": []}
-    began, step = time.monotonic(), 0
+    evals = {
+        min(per_epoch, round(per_epoch * (k + 1) / args.evals_per_epoch))
+        for k in range(args.evals_per_epoch)
+    }
+    identity = {
+        "examples": digest(train_items),
+        "total_steps": total,
+        **{k: getattr(args, k) for k in ("lr", "batch_size", "max_length", "seed", "warmup")},
+    }
+    last = args.work / "checkpoint"
+    state = {"step": 0, "seconds": 0.0, "history": []}
+    if (last / "state.json").is_file():
+        state = load_checkpoint(last, model, optimizer)
+        if state.get("identity") != identity:
+            raise SystemExit(f"{last} was made with other data or settings: pass another --work")
+        print(f"resumed at step {state['step']} of {total}", flush=True)
+    state["identity"] = identity
+    results["history"] = state["history"]
+    began = time.monotonic() - state["seconds"]
+    deadline = None if args.max_minutes is None else time.monotonic() + args.max_minutes * 60
     print(f"train {len(train_items)} questions, valid {len(valid_items)}", flush=True)
-    for _ in range(args.epochs):
-        order = batches(train_items, args.batch_size, rng, tokenizer)
-        evals = {
-            round(len(order) * (k + 1) / args.evals_per_epoch) for k in range(args.evals_per_epoch)
-        }
-        for number, indices in enumerate(order, start=1):
-            batch = [train_items[i] for i in indices]
+    model.train()
+    while state["step"] < total:
+        epoch, position = divmod(state["step"], per_epoch)
+        # The same batches for an epoch in every run: a resumed run goes on where it stopped.
+        order = length_batches(
+            train_items, lengths, args.batch_size, random.Random(f"span-probe:{args.seed}:{epoch}")
+        )
+        for number in range(position + 1, per_epoch + 1):
+            step = state["step"]
+            torch.manual_seed(args.seed * 1_000_003 + step)  # the same dropout when resumed
+            batch = [train_items[i] for i in order[number - 1]]
             encoded, starts, ends = encode(tokenizer, batch, args.max_length)
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(step, total, args.lr, args.warmup)
@@ -287,16 +421,31 @@ def main(argv: list[str] | None = None) -> int:
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
-            step += 1
+            state["step"] = step = step + 1
             if step % 20 == 0:
-                print(f"step {step}/{total} loss {loss.item():.3f}", flush=True)
-            if number in evals:
+                rate = step / max(1e-9, time.monotonic() - began)
+                print(f"step {step}/{total} loss {loss.item():.3f} {rate:.2f} steps/s", flush=True)
+            evaluate_now = number in evals
+            if evaluate_now:
                 figures = evaluate(model, tokenizer, valid_items, args.max_length)
                 figures.update(step=step, seconds=round(time.monotonic() - began))
-                results["history"].append(figures)
+                state["history"].append(figures)
                 print(f"valid: {json.dumps(figures)}", flush=True)
                 (args.work / "results.json").write_text(json.dumps(results, indent=2))
-    results["sentence_reader"] = answers_figures(valid_items, sentence_reader_scores(valid_items))
+            out_of_time = deadline is not None and time.monotonic() > deadline
+            if evaluate_now or out_of_time or step % args.checkpoint_every == 0:
+                state["seconds"] = time.monotonic() - began
+                save_checkpoint(last, model, optimizer, dict(state))
+            if out_of_time and step < total:
+                raise SystemExit(
+                    f"--max-minutes reached at step {step} of {total}; checkpointed in {last}: "
+                    "run the same command again to resume"
+                )
+    scores, chosen = sentence_reader_scores(valid_items)
+    results["sentence_reader"] = {
+        "sentence_first": sentence_first(valid_items, chosen),
+        **answers_figures(valid_items, scores),
+    }
     print(f"shipped sentence reader: {json.dumps(results['sentence_reader'])}")
     (args.work / "results.json").write_text(json.dumps(results, indent=2))
     return 0

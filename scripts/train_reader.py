@@ -104,6 +104,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--train-negatives", type=int, default=1, help="hard negatives per train-file question"
     )
     parser.add_argument(
+        "--tydi-questions",
+        type=int,
+        default=0,
+        help="questions drawn from TyDi QA GoldP's English train file (information-seeking, "
+        "all answerable); -1: all; 0: not read",
+    )
+    parser.add_argument(
+        "--tydi-negatives", type=int, default=2, help="hard negatives per TyDi question"
+    )
+    parser.add_argument(
         "--train-unanswerable-others",
         type=int,
         default=0,
@@ -190,15 +200,18 @@ def _drawn(group: str, share: float) -> bool:
 
 
 def training_pairs(args, model_dir: Path, pair_options: dict, results: dict) -> list:
-    """The dev-split pairs, the train file's and the asked-for extra negatives, seeded order.
+    """The dev-split pairs, the train file's, TyDi's and the asked-for extra negatives,
+    in a seeded order.
 
-    ``results`` gets the train file's counts (``train_file``) when it is read.
+    ``results`` gets the train file's counts (``train_file``) and TyDi's
+    (``tydi_file``) when they are read.
     """
     train_pairs = rp.build_pairs("train", **pair_options)
+    stats: dict
     if args.train_questions:
         from assistant.training.data import merge, train_file_pairs
 
-        stats: dict = {}
+        stats = {}
         file_pairs = train_file_pairs(
             squad_dir=args.squad_dir,
             questions=None if args.train_questions < 0 else args.train_questions,
@@ -210,6 +223,29 @@ def training_pairs(args, model_dir: Path, pair_options: dict, results: dict) -> 
         log.info("train file: %s", stats)
         results["train_file"] = stats
         train_pairs = merge(train_pairs, file_pairs, seed=args.seed)
+    if args.tydi_questions:
+        from assistant.training.data import (
+            TRAIN_DIR,
+            TYDI_FILE,
+            TYDI_LEAK_SHARE,
+            merge,
+            train_file_pairs,
+        )
+
+        stats = {}
+        root = args.squad_dir / "train" if args.squad_dir is not None else TRAIN_DIR
+        tydi_pairs = train_file_pairs(
+            path=root / TYDI_FILE,
+            squad_dir=args.squad_dir,
+            questions=None if args.tydi_questions < 0 else args.tydi_questions,
+            negatives=args.tydi_negatives,
+            seed=args.seed,
+            stats=stats,
+            leak_share=TYDI_LEAK_SHARE,
+        )
+        log.info("TyDi: %s", stats)
+        results["tydi_file"] = stats
+        train_pairs = merge(train_pairs, tydi_pairs, seed=args.seed)
     train_pairs = cap_pairs(train_pairs, args.max_pairs)
     if args.swap_share:
         rng = random.Random(f"reader-swaps:{args.seed}")

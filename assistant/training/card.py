@@ -194,6 +194,29 @@ docs/quality.md).
 """
 
 
+def _tydi_block(stats: dict | None, hyper: dict) -> str:
+    """The card's paragraph on TyDi QA GoldP's English train file, when the run read it."""
+    if not stats:
+        return ""
+    drawn = hyper.get("tydi_questions")
+    drawn = "all" if drawn is None or drawn < 0 else f"{drawn:,} drawn (seeded) of the"
+    return f"""
+And TyDi QA GoldP's English **train** file `train/tydiqa-goldp-en-train.json.gz`
+(information-seeking questions, written before their authors saw the passage): {drawn}
+questions with a passage of two sentences or more ({stats["answerable"]:,}), each its answer
+sentence and the {hyper.get("tydi_negatives", 2)} other sentence(s) of its passage sharing the
+most idf-weighted words with it. {stats["leaked"]} passage(s) lying mostly inside a SQuAD dev
+paragraph were dropped.
+"""
+
+
+def _tydi_licence(stats: dict | None) -> str:
+    if not stats:
+        return ""
+    return """
+- TyDi QA (Clark et al., TACL 2020), English GoldP train: **Apache-2.0**."""
+
+
 def _train_file_licence(stats: dict | None) -> str:
     if not stats:
         return ""
@@ -222,7 +245,9 @@ def card_text(args, results: dict) -> str:
     keep95, keep90 = thr["keep_0.95"], thr["keep_0.90"]
     minutes = train_info["seconds"] / 60
     extra = _extra_negatives(hyper)
-    train_file = _train_file_block(results.get("train_file"), hyper)
+    train_file = _train_file_block(results.get("train_file"), hyper) + _tydi_block(
+        results.get("tydi_file"), hyper
+    )
     scoring = export_info.get("onnx_scoring", "one question's sentences per call")
     reads_context = hyper.get("context") == NEIGHBOURS
     pair = (
@@ -351,7 +376,7 @@ are SQuAD figures: calibrate on the project's own dev questions before use.
   Unanswerable Questions for SQuAD*, ACL 2018); paragraphs from English Wikipedia; licensed
   **CC BY-SA 4.0** (https://creativecommons.org/licenses/by-sa/4.0/). The weights were learned
   from that data; where they count as an adaptation of it, they are shared under the same
-  licence.{_train_file_licence(results.get("train_file"))}
+  licence.{_train_file_licence(results.get("train_file"))}{_tydi_licence(results.get("tydi_file"))}
 
 `SHA256SUMS` holds the sha256 of `model.onnx` and `config.json`; `Reader.load` refuses a folder
 whose files differ from it.

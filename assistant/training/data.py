@@ -57,6 +57,14 @@ from ..evaluation.reader_pairs import (
 
 TRAIN_DIR = SQUAD_DIR / "train"
 TRAIN_FILE = "train-v2.0-approx.json.gz"
+# TyDi QA GoldP, English train (Apache-2.0): information-seeking questions, written
+# before their authors saw the passage; SQuAD's layout, one passage an entry, all
+# answerable. Read by the same ``train_file_pairs`` (``path=``).
+TYDI_FILE = "tydiqa-goldp-en-train.json.gz"
+# Its passages keep Wikipedia's citation marks ("[8]"), which SQuAD's paragraphs
+# dropped, so a passage repeating dev text shares fewer of its 8-grams: one sharing
+# a tenth is dropped (6 of 3,696 passages; a shared sentence is about that much).
+TYDI_LEAK_SHARE = 0.1
 # The kind of an unanswerable question's top lexical sentence: a plausible-looking
 # sentence, like SQuAD 2.0's plausible answers, found by retrieval instead of annotators.
 RETRIEVED = "retrieved"
@@ -119,6 +127,7 @@ def train_file_pairs(
     unanswerable_others: int = 0,
     seed: int = 15,
     stats: dict | None = None,
+    leak_share: float = 0.5,
 ) -> list[ReaderPair]:
     """Pairs from the train file, in a seeded order (each question's pairs together).
 
@@ -131,6 +140,8 @@ def train_file_pairs(
         unanswerable_others: sentences per unanswerable question after its top one.
         seed: draws the kept questions and the order.
         stats: when given, filled with counts (paragraphs, leaked, questions, pairs by kind).
+        leak_share: a paragraph sharing this share of its word 8-grams with the
+            SQuAD dev paragraphs is dropped (``leaks``).
     """
     if path is None:
         root = Path(squad_dir) if squad_dir is not None else SQUAD_DIR
@@ -143,7 +154,7 @@ def train_file_pairs(
     leaked = 0
     for entry in data:
         for paragraph in entry["paragraphs"]:
-            if leaks(paragraph["context"], dev_shingles):
+            if leaks(paragraph["context"], dev_shingles, leak_share):
                 leaked += 1
                 continue
             spans = paragraph_sentences(paragraph["context"])
@@ -234,6 +245,8 @@ __all__ = [
     "RETRIEVED",
     "TRAIN_DIR",
     "TRAIN_FILE",
+    "TYDI_FILE",
+    "TYDI_LEAK_SHARE",
     "dev_paragraph_shingles",
     "leaks",
     "merge",

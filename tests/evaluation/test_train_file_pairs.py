@@ -135,3 +135,40 @@ def test_no_paragraph_of_the_train_file_that_repeats_a_dev_one_is_kept() -> None
     # The README names two repeats (Immunology / Immune_system); the 8-gram check finds them.
     assert dropped >= 2
     assert not [text for text in kept if norm(text) in dev_texts]
+
+
+@pytest.mark.squad
+def test_no_tydi_passage_sharing_a_sentence_with_a_dev_paragraph_is_kept() -> None:
+    # TyDi's README names three train passages found inside SQuAD dev paragraphs; they
+    # carry citation marks SQuAD dropped, so whole sentences are compared here.
+    from assistant.evaluation.datasets import SQUAD_V1, SQUAD_V2_HALF, squad_path
+    from assistant.evaluation.reader_pairs import _read
+    from assistant.training.data import TYDI_FILE, TYDI_LEAK_SHARE
+
+    path = SQUAD_DIR / "train" / TYDI_FILE
+    if not path.is_file():
+        need_train_file()  # the same skip (or failure) rule as the train file's
+        pytest.skip(f"{path} is missing")
+
+    def norm(text: str) -> str:
+        return " ".join(re.findall(r"[^\W\d]+", text.casefold()))
+
+    def sentences(text: str) -> set[str]:
+        cut = re.split(r"(?<=[.!?])(?:\[\d+\](?::\d+)?)*\s+", text)
+        return {norm(s) for s in cut if len(norm(s)) > 50}
+
+    dev = "\n".join(
+        norm(p["context"])
+        for name in (SQUAD_V1, SQUAD_V2_HALF)
+        for entry in _read(squad_path(name))
+        for p in entry["paragraphs"]
+    )
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        data = json.load(handle)["data"]
+    shared = {s for e in data for p in e["paragraphs"] for s in sentences(p["context"]) if s in dev}
+    assert len(shared) >= 3  # the check can see them
+    stats: dict = {}
+    pairs = train_file_pairs(path=path, stats=stats, leak_share=TYDI_LEAK_SHARE)
+    kept = {norm(p.sentence) for p in pairs}
+    assert stats["leaked"] >= 3
+    assert not shared & kept
