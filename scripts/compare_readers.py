@@ -9,7 +9,11 @@ paragraph, AUC answer vs plausible-answer sentence (``training.model.metrics``'
 two), and AUC answer vs *mined* sentence: each answerable question's answer
 sentence against the sentence of another valid paragraph nearest to it by
 the bi-encoder (``reader_pairs.mined_pairs``), the negative the reader meets
-in the product when the first passage is the wrong one.
+in the product when the first passage is the wrong one. With ``--tydi`` also
+the answer sentence first within its passage on TyDi QA GoldP's English *dev*
+questions (information-seeking, written before their authors saw the passage:
+closer to how our users ask than SQuAD's), every other sentence of the passage
+against it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="+", type=Path, help="reader folders (model.onnx)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--tydi", action="store_true", help="also TyDi GoldP English dev")
     args = parser.parse_args(argv)
     model_dir = resolve_model_path(BASE_MODEL)
     valid = rp.build_pairs("valid", unanswerable_others=1)
@@ -41,9 +46,23 @@ def main(argv: list[str] | None = None) -> int:
     mined = [p for p in mined if p.group.removesuffix(":mined") in answers]
     positives = [answers[p.group.removesuffix(":mined")] for p in mined]
     tokenizer = load_tokenizer(BASE_MODEL)
-    print(f"valid: {len(valid)} pairs; {len(mined)} answer sentences against a mined one\n")
-    print("| scorer | right sentence first | AUC answer vs plausible | AUC answer vs mined |")
-    print("|---|---|---|---|")
+    tydi = []
+    if args.tydi:
+        from assistant.training.data import TRAIN_DIR, TYDI_LEAK_SHARE, train_file_pairs
+
+        tydi = train_file_pairs(
+            path=TRAIN_DIR / "tydiqa-goldp-en-dev.json.gz", negatives=99, leak_share=TYDI_LEAK_SHARE
+        )
+    print(f"valid: {len(valid)} pairs; {len(mined)} answer sentences against a mined one")
+    if tydi:
+        questions = sum(p.kind == rp.POSITIVE for p in tydi)
+        print(f"TyDi dev: {questions} questions with two sentences or more, {len(tydi)} pairs")
+    column = " TyDi dev sentence first |" if tydi else ""
+    print(
+        "\n| scorer | right sentence first | AUC answer vs plausible | AUC answer vs mined |"
+        + column
+    )
+    print("|---|---|---|---|" + ("---|" if tydi else ""))
     scorers = [("cosine", lambda pairs: cosine_scores(model_dir, pairs, args.threads))]
     for folder in args.folders:
         path = folder / MODEL_FILE
@@ -57,9 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         figures = metrics(valid, score(valid))
         paired = score(positives + mined)
         versus = rp.auc(paired[: len(positives)], paired[len(positives) :])
+        extra = f" {rp.sentence_first(tydi, score(tydi)):.3f} |" if tydi else ""
         print(
             f"| {name} | {figures['sentence_first']:.3f} "
-            f"| {figures['auc_answer_vs_plausible']:.3f} | {versus:.3f} |"
+            f"| {figures['auc_answer_vs_plausible']:.3f} | {versus:.3f} |" + extra
         )
     return 0
 

@@ -108,7 +108,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=0,
         help="questions drawn from TyDi QA GoldP's English train file (information-seeking, "
-        "all answerable); -1: all; 0: not read",
+        "all answerable), added after --max-pairs; -1: all; 0: not read",
     )
     parser.add_argument(
         "--tydi-negatives", type=int, default=2, help="hard negatives per TyDi question"
@@ -223,6 +223,7 @@ def training_pairs(args, model_dir: Path, pair_options: dict, results: dict) -> 
         log.info("train file: %s", stats)
         results["train_file"] = stats
         train_pairs = merge(train_pairs, file_pairs, seed=args.seed)
+    train_pairs = cap_pairs(train_pairs, args.max_pairs)
     if args.tydi_questions:
         from assistant.training.data import (
             TRAIN_DIR,
@@ -246,7 +247,6 @@ def training_pairs(args, model_dir: Path, pair_options: dict, results: dict) -> 
         log.info("TyDi: %s", stats)
         results["tydi_file"] = stats
         train_pairs = merge(train_pairs, tydi_pairs, seed=args.seed)
-    train_pairs = cap_pairs(train_pairs, args.max_pairs)
     if args.swap_share:
         rng = random.Random(f"reader-swaps:{args.seed}")
         train_pairs = train_pairs + rp.swapped_pairs(train_pairs, rng=rng, share=args.swap_share)
