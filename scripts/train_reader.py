@@ -47,7 +47,7 @@ import numpy as np  # noqa: E402
 
 from assistant.encoding.reader import CONTEXTS, NO_CONTEXT, READER_DIR  # noqa: E402
 from assistant.evaluation import reader_pairs as rp  # noqa: E402
-from assistant.evaluation.rewording import reworded_pairs  # noqa: E402
+from assistant.evaluation.rewording import reworded_pairs, subject_pairs  # noqa: E402
 from assistant.training.card import (  # noqa: E402
     FOLDER_OPTIONS,
     card_text,
@@ -86,6 +86,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.0,
         help="share of the training positives that also give a reworded-question negative "
         "(another head noun, or an antonym: rewording.py)",
+    )
+    parser.add_argument(
+        "--subject-share",
+        type=float,
+        default=0.0,
+        help="share of the training positives that also give a negative asking about another "
+        "subject of the same article (rewording.subject_pairs)",
     )
     parser.add_argument(
         "--mined",
@@ -253,6 +260,10 @@ def training_pairs(args, model_dir: Path, pair_options: dict, results: dict) -> 
     if args.reword_share:
         rng = random.Random(f"reader-rewords:{args.seed}")
         train_pairs = train_pairs + reworded_pairs(train_pairs, rng=rng, share=args.reword_share)
+    if args.subject_share:
+        rng = random.Random(f"reader-subjects:{args.seed}")
+        positives = [p for p in train_pairs if p.kind == rp.POSITIVE]
+        train_pairs = train_pairs + subject_pairs(positives, rng=rng, share=args.subject_share)
     if args.context_drop:
         # Whole questions, drawn by hash: the same ones in every run with these pairs.
         train_pairs = [

@@ -15,7 +15,14 @@ the hectares cleared):
   the sentence holds the original one;
 - **antonym**: "What is the *largest* city ...?" becomes "What is the
   *smallest* city ...?" (``data/antonyms.txt``), the opposite word absent from
-  the sentence.
+  the sentence;
+- **subject swap** (``subject_pairs``): a name the question shares with its
+  answer sentence becomes another name asked about in the *same article*, one
+  the sentence does not hold: "How many soldiers did *Armenia* lose?" against
+  "Armenia said 376 of its soldiers had died" becomes "... did *Azerbaijan*
+  lose?". ``reader_pairs.swapped_pairs`` draws its replacement from every
+  question, so its negatives are off-topic ("... did *Chopin* lose?") and easy;
+  the news questions the reader gets wrong name the other side of the same story.
 
 Each rewording gets a group of its own, so the ranking figures are unchanged;
 they are training pairs only, like the swaps.
@@ -35,6 +42,13 @@ from ..store.lexical import tokenize_strings
 from .reader_pairs import POSITIVE, ReaderPair
 
 REWORDED = "reworded"
+SUBJECT = "subject"
+# A name inside a question: a capitalised word, not its first.
+_NAME = re.compile(r"(?<!^)(?<![\w-])[A-Z][a-z]{2,}(?![\w-])")
+_CAPITALISED = re.compile(r"[A-Z]\w*")
+# How many questions of an article must name a word before it may replace another:
+# the article's subjects ("Kenya", "Armenia"), not a word capitalised once.
+MIN_SUBJECT_QUESTIONS = 2
 # How many questions must ask about a word before it may replace another's head.
 MIN_HEAD_QUESTIONS = 3
 ANTONYMS = Path(__file__).parent / "data" / "antonyms.txt"
@@ -153,3 +167,69 @@ def reworded_pairs(
             replace(pair, question=question, label=0, kind=REWORDED, group=f"{pair.group}:reword")
         )
     return reworded
+
+
+def _one_word_names(question: str) -> list[re.Match[str]]:
+    """Names with no capitalised word beside them: "Genghis Khan", "Santa Ana" and
+    "President Eliot" are not swapped by halves."""
+    found = []
+    for match in _NAME.finditer(question):
+        before = question[: match.start()].split()
+        after = question[match.end() :].split()
+        if before and _CAPITALISED.match(before[-1]) and len(before) > 1:
+            continue
+        if after and _CAPITALISED.match(after[0]):
+            continue
+        found.append(match)
+    return found
+
+
+def subject_pairs(
+    pairs: Sequence[ReaderPair], *, rng: random.Random, share: float = 1.0
+) -> list[ReaderPair]:
+    """Rule-made negatives: the question asks about another subject of the same article.
+
+    For a drawn positive, a one-word name its question shares with its answer
+    sentence is replaced by a name that other questions of the same article ask
+    about (``MIN_SUBJECT_QUESTIONS``), one the sentence does not hold, nor a
+    word starting like either: "Armenia" is not a replacement for "Armenian",
+    nor is it one where the sentence says "Armenians". Each gets a group of its
+    own, so the ranking figures are unchanged.
+
+    Args:
+        pairs: pairs from ``build_pairs`` and the train files; their positives are swapped.
+        rng: draws the questions, the name replaced and its replacement.
+        share: the share of the positives that get a swapped subject.
+    """
+    names: dict[str, Counter[str]] = {}
+    for pair in pairs:
+        if pair.kind == POSITIVE:
+            found = {m.group() for m in _one_word_names(pair.question)}
+            names.setdefault(pair.article, Counter()).update(found)
+    pools = {
+        article: sorted(n for n, count in found.items() if count >= MIN_SUBJECT_QUESTIONS)
+        for article, found in names.items()
+    }
+    swapped = []
+    for pair in pairs:
+        if pair.kind != POSITIVE or rng.random() >= share:
+            continue
+        sentence = pair.sentence.casefold()
+        shared = [m for m in _one_word_names(pair.question) if m.group().casefold() in sentence]
+        pool = pools.get(pair.article, [])
+        if not shared or not pool:
+            continue
+        match = rng.choice(shared)
+        stem = match.group().casefold()[:5]
+        for _ in range(10):  # a few draws find a name the sentence lacks
+            other = rng.choice(pool)
+            folded = other.casefold()
+            if folded[:5] != stem and folded[:5] not in sentence:
+                break
+        else:
+            continue
+        question = pair.question[: match.start()] + other + pair.question[match.end() :]
+        swapped.append(
+            replace(pair, question=question, label=0, kind=SUBJECT, group=f"{pair.group}:subject")
+        )
+    return swapped

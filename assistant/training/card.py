@@ -23,7 +23,7 @@ from ..encoding.reader import (
     write_sums,
 )
 from ..evaluation import reader_pairs as rp
-from ..evaluation.rewording import REWORDED
+from ..evaluation.rewording import REWORDED, SUBJECT
 from .data import RETRIEVED
 from .export import OPSET
 from .loop import reads
@@ -158,6 +158,16 @@ def _extra_negatives(hyper: dict) -> str:
         if reword
         else ""
     )
+    subject = hyper.get("subject_share", 0)
+    subjects = (
+        f""";
+- subject-swapped negatives (rule-made, training only, for a share {subject} of the
+  positives): the answer sentence against its question with a name the two share replaced by
+  a name another question of the *same article* asks about, absent from the sentence
+  (`rewording.subject_pairs`: the other side of the same story)"""
+        if subject
+        else ""
+    )
     per_question = hyper.get("mined", 0)
     mined = (
         f""";
@@ -168,7 +178,7 @@ def _extra_negatives(hyper: dict) -> str:
         if per_question
         else ""
     )
-    return swaps + rewords + mined
+    return swaps + rewords + subjects + mined
 
 
 def _train_file_block(stats: dict | None, hyper: dict) -> str:
@@ -407,7 +417,7 @@ def split_summary(pairs) -> dict:
     return {
         "articles": len({p.article for p in pairs}),
         "questions": len(
-            {p.group for p in pairs if p.kind not in (rp.SWAPPED, rp.MINED, REWORDED)}
+            {p.group for p in pairs if p.kind not in (rp.SWAPPED, rp.MINED, REWORDED, SUBJECT)}
         ),
         "pairs": len(pairs),
         "answer": sum(p.kind == rp.POSITIVE for p in pairs),
@@ -416,6 +426,7 @@ def split_summary(pairs) -> dict:
         "swapped": sum(p.kind == rp.SWAPPED for p in pairs),
         "mined": sum(p.kind == rp.MINED for p in pairs),
         "reworded": sum(p.kind == REWORDED for p in pairs),
+        "subject": sum(p.kind == SUBJECT for p in pairs),
     }
 
 

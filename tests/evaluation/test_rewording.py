@@ -87,3 +87,44 @@ def test_only_positives_are_reworded_and_share_draws_them() -> None:
     some = rewording.reworded_pairs(positives, rng=random.Random(0), share=0.5)
     assert 70 < len(some) < 130
     assert rewording.reworded_pairs(positives, rng=random.Random(0), share=0.0) == []
+
+
+def _about(question: str, sentence: str, group: str, article: str) -> rp.ReaderPair:
+    return rp.ReaderPair(question, sentence, 1, rp.POSITIVE, group, article)
+
+
+# Two questions of the same article naming Azerbaijan: a subject others may take.
+SIDES = [
+    _about(f"How many villages did Azerbaijan take in week {n}?", "x", f"s{n}", "war")
+    for n in range(2)
+]
+
+
+def test_a_subject_is_swapped_for_another_of_the_same_article() -> None:
+    pair = _about(
+        "How many soldiers did Armenia lose?", "Armenia said 376 soldiers died.", "p", "war"
+    )
+    # Named by two questions too, but of another article: never drawn.
+    others = [_about(f"When was Chopin born in {n}?", "x", f"c{n}", "music") for n in range(2)]
+    swapped = rewording.subject_pairs([pair, *SIDES, *others], rng=random.Random(0))
+    (made,) = [p for p in swapped if p.group == "p:subject"]
+    assert made.question == "How many soldiers did Azerbaijan lose?"
+    assert made.sentence == pair.sentence
+    assert (made.label, made.kind) == (0, rewording.SUBJECT)
+
+
+def test_a_subject_the_sentence_also_names_is_not_a_replacement() -> None:
+    pair = _about(
+        "How many soldiers did Armenia lose?",
+        "Armenia said 376 soldiers died; Azerbaijani losses are unknown.",
+        "p",
+        "war",
+    )
+    swapped = rewording.subject_pairs([pair, *SIDES], rng=random.Random(0))
+    assert not [p for p in swapped if p.group == "p:subject"]
+
+
+def test_half_of_a_longer_name_is_not_swapped() -> None:
+    pair = _about("What code did Genghis Khan give?", "Genghis Khan gave the Yassa.", "p", "war")
+    swapped = rewording.subject_pairs([pair, *SIDES], rng=random.Random(0))
+    assert not [p for p in swapped if p.group == "p:subject"]
