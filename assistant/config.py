@@ -150,7 +150,7 @@ class Settings:
     found_threshold: float = 0.42
     answers_from: float = 0.6
     reader: bool = False
-    reader_threshold: float = 0.29
+    reader_threshold: float = 0.33
     reader_passages: int = 3
     reader_sentences: int = 6
     reader_weight: float = 0.0

@@ -87,13 +87,25 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reader", action="store_true", help="fit the model with the reader")
     parser.add_argument(
+        "--reader-folder",
+        type=Path,
+        default=None,
+        help="with another reader model (a folder as train_reader.py writes; implies --reader)",
+    )
+    parser.add_argument(
+        "--plot", type=Path, default=None, help="where the trade-off plot goes (default: docs/)"
+    )
+    parser.add_argument(
         "--band", action="store_true", help='choose the "may answer" band on the own dev split'
     )
     parser.add_argument("--index", default="index", help="index folder (default: index)")
     args = parser.parse_args(argv)
     if args.band:
         return fit_band(args.index)
-    reader = Reader.load() if args.reader else None
+    if args.reader_folder is not None:
+        reader = Reader.load(args.reader_folder)
+    else:
+        reader = Reader.load() if args.reader else None
     names = READER_FEATURES if reader is not None else FEATURES
     settings = Settings()
     own = Assistant.load("corpus", args.index, settings=settings)
@@ -150,7 +162,8 @@ def main(argv: list[str] | None = None) -> None:
                 [np.mean(p[y] < t) for t in grid],
                 [np.mean(p[~y] < t) for t in grid],
             )
-    plot(curves, PLOT.with_name("abstention-reader.png") if reader is not None else PLOT)
+    default = PLOT.with_name("abstention-reader.png") if reader is not None else PLOT
+    plot(curves, args.plot or default)
 
 
 def fit_band(index: str) -> None:

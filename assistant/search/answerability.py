@@ -33,20 +33,21 @@ WEIGHTS = {
 BIAS = -2.1582
 
 READER_FEATURES = (*FEATURES, "reader_best", "reader_highlighted")
-# Fitted by scripts/fit_answerability.py --reader; see docs/quality.md.
+# Fitted by scripts/fit_answerability.py --reader with the reader read as the defaults
+# read (6 sentences of 3 passages, similarity's order); see docs/quality.md.
 READER_WEIGHTS = {
-    "sentence": 0.1471,
-    "dense": 0.3307,
-    "terms": 0.1169,
-    "coverage": 0.3959,
-    "typed": 0.3099,
-    "margin": -0.0474,
-    "anchored": 0.5543,
-    "asks_kind": -0.6097,
-    "reader_best": 0.6490,
-    "reader_highlighted": 0.0365,
+    "sentence": 0.1318,
+    "dense": 0.4736,
+    "terms": 0.0500,
+    "coverage": 0.5214,
+    "typed": 0.3078,
+    "margin": -0.0364,
+    "anchored": 1.0464,
+    "asks_kind": -0.5576,
+    "reader_best": 0.8553,
+    "reader_highlighted": -0.2651,
 }
-READER_BIAS = -0.3331
+READER_BIAS = -0.5553
 
 
 def features(hits: Sequence[Hit], query: str) -> list[float]:
