@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import gzip
 import hashlib
 import json
 import os
@@ -107,37 +106,28 @@ def examples(split: str, squad_dir=None, seed: int = rp.DEFAULT_SEED) -> list[Ex
 def train_file_examples(
     questions: int | None,
     unanswerable_questions: int | None = None,
-    squad_dir=None,
+    path=None,
     seed: int = rp.DEFAULT_SEED,
     stats: dict | None = None,
 ) -> list[Example]:
-    """Questions of the train file with their paragraphs, leaked paragraphs left out:
-    ``questions`` answerable and ``unanswerable_questions`` unanswerable ones drawn
-    by ``seed`` (all when None)."""
-    from assistant.training.data import TRAIN_DIR, TRAIN_FILE, dev_paragraph_shingles, leaks
+    """Questions of the train file with their paragraphs, leaked paragraphs left out
+    (``training.data.kept_paragraphs``): ``questions`` answerable and
+    ``unanswerable_questions`` unanswerable ones drawn by ``seed`` (all when None)."""
+    from assistant.training.data import kept_paragraphs
 
-    root = Path(squad_dir) / "train" if squad_dir is not None else TRAIN_DIR
-    with gzip.open(root / TRAIN_FILE, "rt", encoding="utf-8") as handle:
-        data = json.load(handle)["data"]
-    dev_shingles = dev_paragraph_shingles(squad_dir)
-    answerable, unanswerable, leaked = [], [], 0
-    for entry in data:
-        for paragraph in entry["paragraphs"]:
-            context = paragraph["context"]
-            if leaks(context, dev_shingles):
-                leaked += 1
+    paragraphs, leaked = kept_paragraphs(path)
+    answerable, unanswerable = [], []
+    for title, context, qas in paragraphs:
+        for qa in qas:
+            question = qa["question"].strip()
+            if not question:
                 continue
-            for qa in paragraph["qas"]:
-                question = qa["question"].strip()
-                if not question:
-                    continue
-                title = entry["title"]
-                if qa.get("is_impossible"):
-                    unanswerable.append(Example(question, context, [], -1, True, True, title))
-                elif qa["answers"]:
-                    texts = [a["text"] for a in qa["answers"]]
-                    start = int(qa["answers"][0]["answer_start"])
-                    answerable.append(Example(question, context, texts, start, False, True, title))
+            if qa.get("is_impossible"):
+                unanswerable.append(Example(question, context, [], -1, True, True, title))
+            elif qa["answers"]:
+                texts = [a["text"] for a in qa["answers"]]
+                start = int(qa["answers"][0]["answer_start"])
+                answerable.append(Example(question, context, texts, start, False, True, title))
     if questions is not None and questions < len(answerable):
         answerable = random.Random(f"span-train-file:{seed}").sample(answerable, questions)
     if unanswerable_questions is not None and unanswerable_questions < len(unanswerable):

@@ -104,6 +104,36 @@ def leaks(context: str, dev_shingles: frozenset[str], share: float = 0.5) -> boo
     return bool(own) and len(own & dev_shingles) >= share * len(own)
 
 
+def kept_paragraphs(
+    path: str | Path | None = None, squad_dir: str | Path | None = None, leak_share: float = 0.5
+) -> tuple[list[tuple[str, str, list[dict]]], int]:
+    """A SQuAD-layout train file's (title, paragraph, questions), less those that ``leaks``.
+
+    Args:
+        path: the file (default ``<squad_dir>/train/train-v2.0-approx.json.gz``).
+        squad_dir: the SQuAD folder, for the dev paragraphs the leakage check reads.
+        leak_share: a paragraph sharing this share of its word 8-grams with the
+            SQuAD dev paragraphs is dropped.
+
+    Returns:
+        The kept paragraphs in file order, and how many were dropped.
+    """
+    if path is None:
+        root = Path(squad_dir) if squad_dir is not None else SQUAD_DIR
+        path = root / "train" / TRAIN_FILE
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        data = json.load(handle)["data"]
+    dev_shingles = dev_paragraph_shingles(squad_dir)
+    kept, leaked = [], 0
+    for entry in data:
+        for paragraph in entry["paragraphs"]:
+            if leaks(paragraph["context"], dev_shingles, leak_share):
+                leaked += 1
+            else:
+                kept.append((entry["title"], paragraph["context"], paragraph["qas"]))
+    return kept, leaked
+
+
 def ranked_sentences(
     question: str, sentences: Sequence[str], idf: dict[str, float], skip: Iterable[int] = ()
 ) -> list[int]:
@@ -143,25 +173,15 @@ def train_file_pairs(
         leak_share: a paragraph sharing this share of its word 8-grams with the
             SQuAD dev paragraphs is dropped (``leaks``).
     """
-    if path is None:
-        root = Path(squad_dir) if squad_dir is not None else SQUAD_DIR
-        path = root / "train" / TRAIN_FILE
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        data = json.load(handle)["data"]
-    dev_shingles = dev_paragraph_shingles(squad_dir)
+    kept, leaked = kept_paragraphs(path, squad_dir, leak_share)
     rng = random.Random(f"reader-train-file:{seed}")
     paragraphs = []
-    leaked = 0
-    for entry in data:
-        for paragraph in entry["paragraphs"]:
-            if leaks(paragraph["context"], dev_shingles, leak_share):
-                leaked += 1
-                continue
-            spans = paragraph_sentences(paragraph["context"])
-            if len(spans) < 2:
-                continue
-            sentences = [paragraph["context"][a:b] for a, b in spans]
-            paragraphs.append((entry["title"], spans, sentences, paragraph["qas"]))
+    for title, context, qas in kept:
+        spans = paragraph_sentences(context)
+        if len(spans) < 2:
+            continue
+        sentences = [context[a:b] for a, b in spans]
+        paragraphs.append((title, spans, sentences, qas))
     # Document frequencies over the file's sentences: a word most sentences hold ranks little.
     frequency: Counter[str] = Counter()
     count = 0
@@ -248,6 +268,7 @@ __all__ = [
     "TYDI_FILE",
     "TYDI_LEAK_SHARE",
     "dev_paragraph_shingles",
+    "kept_paragraphs",
     "leaks",
     "merge",
     "ranked_sentences",

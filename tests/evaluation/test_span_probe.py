@@ -83,3 +83,41 @@ def test_a_smoke_run_trains_and_measures_on_the_valid_articles_only(probe, tmp_p
     }
     test_titles = {e.article for e in probe.examples("test")}
     assert titles and test_titles and not titles & test_titles
+
+
+@needs_squad
+def test_the_train_file_gives_its_draw_and_never_a_leaked_paragraph(probe, tmp_path: Path) -> None:
+    import gzip
+
+    from assistant.evaluation.datasets import SQUAD_V1, squad_path
+    from assistant.evaluation.reader_pairs import _read
+
+    dev = _read(squad_path(SQUAD_V1))[0]["paragraphs"][0]["context"]
+    own = "The Alps are a mountain range. Skiing is popular there in the winter months."
+    qas = [
+        {
+            "id": f"a{n}",
+            "question": f"What are the Alps {n}?",
+            "answers": [
+                {"text": "a mountain range", "answer_start": own.index("a mountain range")}
+            ],
+        }
+        for n in range(3)
+    ] + [{"id": "u", "question": "what is the alps' height?", "answers": [], "is_impossible": True}]
+    leaked = [{"id": "d", "question": "A leak?", "answers": [{"text": dev[:5], "answer_start": 0}]}]
+    path = tmp_path / "train.json.gz"
+    data = {
+        "data": [
+            {
+                "title": "Alps",
+                "paragraphs": [{"context": own, "qas": qas}, {"context": dev, "qas": leaked}],
+            }
+        ]
+    }
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    stats: dict = {}
+    items = probe.train_file_examples(2, None, path=path, stats=stats)
+    assert stats == {"answerable": 2, "unanswerable": 1, "leaked": 1}
+    assert sum(e.impossible for e in items) == 1 and all(e.context == own for e in items)
+    assert probe.digest(items) == probe.digest(probe.train_file_examples(2, None, path=path))
