@@ -48,10 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     tokenizer = load_tokenizer(BASE_MODEL)
     tydi = []
     if args.tydi:
-        from assistant.training.data import TRAIN_DIR, TYDI_LEAK_SHARE, train_file_pairs
+        from assistant.training.data import (
+            TRAIN_DIR,
+            TYDI_DEV_FILE,
+            TYDI_LEAK_SHARE,
+            train_file_pairs,
+        )
 
         tydi = train_file_pairs(
-            path=TRAIN_DIR / "tydiqa-goldp-en-dev.json.gz", negatives=99, leak_share=TYDI_LEAK_SHARE
+            path=TRAIN_DIR / TYDI_DEV_FILE, negatives=99, leak_share=TYDI_LEAK_SHARE
         )
     print(f"valid: {len(valid)} pairs; {len(mined)} answer sentences against a mined one")
     if tydi:

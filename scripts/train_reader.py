@@ -214,11 +214,10 @@ def training_pairs(args, model_dir: Path, pair_options: dict, results: dict) -> 
     (``tydi_file``) when they are read.
     """
     train_pairs = rp.build_pairs("train", **pair_options)
-    stats: dict
     if args.train_questions:
         from assistant.training.data import merge, train_file_pairs
 
-        stats = {}
+        stats: dict = {}
         file_pairs = train_file_pairs(
             squad_dir=args.squad_dir,
             questions=None if args.train_questions < 0 else args.train_questions,
@@ -240,7 +239,7 @@ def training_pairs(args, model_dir: Path, pair_options: dict, results: dict) -> 
             train_file_pairs,
         )
 
-        stats = {}
+        tydi_stats: dict = {}
         root = args.squad_dir / "train" if args.squad_dir is not None else TRAIN_DIR
         tydi_pairs = train_file_pairs(
             path=root / TYDI_FILE,
@@ -248,11 +247,11 @@ def training_pairs(args, model_dir: Path, pair_options: dict, results: dict) -> 
             questions=None if args.tydi_questions < 0 else args.tydi_questions,
             negatives=args.tydi_negatives,
             seed=args.seed,
-            stats=stats,
+            stats=tydi_stats,
             leak_share=TYDI_LEAK_SHARE,
         )
-        log.info("TyDi: %s", stats)
-        results["tydi_file"] = stats
+        log.info("TyDi: %s", tydi_stats)
+        results["tydi_file"] = tydi_stats
         train_pairs = merge(train_pairs, tydi_pairs, seed=args.seed)
     if args.swap_share:
         rng = random.Random(f"reader-swaps:{args.seed}")

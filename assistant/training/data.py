@@ -61,6 +61,7 @@ TRAIN_FILE = "train-v2.0-approx.json.gz"
 # before their authors saw the passage; SQuAD's layout, one passage an entry, all
 # answerable. Read by the same ``train_file_pairs`` (``path=``).
 TYDI_FILE = "tydiqa-goldp-en-train.json.gz"
+TYDI_DEV_FILE = "tydiqa-goldp-en-dev.json.gz"  # for measuring only (compare_readers.py --tydi)
 # Its passages keep Wikipedia's citation marks ("[8]"), which SQuAD's paragraphs
 # dropped, so a passage repeating dev text shares fewer of its 8-grams: one sharing
 # a tenth is dropped (6 of 3,696 passages; a shared sentence is about that much).
@@ -265,6 +266,7 @@ __all__ = [
     "RETRIEVED",
     "TRAIN_DIR",
     "TRAIN_FILE",
+    "TYDI_DEV_FILE",
     "TYDI_FILE",
     "TYDI_LEAK_SHARE",
     "dev_paragraph_shingles",
