@@ -2,8 +2,8 @@
 
     python scripts/span_reader_probe.py --epochs 4 --threads 2     # ~30 min on 2 cores
     python scripts/span_reader_probe.py --smoke                    # a few steps (CI)
-    python scripts/span_reader_probe.py --train-questions 16000 --train-unanswerable 8000 \
-        --epochs 1 --max-minutes 100 --work DIR                    # + the train file (issue 28)
+    python scripts/span_reader_probe.py --train-questions 6000 --train-unanswerable 3000 \
+        --epochs 1 --max-minutes 60 --work DIR                     # + the train file (~45 min)
 
 SQuAD 2.0's set-up on the reader's data: ``[CLS] question [SEP] paragraph [SEP]``,
 a start and an end logit per token (``Linear(384, 2)`` on all-MiniLM-L6-v2's
