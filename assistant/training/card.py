@@ -181,12 +181,17 @@ def _extra_negatives(hyper: dict) -> str:
     return swaps + rewords + subjects + mined
 
 
+def _drawn(hyper: dict, option: str) -> str:
+    """How many questions a file gave, as the card's sentence says it: all, or a seeded draw."""
+    count = hyper.get(option)
+    return "all" if count is None or count < 0 else f"{count:,} drawn (seeded) of the"
+
+
 def _train_file_block(stats: dict | None, hyper: dict) -> str:
     """The card's paragraph on the SQuAD 2.0-style train file, when the run read it."""
     if not stats:
         return ""
-    drawn = hyper.get("train_questions")
-    drawn = "all" if drawn is None or drawn < 0 else f"{drawn:,} drawn (seeded) of the"
+    drawn = _drawn(hyper, "train_questions")
     return f"""
 Besides, the SQuAD 2.0-style **train** file `train/train-v2.0-approx.json.gz` (442 Wikipedia
 articles, none of them in SQuAD dev; its README says how it was rebuilt), by
@@ -208,8 +213,7 @@ def _tydi_block(stats: dict | None, hyper: dict) -> str:
     """The card's paragraph on TyDi QA GoldP's English train file, when the run read it."""
     if not stats:
         return ""
-    drawn = hyper.get("tydi_questions")
-    drawn = "all" if drawn is None or drawn < 0 else f"{drawn:,} drawn (seeded) of the"
+    drawn = _drawn(hyper, "tydi_questions")
     return f"""
 And TyDi QA GoldP's English **train** file `train/tydiqa-goldp-en-train.json.gz`
 (information-seeking questions, written before their authors saw the passage): {drawn}
