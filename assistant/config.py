@@ -126,6 +126,10 @@ class Settings:
             card): -2.21 keeps 95% of the answer sentences; -1.01 is reached by
             only 10% of the other sentences of their paragraphs. None compares
             figures without the reader.
+        highlight_antecedent: a highlighted sentence that opens by referring
+            back ("These cities ...", "He said ...") is shown with the sentence
+            before it in its passage (search/antecedent.py); only the shown span
+            moves, never past the passage.
         max_question_chars: longer questions are cut to this many characters.
         batch_size: texts per batch when embedding at build time.
     """
@@ -159,6 +163,7 @@ class Settings:
     read_until: float = 1.0
     figures_from: float | None = -2.21
     panel_from: float = -1.01
+    highlight_antecedent: bool = True
     max_question_chars: int = 1000
     batch_size: int = 32
 

@@ -17,6 +17,7 @@ from .encoding.embedder import Embedder
 from .encoding.reader import Reader
 from .errors import AssistantError, IndexNotFoundError
 from .search import answerability
+from .search.antecedent import with_antecedent
 from .search.comparison import IndexSentences, LazyReader
 from .search.figures import Discrepancy, Judge, find_discrepancies
 from .search.filters import Filters
@@ -421,6 +422,8 @@ class Assistant:
         chunk = self.stored.chunks[hit.row]
         article = self._articles[chunk.article_id]
         start, end = hit.sentence
+        if self.settings.highlight_antecedent:
+            start, end = with_antecedent(article.text, chunk.sentences, (start, end))
         return Passage(
             text=chunk.text,
             highlight=article.text[start:end],

@@ -238,3 +238,16 @@ def test_a_damaged_index_is_rebuilt_from_the_corpus(tmp_path) -> None:
     (first.stored.folder / "passages.faiss").write_bytes(b"garbage")
     second = Assistant.load(corpus_dir=CORPUS, index_dir=index_dir)
     assert second.ask("When was Shusha recaptured?", k=1).found
+
+
+def test_a_highlight_that_refers_back_shows_the_sentence_it_refers_to(bot: Assistant) -> None:
+    # "These cities are situated outside the Nagorno-Karabakh region" is the best sentence;
+    # the cities are named in the one before it (search/antecedent.py).
+    question = "Which Azerbaijani cities outside Nagorno-Karabakh were shelled?"
+    best = bot.ask(question).best
+    assert best.highlight.startswith("Previously, Azerbaijan had announced 91 civilian deaths")
+    assert best.highlight.endswith(
+        "outside the Nagorno-Karabakh region, where the hostilities began."
+    )
+    alone = Assistant(bot.stored, bot.embedder, bot.settings.replace(highlight_antecedent=False))
+    assert alone.ask(question).best.highlight.startswith("These cities are situated")
