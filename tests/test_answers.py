@@ -251,3 +251,16 @@ def test_a_highlight_that_refers_back_shows_the_sentence_it_refers_to(bot: Assis
     )
     alone = Assistant(bot.stored, bot.embedder, bot.settings.replace(highlight_antecedent=False))
     assert alone.ask(question).best.highlight.startswith("These cities are situated")
+
+
+def test_the_other_sides_toll_is_not_offered_as_the_answer(bot: Assistant) -> None:
+    # The New York Times article gives Armenia's 376 dead and says Azerbaijan "has not been
+    # releasing body counts": the sentence names Armenia, not the question's Azerbaijan.
+    question = "How many soldiers did Azerbaijan lose?"
+    filtered = bot.ask(question, filters={"outlets": ["The New York Times"]})
+    assert "376" in filtered.best.highlight  # still shown as the nearest passage...
+    assert not filtered.found  # ...but not as an answer
+    # Unfiltered, Azerbaijan's own figure answers it, and Armenia's answers the other question.
+    assert bot.ask(question).found and "2,783" in bot.ask(question).best.highlight
+    other = bot.ask("How many soldiers did Armenia lose?")
+    assert other.found and "2,425" in other.best.highlight

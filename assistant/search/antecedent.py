@@ -25,8 +25,9 @@ from collections.abc import Sequence
 # Words that, opening a sentence, stand for something the previous sentence named.
 # "There" is left out: "There were ..." points at nothing.
 REFERRING = frozenset("this these that those it its they their he his she her such".split())
-# Joining words read past, so "But it proved ineffective" refers back too.
-_LEADING = frozenset({"but", "and", "yet", "so"})
+# Joining words read past, so "But it proved ineffective" and "However, it also suffered
+# losses" refer back too.
+_LEADING = frozenset({"but", "and", "yet", "so", "however", "still", "meanwhile", "instead"})
 # The first two words, after any opening quote marks or brackets.
 _FIRST_WORDS = re.compile(r"[^A-Za-z]*([A-Za-z]+)(?:[^A-Za-z]+([A-Za-z]+))?")
 

@@ -33,7 +33,8 @@ import numpy as np
 
 from ..config import Settings
 from ..store.lexical import tokenize_strings
-from .answer_types import anchored, counted_terms, wanted_type
+from .answer_types import about_other_countries, anchored, counted_terms, wanted_type
+from .antecedent import with_antecedent
 from .backend import SearchBackend
 from .sentences import SentenceScorer, word_pairs
 from .variants import canonical
@@ -84,6 +85,10 @@ class Hit:
         sentence_scores: each sentence's score by the signals above (cosine, term
             share, wanted kind), in passage order: which sentences the reader reads
             when it reads only the best few (``Settings.reader_sentences``).
+        other_countries: whether the highlighted sentence (with the one before
+            it when it refers back, antecedent.py) names countries but
+            none the question names, for a question that does not ask for one
+            (answer_types.about_other_countries): the other side's figure.
     """
 
     row: int
@@ -102,6 +107,7 @@ class Hit:
     source: str
     copies: tuple[int, ...] = ()
     sentence_scores: tuple[float, ...] = ()
+    other_countries: bool = False
 
 
 class Retriever:
@@ -212,7 +218,8 @@ class Retriever:
             number = order[position]
             row = shortlist[number]
             sentence = best[number]
-            article = self._texts[self.backend.chunks[row].article_id]
+            chunk = self.backend.chunks[row]
+            article = self._texts[chunk.article_id]
             is_anchored = anchored(article[slice(*sentence.span)], wanted, query, terms)
             # What a shown passage highlights: for "how many X", a sentence counting X.
             span = self._sentences.highlight(
@@ -236,6 +243,11 @@ class Retriever:
                     source="both" if row in lexical and mode == "hybrid" else mode,
                     copies=self._copies.get(row, ()),
                     sentence_scores=sentence.scores,
+                    # Read with what it refers to: "However, it also suffered losses ..."
+                    # is about the army the sentence before names.
+                    other_countries=about_other_countries(
+                        query, article[slice(*with_antecedent(article, chunk.sentences, span))]
+                    ),
                 )
             )
         return hits

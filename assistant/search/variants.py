@@ -58,11 +58,12 @@ def is_country_word(word: str) -> bool:
     """True for a country's name, its people's word or its capital ("Azeri", "Baku")."""
     terms = tokenize_strings([word])[0]
     table = _table(DEMONYMS)
-    return len(terms) == 1 and (terms[0] in table or terms[0] in _heads())
+    return len(terms) == 1 and (terms[0] in table or terms[0] in country_heads())
 
 
 @lru_cache(maxsize=1)
-def _heads() -> frozenset[str]:
+def country_heads() -> frozenset[str]:
+    """Each country's term, as ``canonical`` writes its name, people's words and capital."""
     return frozenset(_table(DEMONYMS).values())
 
 

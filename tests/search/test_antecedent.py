@@ -15,6 +15,7 @@ from assistant.search.antecedent import refers_back, with_antecedent
         "It proved ineffective over many years.",
         '"This presents a very big threat," he said.',
         "But they refused the offer.",
+        "However, it also suffered considerable losses.",
         "Its forces suffered losses.",
     ],
 )
