@@ -5,6 +5,8 @@ Run from the repository root (scikit-learn comes with sentence-transformers):
     python scripts/fit_answerability.py            # the similarity model
     python scripts/fit_answerability.py --reader   # the model with the reader's logits
     python scripts/fit_answerability.py --band     # where "may answer" ends, for the shipped model
+    python scripts/fit_answerability.py --extend other_countries [--reader]
+        # one new signal's weight, the shipped model's others and threshold kept
 
 It prints the coefficients to paste into ``assistant/search/answerability.py`` and,
 as a Markdown table and as the plot ``docs/abstention.png`` (matplotlib, from
@@ -40,6 +42,7 @@ from assistant.evaluation.datasets import (  # noqa: E402
     load_squad_unanswerable,
 )
 from assistant.evaluation.runner import open_assistant, select  # noqa: E402
+from assistant.search import answerability  # noqa: E402
 from assistant.search.answerability import (  # noqa: E402
     FEATURES,
     READER_FEATURES,
@@ -98,6 +101,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--band", action="store_true", help='choose the "may answer" band on the own dev split'
     )
+    parser.add_argument(
+        "--extend",
+        metavar="SIGNAL",
+        default=None,
+        help="fit only this signal's weight, keeping the shipped model's other weights, bias "
+        "and threshold (a signal added to a fitted model changes nothing else)",
+    )
     parser.add_argument("--index", default="index", help="index folder (default: index)")
     args = parser.parse_args(argv)
     if args.band:
@@ -132,15 +142,21 @@ def main(argv: list[str] | None = None) -> None:
     model = LogisticRegression(C=c, max_iter=2000)
     model.fit(x, y, sample_weight=weight)
     prefix = "READER_" if reader is not None else ""
+    if args.extend is not None:
+        model = extended(model, names, args.extend, reader is not None, x, y, weight, c)
     print(f"{prefix}WEIGHTS = {{")
     for name, value in zip(names, model.coef_[0], strict=True):
         print(f'    "{name}": {value:.4f},')
     print("}")
     print(f"{prefix}BIAS = {model.intercept_[0]:.4f}")
-    chosen = choose_threshold(
-        model.predict_proba(own_x)[:, 1], own_y, model.predict_proba(squad_x)[:, 1], squad_y
-    )
-    print(f"{'reader' if reader is not None else 'found'}_threshold = {chosen:.2f}")
+    if args.extend is not None:
+        chosen = settings.reader_threshold if reader is not None else settings.found_threshold
+        print(f"threshold kept: {chosen:.2f}")
+    else:
+        chosen = choose_threshold(
+            model.predict_proba(own_x)[:, 1], own_y, model.predict_proba(squad_x)[:, 1], squad_y
+        )
+        print(f"{'reader' if reader is not None else 'found'}_threshold = {chosen:.2f}")
     curves = {}
     print(
         "\n| split | threshold | own: abstains | own: false abst. "
@@ -164,6 +180,35 @@ def main(argv: list[str] | None = None) -> None:
             )
     default = PLOT.with_name("abstention-reader.png") if reader is not None else PLOT
     plot(curves, args.plot or default)
+
+
+def extended(model, names, signal: str, reading: bool, x, y, weight, c: float):
+    """``model`` set to the shipped weights, with only ``signal``'s weight fitted on x, y.
+
+    The shipped model's logit for every other signal is a fixed offset; the one
+    weight minimises the same objective scikit-learn's L2 logistic regression does,
+    ``0.5 w^2 + C * sum(weight * log loss)``, with the C chosen for the full fit.
+    """
+    from scipy.optimize import minimize_scalar
+
+    shipped = answerability.READER_WEIGHTS if reading else answerability.WEIGHTS
+    bias = answerability.READER_BIAS if reading else answerability.BIAS
+    where = names.index(signal)
+    fixed = np.array([0.0 if n == signal else shipped[n] for n in names])
+    offset = bias + x @ fixed
+
+    def objective(w: float) -> float:
+        z = offset + w * x[:, where]
+        loss = np.logaddexp(0.0, -z) * y + np.logaddexp(0.0, z) * (1 - y)
+        return 0.5 * w * w + c * float(np.sum(weight * loss))
+
+    w = float(minimize_scalar(objective, bounds=(-20.0, 20.0), method="bounded").x)
+    print(f'"{signal}": {w:.4f}  (the other weights and the bias: the shipped ones)')
+    coef = fixed.copy()
+    coef[where] = w
+    model.coef_ = coef[None, :]
+    model.intercept_ = np.array([bias])
+    return model
 
 
 def fit_band(index: str) -> None:
