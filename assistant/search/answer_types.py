@@ -179,15 +179,28 @@ def about_other_countries(question: str, sentence: str) -> bool:
     question that asks for a name or a country ("Who backed Azerbaijan?" is
     answered by "Turkey ..."), whose answer is another country.
     """
-    asked = _countries(question)
-    if not asked or wanted_type(question) == NAME:
-        return False
-    if _ASKS_FOR_A_COUNTRY.match(question.strip().lower()):
+    return names_other_countries(countries_asked(question), sentence)
+
+
+def countries_asked(question: str) -> frozenset[str]:
+    """The countries a question names, where its answer should name one of them too.
+
+    Empty for a question that names none, and for one that asks for a name or a
+    country: its answer is another country.
+    """
+    if wanted_type(question) == NAME or _ASKS_FOR_A_COUNTRY.match(question.strip().lower()):
+        return frozenset()
+    return _countries(question)
+
+
+def names_other_countries(asked: frozenset[str], sentence: str) -> bool:
+    """True when ``asked`` is not empty and the sentence names countries, none of them."""
+    if not asked:
         return False
     named = _countries(sentence)
     return bool(named) and asked.isdisjoint(named)
 
 
-def _countries(text: str) -> set[str]:
+def _countries(text: str) -> frozenset[str]:
     heads = country_heads()
-    return {term for term in canonical(tokenize_strings([text])[0]) if term in heads}
+    return frozenset(term for term in canonical(tokenize_strings([text])[0]) if term in heads)

@@ -33,7 +33,13 @@ import numpy as np
 
 from ..config import Settings
 from ..store.lexical import tokenize_strings
-from .answer_types import about_other_countries, anchored, counted_terms, wanted_type
+from .answer_types import (
+    anchored,
+    counted_terms,
+    countries_asked,
+    names_other_countries,
+    wanted_type,
+)
 from .antecedent import with_antecedent
 from .backend import SearchBackend
 from .sentences import SentenceScorer, word_pairs
@@ -187,6 +193,7 @@ class Retriever:
         pairs = list(dict.fromkeys(word_pairs(matched)))
         wanted = wanted_type(query)
         counted = counted_terms(query)
+        asked = countries_asked(query)
         best = self._sentences.best(shortlist, query_vector, terms, term_weights, pairs, wanted)
         scores = []
         for row, sentence in zip(shortlist, best, strict=True):
@@ -245,8 +252,9 @@ class Retriever:
                     sentence_scores=sentence.scores,
                     # Read with what it refers to: "However, it also suffered losses ..."
                     # is about the army the sentence before names.
-                    other_countries=about_other_countries(
-                        query, article[slice(*with_antecedent(article, chunk.sentences, span))]
+                    other_countries=bool(asked)
+                    and names_other_countries(
+                        asked, article[slice(*with_antecedent(article, chunk.sentences, span))]
                     ),
                 )
             )
