@@ -179,7 +179,7 @@ def about_other_countries(question: str, sentence: str) -> bool:
     question that asks for a name or a country ("Who backed Azerbaijan?" is
     answered by "Turkey ..."), whose answer is another country.
     """
-    return names_other_countries(countries_asked(question), sentence)
+    return names_other_countries(countries_asked(question), countries_in(sentence))
 
 
 def countries_asked(question: str) -> frozenset[str]:
@@ -190,17 +190,15 @@ def countries_asked(question: str) -> frozenset[str]:
     """
     if wanted_type(question) == NAME or _ASKS_FOR_A_COUNTRY.match(question.strip().lower()):
         return frozenset()
-    return _countries(question)
+    return countries_in(question)
 
 
-def names_other_countries(asked: frozenset[str], sentence: str) -> bool:
-    """True when ``asked`` is not empty and the sentence names countries, none of them."""
-    if not asked:
-        return False
-    named = _countries(sentence)
-    return bool(named) and asked.isdisjoint(named)
+def names_other_countries(asked: frozenset[str], named: frozenset[str]) -> bool:
+    """True when a sentence naming ``named`` names countries, none of those ``asked``."""
+    return bool(asked) and bool(named) and asked.isdisjoint(named)
 
 
-def _countries(text: str) -> frozenset[str]:
+def countries_in(text: str) -> frozenset[str]:
+    """The countries a text names, each as variants.py's term for it."""
     heads = country_heads()
     return frozenset(term for term in canonical(tokenize_strings([text])[0]) if term in heads)

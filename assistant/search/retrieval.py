@@ -254,7 +254,10 @@ class Retriever:
                     # is about the army the sentence before names.
                     other_countries=bool(asked)
                     and names_other_countries(
-                        asked, article[slice(*with_antecedent(article, chunk.sentences, span))]
+                        asked,
+                        self._sentences.countries(
+                            row, with_antecedent(article, chunk.sentences, span)
+                        ),
                     ),
                 )
             )

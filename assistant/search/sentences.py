@@ -27,7 +27,7 @@ import numpy as np
 from ..store.lexical import tokenize_strings
 from .answer_types import counts, holds_type
 from .backend import SearchBackend
-from .variants import canonical
+from .variants import canonical, country_heads
 
 # How much a sentence's share of the question's (IDF-weighted) terms adds to
 # its cosine similarity when choosing the sentence to highlight.
@@ -73,6 +73,7 @@ class SentenceScorer:
         # saves tokenising and pattern matching on every question.
         self._terms = lru_cache(maxsize=20_000)(self._terms_of_sentences)
         self._types = lru_cache(maxsize=20_000)(self._types_of_sentences)
+        self._countries = lru_cache(maxsize=20_000)(self._countries_of_sentences)
 
     def best(
         self,
@@ -227,6 +228,26 @@ class SentenceScorer:
             for pair in dict.fromkeys(word_pairs(words)):
                 where.setdefault(pair, []).append(index)
         return {word: tuple(indices) for word, indices in where.items()}
+
+    def countries(self, row: int, span: tuple[int, int]) -> frozenset[str]:
+        """The countries the passage's sentences within ``span`` name (variants.py's terms).
+
+        Read from the sentence terms kept for scoring, so a highlight costs no
+        tokenizing; ``span`` may cover two sentences (antecedent.py).
+        """
+        named = self._countries(row)
+        spans = self.backend.chunks[row].sentences
+        covered = [named[i] for i, (s, e) in enumerate(spans) if span[0] <= s and e <= span[1]]
+        return frozenset().union(*covered)
+
+    def _countries_of_sentences(self, row: int) -> tuple[frozenset[str], ...]:
+        heads = country_heads()
+        named: list[set[str]] = [set() for _ in self.backend.chunks[row].sentences]
+        for term, sentences in self._terms(row).items():
+            if term in heads:
+                for index in sentences:
+                    named[index].add(term)
+        return tuple(frozenset(each) for each in named)
 
     def _types_of_sentences(self, row: int, wanted: str) -> np.ndarray:
         """Whether each sentence of a passage holds the wanted kind of answer."""
