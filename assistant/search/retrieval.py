@@ -84,7 +84,8 @@ class Hit:
         anchored: whether that sentence holds the wanted kind of answer next
             to one of the question's terms (answer_types.anchored; always
             True when the kind is unclear). The confidence reads the first
-            hit's, which may be any read hit once the reader has re-ranked them.
+            hit's, which may be any read hit once the reader has re-ranked them;
+            worked out only for the hits that can come first (False for the others).
         source: "vector", "lexical" or "both": which search proposed it.
         copies: rows of the near-identical passages of other articles, all of those
             the index holds (not only the candidates'); they are not shown themselves.
@@ -94,7 +95,8 @@ class Hit:
         other_countries: whether the highlighted sentence (with the one before
             it when it refers back, antecedent.py) names countries but
             none the question names, for a question that does not ask for one
-            (answer_types.about_other_countries): the other side's figure.
+            (answer_types.about_other_countries): the other side's figure. Like
+            ``anchored``, worked out only for the hits that can come first.
     """
 
     row: int
@@ -131,6 +133,10 @@ class Retriever:
         )
         self._sentences = SentenceScorer(backend, self._texts)
         self._copies = copies_by_row(backend)
+        # The confidence reads the first hit's anchoring and countries: only the hits that
+        # can come first need them (any of the read ones, when the reader re-orders them).
+        reorders = settings.reader and settings.reader_weight > 0
+        self._judged = settings.reader_passages if reorders else 1
         # The weights of the signals, in the order search() lists them, summing to 1.
         weights = (
             settings.dense_weight,
@@ -227,7 +233,8 @@ class Retriever:
             sentence = best[number]
             chunk = self.backend.chunks[row]
             article = self._texts[chunk.article_id]
-            is_anchored = anchored(article[slice(*sentence.span)], wanted, query, terms)
+            judged = len(hits) < self._judged
+            is_anchored = judged and anchored(article[slice(*sentence.span)], wanted, query, terms)
             # What a shown passage highlights: for "how many X", a sentence counting X.
             span = self._sentences.highlight(
                 row, sentence, query_vector, terms, term_weights, counted
@@ -252,7 +259,8 @@ class Retriever:
                     sentence_scores=sentence.scores,
                     # Read with what it refers to: "However, it also suffered losses ..."
                     # is about the army the sentence before names.
-                    other_countries=bool(asked)
+                    other_countries=judged
+                    and bool(asked)
                     and names_other_countries(
                         asked,
                         self._sentences.countries(

@@ -74,6 +74,7 @@ class SentenceScorer:
         self._terms = lru_cache(maxsize=20_000)(self._terms_of_sentences)
         self._types = lru_cache(maxsize=20_000)(self._types_of_sentences)
         self._countries = lru_cache(maxsize=20_000)(self._countries_of_sentences)
+        self._counting = lru_cache(maxsize=20_000)(self._counting_sentences)
 
     def best(
         self,
@@ -144,8 +145,11 @@ class SentenceScorer:
         # The first best sentence of each row: sort by row, then by score
         # descending; the sort is stable, so ties keep reading order.
         best = np.lexsort((-scores, segment))[begins]
-        # Each row's sentence scores, for the reader to choose which it reads.
-        split = np.split(scores, np.cumsum(counts)[:-1]) if len(rows) else []
+        # Each row's sentence scores, for the reader to choose which it reads: list slices,
+        # since np.split and a tolist() per row cost more than the scoring around them.
+        every = scores.tolist()
+        bounds = zip(begins.tolist(), counts.tolist(), strict=True)
+        split = (tuple(every[b : b + n]) for b, n in bounds)
         # Gathered, then as Python lists: indexing numpy scalars one by one
         # cost more than the rest of the scoring.
         columns = zip(
@@ -157,7 +161,7 @@ class SentenceScorer:
             contrast_list,
             typed[best].tolist(),
             phrase[best].tolist(),
-            (tuple(part.tolist()) for part in split),
+            split,
             strict=True,
         )
         return [
@@ -191,12 +195,11 @@ class SentenceScorer:
         highlights off the answer of "who" questions.
         """
         chunk = self.backend.chunks[row]
-        text = self._texts[chunk.article_id]
-        if not counted or counts(text[slice(*chosen.span)], counted):
+        if not counted:
             return chosen.span
         spans = chunk.sentences
-        held = [i for i, span in enumerate(spans) if counts(text[slice(*span)], counted)]
-        if not held:
+        held = self._counting(row, tuple(counted))
+        if not held or any(tuple(spans[i]) == tuple(chosen.span) for i in held):
             return chosen.span
         start = int(self._offsets[row])
         vectors = self._vectors_at(np.arange(start, start + len(spans)))
@@ -209,6 +212,14 @@ class SentenceScorer:
             for sentence in holding.get(term, ()):
                 shares[sentence] += weights[number] / total
         return spans[max(held, key=lambda i: cosines[i] + SENTENCE_LEXICAL_WEIGHT * shares[i])]
+
+    def _counting_sentences(self, row: int, counted: tuple[str, ...]) -> tuple[int, ...]:
+        """Which sentences of a passage hold a figure counting ``counted`` (answer_types.counts)."""
+        chunk = self.backend.chunks[row]
+        text = self._texts[chunk.article_id]
+        return tuple(
+            i for i, span in enumerate(chunk.sentences) if counts(text[slice(*span)], counted)
+        )
 
     def _terms_of_sentences(self, row: int) -> dict[str, tuple[int, ...]]:
         """Each stemmed word and word pair of a passage, with the sentences holding it.
