@@ -264,3 +264,14 @@ def test_the_other_sides_toll_is_not_offered_as_the_answer(bot: Assistant) -> No
     assert bot.ask(question).found and "2,783" in bot.ask(question).best.highlight
     other = bot.ask("How many soldiers did Armenia lose?")
     assert other.found and "2,425" in other.best.highlight
+
+
+def test_another_kind_of_toll_is_not_offered_as_the_answer(bot: Assistant) -> None:
+    # No article gives Armenia's wounded; "Armenia said ... 376 of its soldiers had died"
+    # names the right country but counts the dead (search/subjects.py).
+    answer = bot.ask("And Armenia?", history=["How many Azerbaijani soldiers were wounded?"])
+    assert "Armenia" in answer.searched_for and "wounded" in answer.searched_for
+    assert not answer.found, (answer.confidence, answer.best.highlight)
+    # Asked for the dead, the same sentence answers.
+    dead = bot.ask("How many Armenian soldiers died?")
+    assert dead.found and "376" in dead.best.highlight, dead.best.highlight

@@ -12,7 +12,7 @@ import re
 from collections.abc import Collection
 
 from ..store.lexical import tokenize_strings
-from .variants import canonical, country_heads, is_country_word
+from .variants import canonical, is_country_word
 
 NUMBER, DURATION, DATE, NAME = "number", "duration", "date", "name"
 # How many terms on either side of a candidate answer are searched for one of
@@ -160,45 +160,3 @@ def counts(sentence: str, counted: Collection[str]) -> bool:
         if not wanted.isdisjoint(canonical(after[:COUNT_WINDOW])):
             return True
     return False
-
-
-# "Which country ...?", "What nation ...?": the answer is another country than those named.
-_ASKS_FOR_A_COUNTRY = re.compile(
-    r"^(and |but )?(in |from |to |with |by )?(what|which) "
-    r"(countries|country|nations?|states?|sides?)\b"
-)
-
-
-def about_other_countries(question: str, sentence: str) -> bool:
-    """True when the question names a country and the sentence names others, not it.
-
-    "How many soldiers did Azerbaijan lose?" is not answered by "Armenia said on
-    Friday that 376 of its soldiers had died": news of a war between two sides
-    reports each side's figures in the same passages. A country counts with its
-    people's words and its capital ("Azeri", "Baku"; variants.py). False for a
-    question that asks for a name or a country ("Who backed Azerbaijan?" is
-    answered by "Turkey ..."), whose answer is another country.
-    """
-    return names_other_countries(countries_asked(question), countries_in(sentence))
-
-
-def countries_asked(question: str) -> frozenset[str]:
-    """The countries a question names, where its answer should name one of them too.
-
-    Empty for a question that names none, and for one that asks for a name or a
-    country: its answer is another country.
-    """
-    if wanted_type(question) == NAME or _ASKS_FOR_A_COUNTRY.match(question.strip().lower()):
-        return frozenset()
-    return countries_in(question)
-
-
-def names_other_countries(asked: frozenset[str], named: frozenset[str]) -> bool:
-    """True when a sentence naming ``named`` names countries, none of those ``asked``."""
-    return bool(asked) and bool(named) and asked.isdisjoint(named)
-
-
-def countries_in(text: str) -> frozenset[str]:
-    """The countries a text names, each as variants.py's term for it."""
-    heads = country_heads()
-    return frozenset(term for term in canonical(tokenize_strings([text])[0]) if term in heads)

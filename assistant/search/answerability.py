@@ -27,6 +27,7 @@ FEATURES = (
     "anchored",
     "asks_kind",
     "other_countries",
+    "other_tolls",
 )
 
 # Fitted by scripts/fit_answerability.py on the dev splits; see docs/quality.md.
@@ -42,6 +43,7 @@ WEIGHTS = {
     # Added to the model fitted before it (fit_answerability.py --extend other_countries;
     # docs/quality.md, "Another country's figure"): the others and the threshold stay.
     "other_countries": -1.4081,
+    "other_tolls": -1.8382,  # the same way, after it (--extend other_tolls)
 }
 BIAS = -2.1582
 
@@ -58,6 +60,7 @@ READER_WEIGHTS = {
     "anchored": 1.0464,
     "asks_kind": -0.5576,
     "other_countries": -1.0079,  # added as in WEIGHTS (--reader --extend other_countries)
+    "other_tolls": -2.5641,  # --reader --extend other_tolls
     "reader_best": 0.8553,
     "reader_highlighted": -0.2651,
 }
@@ -80,7 +83,7 @@ def features(hits: Sequence[Hit], query: str) -> list[float]:
 
     "other_countries": the highlighted sentence names countries, none of the
     question's ("How many soldiers did Azerbaijan lose?" against Armenia's
-    toll; ``answer_types.about_other_countries``). On the dev splits it was
+    toll; ``subjects.about_other_countries``). On the dev splits it was
     true of no first passage that held the answer: of 4 of 57 own and 28 of
     1,000 SQuAD unanswerable questions, and of 2 of 1,000 SQuAD answerable
     ones whose first passage was wrong.
@@ -99,6 +102,7 @@ def features(hits: Sequence[Hit], query: str) -> list[float]:
         float(best.anchored) * best.sentence_score,
         float(wanted_type(query) is not None),
         float(best.other_countries),
+        float(best.other_tolls),
     ]
 
 

@@ -33,16 +33,11 @@ import numpy as np
 
 from ..config import Settings
 from ..store.lexical import tokenize_strings
-from .answer_types import (
-    anchored,
-    counted_terms,
-    countries_asked,
-    names_other_countries,
-    wanted_type,
-)
+from .answer_types import anchored, counted_terms, wanted_type
 from .antecedent import with_antecedent
 from .backend import SearchBackend
 from .sentences import SentenceScorer, word_pairs
+from .subjects import countries_asked, names_other_countries, names_other_tolls, tolls_asked
 from .variants import canonical
 
 # Weight of the BM25 share beside the cosine in the first, shortlisting stage.
@@ -95,8 +90,10 @@ class Hit:
         other_countries: whether the highlighted sentence (with the one before
             it when it refers back, antecedent.py) names countries but
             none the question names, for a question that does not ask for one
-            (answer_types.about_other_countries): the other side's figure. Like
-            ``anchored``, worked out only for the hits that can come first.
+            (subjects.py): the other side's figure. Like ``anchored``, worked
+            out only for the hits that can come first.
+        other_tolls: the same for a "how many" question's kind of toll: the
+            sentence counts the dead where the question asks for the wounded.
     """
 
     row: int
@@ -116,6 +113,7 @@ class Hit:
     copies: tuple[int, ...] = ()
     sentence_scores: tuple[float, ...] = ()
     other_countries: bool = False
+    other_tolls: bool = False
 
 
 class Retriever:
@@ -199,7 +197,7 @@ class Retriever:
         pairs = list(dict.fromkeys(word_pairs(matched)))
         wanted = wanted_type(query)
         counted = counted_terms(query)
-        asked = countries_asked(query)
+        asked, tolls = countries_asked(query), tolls_asked(query)
         best = self._sentences.best(shortlist, query_vector, terms, term_weights, pairs, wanted)
         scores = []
         for row, sentence in zip(shortlist, best, strict=True):
@@ -235,10 +233,19 @@ class Retriever:
             article = self._texts[chunk.article_id]
             judged = len(hits) < self._judged
             is_anchored = judged and anchored(article[slice(*sentence.span)], wanted, query, terms)
+            other_countries = other_tolls = False
             # What a shown passage highlights: for "how many X", a sentence counting X.
             span = self._sentences.highlight(
                 row, sentence, query_vector, terms, term_weights, counted
             )
+            if judged and (asked or tolls):
+                # Read with what it refers to: "However, it also suffered losses ..." is
+                # about the army the sentence before names.
+                shown = self._sentences.terms_within(
+                    row, with_antecedent(article, chunk.sentences, span)
+                )
+                other_countries = names_other_countries(asked, shown)
+                other_tolls = names_other_tolls(tolls, shown)
             hits.append(
                 Hit(
                     row=row,
@@ -257,16 +264,8 @@ class Retriever:
                     source="both" if row in lexical and mode == "hybrid" else mode,
                     copies=self._copies.get(row, ()),
                     sentence_scores=sentence.scores,
-                    # Read with what it refers to: "However, it also suffered losses ..."
-                    # is about the army the sentence before names.
-                    other_countries=judged
-                    and bool(asked)
-                    and names_other_countries(
-                        asked,
-                        self._sentences.countries(
-                            row, with_antecedent(article, chunk.sentences, span)
-                        ),
-                    ),
+                    other_countries=other_countries,
+                    other_tolls=other_tolls,
                 )
             )
         return hits

@@ -27,7 +27,7 @@ import numpy as np
 from ..store.lexical import tokenize_strings
 from .answer_types import counts, holds_type
 from .backend import SearchBackend
-from .variants import canonical, country_heads
+from .variants import canonical
 
 # How much a sentence's share of the question's (IDF-weighted) terms adds to
 # its cosine similarity when choosing the sentence to highlight.
@@ -73,7 +73,7 @@ class SentenceScorer:
         # saves tokenising and pattern matching on every question.
         self._terms = lru_cache(maxsize=20_000)(self._terms_of_sentences)
         self._types = lru_cache(maxsize=20_000)(self._types_of_sentences)
-        self._countries = lru_cache(maxsize=20_000)(self._countries_of_sentences)
+        self._sentence_terms = lru_cache(maxsize=20_000)(self._terms_by_sentence)
         self._counting = lru_cache(maxsize=20_000)(self._counting_sentences)
 
     def best(
@@ -240,25 +240,24 @@ class SentenceScorer:
                 where.setdefault(pair, []).append(index)
         return {word: tuple(indices) for word, indices in where.items()}
 
-    def countries(self, row: int, span: tuple[int, int]) -> frozenset[str]:
-        """The countries the passage's sentences within ``span`` name (variants.py's terms).
+    def terms_within(self, row: int, span: tuple[int, int]) -> frozenset[str]:
+        """The terms of the passage's sentences within ``span`` (one, or two: antecedent.py).
 
-        Read from the sentence terms kept for scoring, so a highlight costs no
-        tokenizing; ``span`` may cover two sentences (antecedent.py).
+        Read from the terms kept for scoring, as variants.py joins them: a
+        highlight costs no tokenizing.
         """
-        named = self._countries(row)
+        held = self._sentence_terms(row)
         spans = self.backend.chunks[row].sentences
-        covered = [named[i] for i, (s, e) in enumerate(spans) if span[0] <= s and e <= span[1]]
+        covered = [held[i] for i, (s, e) in enumerate(spans) if span[0] <= s and e <= span[1]]
         return frozenset().union(*covered)
 
-    def _countries_of_sentences(self, row: int) -> tuple[frozenset[str], ...]:
-        heads = country_heads()
-        named: list[set[str]] = [set() for _ in self.backend.chunks[row].sentences]
+    def _terms_by_sentence(self, row: int) -> tuple[frozenset[str], ...]:
+        held: list[set[str]] = [set() for _ in self.backend.chunks[row].sentences]
         for term, sentences in self._terms(row).items():
-            if term in heads:
+            if " " not in term:  # word pairs are keyed "a b"
                 for index in sentences:
-                    named[index].add(term)
-        return tuple(frozenset(each) for each in named)
+                    held[index].add(term)
+        return tuple(frozenset(each) for each in held)
 
     def _types_of_sentences(self, row: int, wanted: str) -> np.ndarray:
         """Whether each sentence of a passage holds the wanted kind of answer."""

@@ -9,7 +9,6 @@ from assistant.search.answer_types import (
     DURATION,
     NAME,
     NUMBER,
-    about_other_countries,
     anchored,
     holds_type,
     wanted_type,
@@ -80,35 +79,3 @@ def test_anchored_skips_what_the_question_already_says() -> None:
 
 def test_anchored_is_true_when_no_kind_is_wanted() -> None:
     assert anchored("Nothing here.", None, "Why?", [])
-
-
-@pytest.mark.parametrize(
-    ("question", "sentence", "expected"),
-    [
-        # The other side's toll: the question's country is not in the sentence, another is.
-        (
-            "How many soldiers did Azerbaijan lose?",
-            "Armenia said on Friday that 376 of its soldiers had died in the fighting to date.",
-            True,
-        ),
-        # A people's word and a capital stand for their country.
-        ("How many Azerbaijani soldiers died?", "Baku said 2,783 soldiers had died.", False),
-        ("How many Armenian soldiers died?", "Yerevan said 376 soldiers died.", False),
-        # Both named: the sentence may be about either.
-        (
-            "How many Azerbaijani civilians were killed?",
-            "Azerbaijan had announced 91 civilian deaths as a result of Armenian shelling.",
-            False,
-        ),
-        # The sentence names no country: nothing to say.
-        ("How many soldiers did Azerbaijan lose?", "The ministry reported 2,783 losses.", False),
-        # The question names none.
-        ("How many soldiers died?", "Armenia said 376 soldiers had died.", False),
-        # A question that asks for a name or a country is answered by another country.
-        ("Who backed Azerbaijan in the war?", "Turkey openly backed Baku's ally.", False),
-        ("Which country mediated between Armenia and Azerbaijan?", "Russia mediated.", False),
-        ("And which countries supported Armenia?", "France and Russia did.", False),
-    ],
-)
-def test_about_other_countries(question: str, sentence: str, expected: bool) -> None:
-    assert about_other_countries(question, sentence) is expected
