@@ -86,7 +86,10 @@ def features(hits: Sequence[Hit], query: str) -> list[float]:
     toll; ``subjects.about_other_countries``). On the dev splits it was
     true of no first passage that held the answer: of 4 of 57 own and 28 of
     1,000 SQuAD unanswerable questions, and of 2 of 1,000 SQuAD answerable
-    ones whose first passage was wrong.
+    ones whose first passage was wrong. "other_tolls": a "how many" question
+    counts one kind of toll, the sentence others (the dead for the wounded;
+    ``subjects.about_other_tolls``); on the dev splits, true of 4 own
+    unanswerable questions only.
     """
     if not hits:
         return [0.0] * len(FEATURES)

@@ -131,8 +131,8 @@ class Retriever:
         )
         self._sentences = SentenceScorer(backend, self._texts)
         self._copies = copies_by_row(backend)
-        # The confidence reads the first hit's anchoring and countries: only the hits that
-        # can come first need them (any of the read ones, when the reader re-orders them).
+        # The confidence reads the first hit's anchoring and subjects (subjects.py): only the
+        # hits that can come first need them (any read one, when the reader re-orders them).
         reorders = settings.reader and settings.reader_weight > 0
         self._judged = settings.reader_passages if reorders else 1
         # The weights of the signals, in the order search() lists them, summing to 1.
