@@ -38,6 +38,7 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
+from ..search.variants import data_lines
 from ..store.lexical import tokenize_strings
 from .reader_pairs import POSITIVE, ReaderPair
 
@@ -74,9 +75,7 @@ _NOT_HEADS = frozenset(
 def antonyms() -> dict[str, str]:
     """Each word of ``data/antonyms.txt`` mapped to its opposite, both ways."""
     table: dict[str, str] = {}
-    for line in ANTONYMS.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
+    for line in data_lines(ANTONYMS):
         first, second = line.split()
         for word, other in ((first, second), (second, first)):
             if word in table:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..store.lexical import tokenize_strings
 from .answer_types import NAME, wanted_type
-from .variants import canonical, country_heads
+from .variants import canonical, country_heads, data_lines
 
 TOLL_KINDS = Path(__file__).parent / "data" / "toll_kinds.txt"
 
@@ -31,6 +31,7 @@ _ASKS_FOR_A_COUNTRY = re.compile(
 _ASKS_HOW_MANY = re.compile(r"^(and |but |so |then )?how many\b")
 
 
+@lru_cache(maxsize=64)  # a search asks for its question's countries, then its tolls
 def terms_of(text: str) -> frozenset[str]:
     """A text's terms, stemmed as BM25 stems them and joined as variants.py joins them."""
     return frozenset(canonical(tokenize_strings([text])[0]))
@@ -86,9 +87,7 @@ def _tolls(terms: frozenset[str]) -> frozenset[str]:
 def toll_kinds() -> dict[str, str]:
     """Each toll word's term (stemmed, joined as variants.py joins) and its kind."""
     kinds: dict[str, str] = {}
-    for line in TOLL_KINDS.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
+    for line in data_lines(TOLL_KINDS):
         kind, _, words = line.partition(":")
         for term in canonical(tokenize_strings([words])[0]):
             if kinds.setdefault(term, kind.strip()) != kind.strip():

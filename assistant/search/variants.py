@@ -31,13 +31,15 @@ def canonical_terms() -> dict[str, str]:
     return {**_table(WORD_FAMILIES), **_table(DEMONYMS)}
 
 
+def data_lines(path: Path) -> list[str]:
+    """The lines of a word-list data file, without its blank lines and "#" comments."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
 @lru_cache(maxsize=2)
 def _table(path: Path) -> dict[str, str]:
-    groups = [
-        line.split()
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+    groups = [line.split() for line in data_lines(path)]
     # Stemmed as BM25 stems question and article words; stop words drop out.
     stemmed = tokenize_strings([" ".join(words) for words in groups])
     canonical: dict[str, str] = {}
@@ -91,10 +93,8 @@ def country_forms(word: str) -> CountryForms | None:
 @lru_cache(maxsize=1)
 def _forms() -> dict[str, CountryForms]:
     forms: dict[str, CountryForms] = {}
-    for line in DEMONYMS.read_text(encoding="utf-8").splitlines():
+    for line in data_lines(DEMONYMS):
         words = line.split()
-        if not words or line.startswith("#"):
-            continue
         others = words[1:]
         peoples = tuple(w for w in others if w.endswith("s") and w[:-1] in others)
         adjectives = tuple(w for w in others if w + "s" in others)
