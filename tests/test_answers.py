@@ -262,8 +262,11 @@ def test_the_other_sides_toll_is_not_offered_as_the_answer(bot: Assistant) -> No
     assert not filtered.found  # ...but not as an answer
     # Unfiltered, Azerbaijan's own figure answers it, and Armenia's answers the other question.
     assert bot.ask(question).found and "2,783" in bot.ask(question).best.highlight
+    # Armenia's own figures answer the other question: "376 of its soldiers had died" (a
+    # figure counting soldiers, so first) and "its human losses in the war as 2,425".
     other = bot.ask("How many soldiers did Armenia lose?")
-    assert other.found and "2,425" in other.best.highlight
+    assert other.found and "376" in other.best.highlight
+    assert "2,425" in other.passages[1].highlight
 
 
 def test_another_kind_of_toll_is_not_offered_as_the_answer(bot: Assistant) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from ..store.lexical import tokenize_strings
 from .variants import canonical, is_country_word
 
-NUMBER, DURATION, DATE, NAME = "number", "duration", "date", "name"
+NUMBER, DURATION, DATE, DAY, YEAR, NAME = "number", "duration", "date", "day", "year", "name"
 # How many terms on either side of a candidate answer are searched for one of
 # the question's terms (chosen on the dev splits: 2 beat 3, 5 and 8).
 ANCHOR_WINDOW = 2
@@ -34,10 +34,11 @@ _WANTS = (
             r"|share|amount|total|rate|count))\b"
         ),
     ),
-    (
-        DATE,
-        re.compile(r"^((since|until) when|when|(in|on)? ?(what|which) (year|date|day|month))\b"),
-    ),
+    # "On what date ...?" is answered by a day ("Sept. 27", "Monday"), "In what year ...?"
+    # by a year: a sentence holding only "the early 1990s" does not date a day.
+    (DAY, re.compile(r"^((in|on) )?(what|which) (date|day)\b")),
+    (YEAR, re.compile(r"^((in|on|by|since|until) )?(what|which) year\b")),
+    (DATE, re.compile(r"^((since|until) when|when|((in|on) )?(what|which) month)\b")),
     (NAME, re.compile(r"^(who|whom|whose)\b")),
 )
 _NUMBER_WORDS = (
@@ -48,16 +49,25 @@ _NUMBER_WORDS = (
 _DURATIONS = (
     r"\ba (few |couple of )?(second|minute|hour|day|week|fortnight|month|year|decade|century)s?\b"
 )
+_YEARS = r"\b(1[0-9]{3}|20[0-9]{2})s?\b"
+_MONTHS = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+# "Sept. 27" or "May 2013"; a day takes a day's number: "September 27th", not "May 2013".
+_MONTH_NUMBER = rf"\b{_MONTHS}[a-z]*\.?\s+\d"
+_MONTH_DAY = rf"\b{_MONTHS}[a-z]*\.?\s+\d{{1,2}}(st|nd|rd|th)?\b"
+_DAY_MONTH = rf"\b\d{{1,2}}(st|nd|rd|th)?\s+(of\s+)?{_MONTHS}"
+_WEEKDAYS = r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b"
+_RELATIVE = (
+    r"\b(yesterday|today)\b"
+    r"|\b(last|next|this|early|late) (week|month|year|spring|summer|autumn|fall|winter)\b"
+)
 _HOLDS = {
     NUMBER: re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE),
     DURATION: re.compile(rf"\d|\b({_NUMBER_WORDS})\b|{_DURATIONS}", re.IGNORECASE),
     DATE: re.compile(
-        r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
-        r"[a-z]*\.?\s+\d|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
-        r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b|"
-        r"\b(last|next|this|early|late) (week|month|year|spring|summer|autumn|fall|winter)\b",
-        re.IGNORECASE,
+        rf"{_YEARS}|{_MONTH_NUMBER}|{_DAY_MONTH}|{_WEEKDAYS}|{_RELATIVE}", re.IGNORECASE
     ),
+    DAY: re.compile(rf"{_MONTH_DAY}|{_DAY_MONTH}|{_WEEKDAYS}", re.IGNORECASE),
+    YEAR: re.compile(_YEARS),
     # A capitalised word after the first word of the sentence: a name, roughly.
     NAME: re.compile(r"(?<=[\s(\"“'‘])[A-Z][a-z]+"),
 }

@@ -7,14 +7,14 @@ The shortlist is then scored by a weighted sum of signals (weights in
 ``Settings``): the passage's cosine similarity, its best sentence's cosine
 similarity, the share of the question's IDF-weighted terms in that sentence,
 the same share over the whole passage with each term weighted as well by the
-share of the shortlist that lacks it, whether that sentence holds the
-kind of answer the question wants (answer_types.py), and the share of the
-question's word pairs it holds in the same order (the sentence signals come
-from sentences.py). The best sentence is also the one highlighted. On SQuAD
-dev these signals beat BM25 and cosine alone and their plain fusion (see
-docs/quality.md): questions are usually answered by one
-sentence, and whether the question's rare words occur says more than BM25's
-length-normalised score.
+share of the shortlist that lacks it, whether that sentence holds the kind
+of answer the question wants (answer_types.py; for "how many X", a figure
+counting X), and the share of the question's word pairs it holds in the same
+order (the sentence signals come from sentences.py). The best sentence is
+also the one highlighted. On SQuAD dev these signals beat BM25 and cosine
+alone and their plain fusion (see docs/quality.md): questions are usually
+answered by one sentence, and whether the question's rare words occur says
+more than BM25's length-normalised score.
 
 ``Settings.retrieval`` switches to one search alone ("dense" or "lexical"),
 for comparison in ``python -m assistant eval``.
@@ -198,7 +198,9 @@ class Retriever:
         wanted = wanted_type(query)
         counted = counted_terms(query)
         asked, tolls = countries_asked(query), tolls_asked(query)
-        best = self._sentences.best(shortlist, query_vector, terms, term_weights, pairs, wanted)
+        best = self._sentences.best(
+            shortlist, query_vector, terms, term_weights, pairs, wanted, counted
+        )
         scores = []
         for row, sentence in zip(shortlist, best, strict=True):
             if mode == "hybrid":
@@ -210,7 +212,7 @@ class Retriever:
                     + w[2] * sentence.cosine
                     + w[3] * sentence.term_share
                     + w[4] * sentence.contrast
-                    + w[5] * sentence.typed
+                    + w[5] * sentence.fits
                     + w[6] * sentence.phrase
                 )
             else:

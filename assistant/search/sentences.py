@@ -4,9 +4,10 @@ Questions are usually answered by one sentence. For every sentence of the
 shortlisted passages this scores its cosine similarity to the question (the
 sentence vectors are computed at build time), the share of the question's
 IDF-weighted terms it holds, and whether it holds the kind of answer the
-question wants (answer_types.py); the best is the highlight, and its signals,
-with the passage's share of the terms and the sentence's share of the
-question's word pairs, score the passage (retrieval.py).
+question wants (answer_types.py; for "how many X", a figure counting X); the
+best is the highlight, and its signals, with the passage's share of the terms
+and the sentence's share of the question's word pairs, score the passage
+(retrieval.py).
 
 The passage's share of the terms that scores it weighs each term as well by
 how many of the shortlisted passages lack it ("contrast"): a term that every
@@ -47,6 +48,7 @@ class BestSentence:
     coverage: float
     contrast: float
     typed: bool
+    fits: bool  # holds the kind, or for "how many X" a figure counting X: in the score
     phrase: float
     scores: tuple[float, ...] = ()  # each sentence's score, in passage order
 
@@ -84,12 +86,14 @@ class SentenceScorer:
         term_weights: np.ndarray,
         pairs: list[str],
         wanted: str | None = None,
+        counted: Sequence[str] = (),
     ) -> list[BestSentence]:
         """Each row's best sentence, in the order of ``rows``.
 
         Sentences are chosen by cosine similarity plus a bonus for the share of
         the question's rarer words they contain (names and numbers matter) and
-        for holding the wanted kind of answer. ``terms`` (with their IDF
+        for holding the wanted kind of answer (for a "how many" question with
+        ``counted`` terms, a figure counting them). ``terms`` (with their IDF
         weights) and ``pairs`` are distinct. The sentences of all the rows are
         scored together, in a few array operations instead of a few per
         passage: this runs on every question, on every shortlisted passage.
@@ -141,7 +145,22 @@ class SentenceScorer:
         typed = np.ones(len(positions), dtype=bool)
         if wanted is not None:
             typed = np.concatenate([self._types(row, wanted) for row in rows])
-            scores += ANSWER_TYPE_WEIGHT * typed
+        # What the bonus goes to: the wanted kind, or for "how many civilians" a figure
+        # counting civilians (answer_types.counts), not "the 44-day war"; where no shortlisted
+        # sentence counts them ("How many servicemen are unaccounted for?" against "more
+        # than 100 missing"), any figure, as before. Own dev R@1 0.909 -> 0.920 and sentence
+        # 0.807 -> 0.818; SQuAD dev within 0.001 (its "how many" seldom names what follows
+        # the figure). The confidence still reads ``typed``: it was fitted on that.
+        fits = typed
+        if counted:
+            counting = np.zeros(len(positions), dtype=bool)
+            for row, begin in zip(rows, begins.tolist(), strict=True):
+                for index in self._counting(row, tuple(counted)):
+                    counting[begin + index] = True
+            if counting.any():
+                fits = counting
+        if wanted is not None or counted:
+            scores += ANSWER_TYPE_WEIGHT * fits
         # The first best sentence of each row: sort by row, then by score
         # descending; the sort is stable, so ties keep reading order.
         best = np.lexsort((-scores, segment))[begins]
@@ -160,6 +179,7 @@ class SentenceScorer:
             coverage_list,
             contrast_list,
             typed[best].tolist(),
+            fits[best].tolist(),
             phrase[best].tolist(),
             split,
             strict=True,

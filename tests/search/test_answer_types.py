@@ -6,9 +6,11 @@ import pytest
 
 from assistant.search.answer_types import (
     DATE,
+    DAY,
     DURATION,
     NAME,
     NUMBER,
+    YEAR,
     anchored,
     holds_type,
     wanted_type,
@@ -22,7 +24,10 @@ from assistant.store.lexical import stems
         ("How many soldiers died?", NUMBER),
         ("And how long did the talks last?", DURATION),
         ("When did the war start?", DATE),
-        ("In what year was the cathedral built?", DATE),
+        ("In what year was the cathedral built?", YEAR),
+        ("On what date did the fighting start?", DAY),
+        ("What day of the week is the market held?", DAY),
+        ("In which month did the talks begin?", DATE),
         ("Who is Oleg Kuznetsov?", NAME),
         ("Why did the talks fail?", None),
         ("What about Armenia?", None),
@@ -38,6 +43,24 @@ def test_holds_type() -> None:
     assert holds_type("The war began on September 27.", DATE)
     assert not holds_type("The war began in the autumn.", NUMBER)
     assert holds_type("anything", None)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "day", "year"),
+    [
+        # "On what date ...?" wants a day: a decade or a month's year dates none.
+        ("The war began on Sept. 27.", True, False),
+        ("It began on 27 September 2020.", True, True),
+        ("The talks resume on Mondays.", True, False),
+        ("A war in the early 1990s ended in a cease-fire.", False, True),
+        ("The bridge reopened in May 2013.", False, True),
+        ("It ended last week.", False, False),
+    ],
+)
+def test_a_day_and_a_year(sentence: str, day: bool, year: bool) -> None:
+    assert holds_type(sentence, DAY) is day
+    assert holds_type(sentence, YEAR) is year
+    assert holds_type(sentence, DATE) is (day or year or "last week" in sentence)
 
 
 QUESTION = "How many drones did Turkey sell to Azerbaijan?"
