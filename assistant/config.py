@@ -130,6 +130,12 @@ class Settings:
             back ("These cities ...", "He said ...") is shown with the sentence
             before it in its passage (search/antecedent.py); only the shown span
             moves, never past the passage.
+        highlight_continuation: a highlighted sentence is shown with the next
+            sentence of its passage when that one holds a tenth or more of the
+            question's IDF-weighted terms that the highlight lacks ("... Russia
+            deployed peacekeeper forces to the positions ..." with "They were
+            also stationed in the Lachin corridor" for "where were they
+            stationed?"); never past two sentences (search/antecedent.py).
         max_question_chars: longer questions are cut to this many characters.
         batch_size: texts per batch when embedding at build time.
     """
@@ -164,6 +170,7 @@ class Settings:
     figures_from: float | None = -2.21
     panel_from: float = -1.01
     highlight_antecedent: bool = True
+    highlight_continuation: bool = True
     max_question_chars: int = 1000
     batch_size: int = 32
 

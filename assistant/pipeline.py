@@ -17,7 +17,6 @@ from .encoding.embedder import Embedder
 from .encoding.reader import Reader
 from .errors import AssistantError, IndexNotFoundError
 from .search import answerability
-from .search.antecedent import with_antecedent
 from .search.comparison import IndexSentences, LazyReader
 from .search.figures import Discrepancy, Judge, find_discrepancies
 from .search.filters import Filters
@@ -306,7 +305,7 @@ class Assistant:
             answers.append(
                 Answer(
                     question=question,
-                    passages=tuple(self._passage(hit) for hit in hits),
+                    passages=self._passages(p.text, hits),
                     found=confidence >= threshold,
                     confidence=round(confidence, 4),
                     searched_for=p.text,
@@ -418,12 +417,17 @@ class Assistant:
             dtype=np.int64,
         )
 
-    def _passage(self, hit: Hit) -> Passage:
+    def _passages(self, query: str, hits: Sequence[Hit]) -> tuple[Passage, ...]:
+        """The hits as shown; their highlights reach back or on as ``Retriever.shown_span`` says."""
+        if not hits:
+            return ()
+        terms, weights = self.retriever.question_terms(query)
+        return tuple(self._passage(hit, terms, weights) for hit in hits)
+
+    def _passage(self, hit: Hit, terms: list[str], term_weights: np.ndarray) -> Passage:
         chunk = self.stored.chunks[hit.row]
         article = self._articles[chunk.article_id]
-        start, end = hit.sentence
-        if self.settings.highlight_antecedent:
-            start, end = with_antecedent(article.text, chunk.sentences, (start, end))
+        start, end = self.retriever.shown_span(hit.row, hit.sentence, terms, term_weights)
         return Passage(
             text=chunk.text,
             highlight=article.text[start:end],

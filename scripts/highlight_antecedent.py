@@ -1,11 +1,14 @@
 """Measure ``Settings.highlight_antecedent`` on the dev questions: how many highlights reach back.
 
+``--setting highlight_continuation`` measures the reach forward the same way
+(``Settings.highlight_continuation``), the other setting as it is by default.
 For the own dev split and the SQuAD articles held out from the reader's training
 (the dev questions ``tune_reader.py`` chooses on), with the setting off and on:
 how many first-passage highlights changed, the share holding an answer, and the
 highlights' mean length in characters. Test splits are not read.
 
     python scripts/highlight_antecedent.py --index DIR [--reader] [--squad-limit 600]
+        [--setting highlight_continuation]
 """
 
 from __future__ import annotations
@@ -27,10 +30,10 @@ from assistant.evaluation.datasets import (  # noqa: E402
 from assistant.evaluation.runner import open_assistant, select  # noqa: E402
 
 
-def measure(bot: Assistant, questions) -> dict[str, float]:
-    """Changed highlights, answer share and mean length, off against on."""
-    off = Assistant(bot.stored, bot.embedder, bot.settings.replace(highlight_antecedent=False))
-    on = Assistant(bot.stored, bot.embedder, bot.settings.replace(highlight_antecedent=True))
+def measure(bot: Assistant, questions, setting: str) -> dict[str, float]:
+    """Changed highlights, answer share and mean length, the setting off against on."""
+    off = Assistant(bot.stored, bot.embedder, bot.settings.replace(**{setting: False}))
+    on = Assistant(bot.stored, bot.embedder, bot.settings.replace(**{setting: True}))
     rows = []
     for question in questions:
         shown = []
@@ -54,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", default="index")
     parser.add_argument("--reader", action="store_true", help="with the reader on")
     parser.add_argument("--squad-limit", type=int, default=600)
+    parser.add_argument(
+        "--setting",
+        choices=("highlight_antecedent", "highlight_continuation"),
+        default="highlight_antecedent",
+    )
     args = parser.parse_args(argv)
     base = Settings(reader=args.reader)
     own = Assistant.load("corpus", args.index, settings=base)
@@ -74,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| dev set | questions | highlights changed | holds an answer, off -> on | mean length |")
     print("|---|---|---|---|---|")
     for name, (bot, questions) in sets.items():
-        m = measure(bot, questions)
+        m = measure(bot, questions, args.setting)
         print(
             f"| {name} | {m['questions']} | {m['changed']} | {m['answer off']:.3f} -> "
             f"{m['answer on']:.3f} | {m['length off']:.0f} -> {m['length on']:.0f} |"

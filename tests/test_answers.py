@@ -253,6 +253,62 @@ def test_a_highlight_that_refers_back_shows_the_sentence_it_refers_to(bot: Assis
     assert alone.ask(question).best.highlight.startswith("These cities are situated")
 
 
+@pytest.mark.parametrize(
+    ("question", "chosen", "going_on"),
+    [
+        # "stationed" is only in the next sentence, with the answer.
+        (
+            "Besides the positions Armenia had held, where were the Russian peacekeepers "
+            "stationed?",
+            "Under the provisions of the document, Russia deployed peacekeeper forces",
+            "They were also stationed in the Lachin corridor",
+        ),
+        # "homes" likewise: "Hundreds of thousands ... expelled from their homes".
+        (
+            "How many people were driven from their homes in the first Karabakh war?",
+            "In the first war, Armenians had won",
+            "Hundreds of thousands of Azeri population had been expelled from their homes",
+        ),
+    ],
+)
+def test_a_highlight_reaches_on_when_the_next_sentence_holds_the_questions_other_words(
+    bot: Assistant, question: str, chosen: str, going_on: str
+) -> None:
+    # Retriever.shown_span and SentenceScorer.continued: two whole sentences of the passage,
+    # one verbatim slice of the article.
+    best = bot.ask(question).best
+    assert best.highlight.startswith(chosen) and going_on in best.highlight
+    assert best.highlight in best.text
+    assert bot.article(best.article_id).text[best.highlight_start : best.highlight_end] == (
+        best.highlight
+    )
+    alone = Assistant(
+        bot.stored, bot.embedder, bot.settings.replace(highlight_continuation=False)
+    )
+    shown = alone.ask(question).best.highlight
+    assert shown.startswith(chosen) and going_on not in shown
+
+
+def test_every_highlight_is_one_or_two_whole_sentences_of_its_passage(bot: Assistant) -> None:
+    # Reaching back (antecedent) and on (continuation) never both: at most two sentences.
+    from assistant.evaluation.datasets import load_own_questions
+
+    chunks = {(c.article_id, c.start): c for c in bot.stored.chunks}
+    reached = 0
+    for question in load_own_questions():
+        for passage in bot.ask(question.question, history=list(question.history)).passages:
+            chunk = chunks[(passage.article_id, passage.start)]
+            inside = [
+                (s, e)
+                for s, e in chunk.sentences
+                if passage.highlight_start <= s and e <= passage.highlight_end
+            ]
+            assert inside and inside[0][0] == passage.highlight_start, passage.highlight
+            assert inside[-1][1] == passage.highlight_end and len(inside) <= 2, passage.highlight
+            reached += len(inside) == 2
+    assert reached  # the check sees two-sentence highlights
+
+
 def test_the_other_sides_toll_is_not_offered_as_the_answer(bot: Assistant) -> None:
     # The New York Times article gives Armenia's 376 dead and says Azerbaijan "has not been
     # releasing body counts": the sentence names Armenia, not the question's Azerbaijan.

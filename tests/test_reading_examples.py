@@ -83,13 +83,13 @@ def _miss(reason: str):
             "Which Azerbaijani cities outside Nagorno-Karabakh were shelled?",
             ("Ganja", "Barda", "Tartar", "Mingachevir"),
         ),
-        pytest.param(
+        # The reader still prefers "A mine explosion in Nagorno-Karabakh has left one
+        # Azerbaijani soldier dead ..." (0.47) to the quote naming Madagiz (-0.42), but the
+        # next sentence holds the question's "took place" and the village, so the highlight
+        # reaches on over it (Settings.highlight_continuation, search/sentences.py).
+        (
             "Where did the mine explosion that injured a Russian serviceman take place?",
             ("Madagiz",),
-            marks=_miss(
-                "'A mine explosion in Nagorno-Karabakh has left one Azerbaijani soldier dead...' "
-                "(0.47) beats the quote naming Madagiz (-0.42)"
-            ),
         ),
         # The quote on mine casualties ("... killing and injuring both military servicemen and
         # civilians ...", a figure only in "the 44-day war") ranked first; the passage score's

@@ -168,8 +168,7 @@ class Retriever:
                 when matching sentences.
         """
         settings = self.settings
-        tokens = tokenize_strings([query])[0]
-        tokens = [t for t in tokens if t not in QUESTION_TERMS] or tokens
+        tokens = _search_tokens(query)
         dense, lexical = self._candidates(tokens, query_vector, rows)
         top_lexical = max(lexical.values(), default=0.0) or 1.0
         mode = settings.retrieval
@@ -199,7 +198,7 @@ class Retriever:
         counted = counted_terms(query)
         asked, tolls = countries_asked(query), tolls_asked(query)
         best = self._sentences.best(
-            shortlist, query_vector, terms, term_weights, pairs, wanted, counted
+            shortlist, query_vector, terms, term_weights, pairs, wanted, counted, asked
         )
         scores = []
         for row, sentence in zip(shortlist, best, strict=True):
@@ -272,6 +271,28 @@ class Retriever:
             )
         return hits
 
+    def question_terms(self, query: str) -> tuple[list[str], np.ndarray]:
+        """The query's distinct terms as sentences are matched, and their IDF weights."""
+        terms = list(dict.fromkeys(canonical(_search_tokens(query))))
+        return terms, self.backend.idf(terms)
+
+    def shown_span(
+        self, row: int, span: tuple[int, int], terms: list[str], term_weights: np.ndarray
+    ) -> tuple[int, int]:
+        """What a passage's highlight shows of ``span``: with what it refers back to, or else
+        with the next sentence when that one goes on to answer (``Settings.highlight_antecedent``
+        and ``highlight_continuation``); never more than two sentences.
+        """
+        settings = self.settings
+        chunk = self.backend.chunks[row]
+        if settings.highlight_antecedent:
+            back = with_antecedent(self._texts[chunk.article_id], chunk.sentences, span)
+            if back != span:
+                return back
+        if settings.highlight_continuation:
+            return self._sentences.continued(row, span, terms, term_weights)
+        return span
+
     def _candidates(
         self, tokens: list[str], query_vector: np.ndarray, rows: np.ndarray | None
     ) -> tuple[dict[int, float], dict[int, float]]:
@@ -333,6 +354,12 @@ class Retriever:
             picked.update(position_of.get(row, -1) for row in self._copies.get(int(rows[best]), ()))
             taken[articles[best]] = taken.get(articles[best], 0) + 1
         return chosen
+
+
+def _search_tokens(query: str) -> list[str]:
+    """The query's BM25 tokens, without the question words (``QUESTION_TERMS``) unless all are."""
+    tokens = tokenize_strings([query])[0]
+    return [t for t in tokens if t not in QUESTION_TERMS] or tokens
 
 
 def copies_by_row(backend: SearchBackend) -> dict[int, tuple[int, ...]]:
