@@ -282,9 +282,7 @@ def test_a_highlight_reaches_on_when_the_next_sentence_holds_the_questions_other
     assert bot.article(best.article_id).text[best.highlight_start : best.highlight_end] == (
         best.highlight
     )
-    alone = Assistant(
-        bot.stored, bot.embedder, bot.settings.replace(highlight_continuation=False)
-    )
+    alone = Assistant(bot.stored, bot.embedder, bot.settings.replace(highlight_continuation=False))
     shown = alone.ask(question).best.highlight
     assert shown.startswith(chosen) and going_on not in shown
 
