@@ -419,15 +419,13 @@ class Assistant:
 
     def _passages(self, query: str, hits: Sequence[Hit]) -> tuple[Passage, ...]:
         """The hits as shown; their highlights reach back or on as ``Retriever.shown_span`` says."""
-        if not hits:
-            return ()
-        terms, weights = self.retriever.question_terms(query)
-        return tuple(self._passage(hit, terms, weights) for hit in hits)
+        shares = self.retriever.term_shares(query) if hits else {}
+        return tuple(self._passage(hit, shares) for hit in hits)
 
-    def _passage(self, hit: Hit, terms: list[str], term_weights: np.ndarray) -> Passage:
+    def _passage(self, hit: Hit, shares: Mapping[str, float]) -> Passage:
         chunk = self.stored.chunks[hit.row]
         article = self._articles[chunk.article_id]
-        start, end = self.retriever.shown_span(hit.row, hit.sentence, terms, term_weights)
+        start, end = self.retriever.shown_span(hit.row, hit.sentence, shares)
         return Passage(
             text=chunk.text,
             highlight=article.text[start:end],

@@ -27,7 +27,9 @@ freed place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -130,6 +132,9 @@ class Retriever:
             [numbers[chunk.article_id] for chunk in backend.chunks], dtype=np.int64
         )
         self._sentences = SentenceScorer(backend, self._texts)
+        # A question's terms, for its search and again for its shown highlights.
+        self._matched = lru_cache(maxsize=64)(self._match)
+        self._shares = lru_cache(maxsize=64)(self._share)
         self._copies = copies_by_row(backend)
         # The confidence reads the first hit's anchoring and subjects (subjects.py): only the
         # hits that can come first need them (any read one, when the reader re-orders them).
@@ -184,9 +189,7 @@ class Retriever:
             return []
         # Matched against sentences with a country and its people's words as one
         # (variants.py); BM25 above searched the words as they are.
-        matched = canonical(tokens)
-        terms = list(dict.fromkeys(matched))  # distinct, in order of first appearance
-        term_weights = self.backend.idf(terms)
+        matched, terms, term_weights = self._matched(query)
         if focus is not None:
             own = set(canonical(tokenize_strings([focus])[0]))
             term_weights = term_weights * np.array(
@@ -271,17 +274,31 @@ class Retriever:
             )
         return hits
 
-    def question_terms(self, query: str) -> tuple[list[str], np.ndarray]:
-        """The query's distinct terms as sentences are matched, and their IDF weights."""
-        terms = list(dict.fromkeys(canonical(_search_tokens(query))))
-        return terms, self.backend.idf(terms)
+    def term_shares(self, query: str) -> dict[str, float]:
+        """Each distinct term of the query, as sentences are matched, with its share of the
+        query's IDF weight (the shares sum to 1; empty for a query without terms)."""
+        return self._shares(query)
+
+    def _match(self, query: str) -> tuple[list[str], list[str], np.ndarray]:
+        """The query's terms as sentences are matched; distinct, in order; their IDF weights."""
+        matched = canonical(_search_tokens(query))
+        terms = list(dict.fromkeys(matched))
+        weights = self.backend.idf(terms)
+        weights.flags.writeable = False  # kept (``_matched``) and shared by the callers
+        return matched, terms, weights
+
+    def _share(self, query: str) -> dict[str, float]:
+        _, terms, weights = self._matched(query)
+        total = float(weights.sum())
+        return {t: w / total for t, w in zip(terms, weights.tolist(), strict=True)} if total else {}
 
     def shown_span(
-        self, row: int, span: tuple[int, int], terms: list[str], term_weights: np.ndarray
+        self, row: int, span: tuple[int, int], shares: Mapping[str, float]
     ) -> tuple[int, int]:
         """What a passage's highlight shows of ``span``: with what it refers back to, or else
         with the next sentence when that one goes on to answer (``Settings.highlight_antecedent``
-        and ``highlight_continuation``); never more than two sentences.
+        and ``highlight_continuation``; ``shares`` from ``term_shares``); never more than two
+        sentences.
         """
         settings = self.settings
         chunk = self.backend.chunks[row]
@@ -290,7 +307,7 @@ class Retriever:
             if back != span:
                 return back
         if settings.highlight_continuation:
-            return self._sentences.continued(row, span, terms, term_weights)
+            return self._sentences.continued(row, span, shares)
         return span
 
     def _candidates(

@@ -18,7 +18,7 @@ article, which all hold its name; our articles all hold "Karabakh".
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -282,33 +282,35 @@ class SentenceScorer:
         return frozenset().union(*covered)
 
     def continued(
-        self, row: int, span: tuple[int, int], terms: list[str], term_weights: np.ndarray
+        self, row: int, span: tuple[int, int], shares: Mapping[str, float]
     ) -> tuple[int, int]:
         """``span`` reaching over the next sentence of its passage when that one goes on to answer.
 
         The next sentence goes on when it holds at least ``CONTINUATION_SHARE`` of the
-        question's IDF-weighted ``terms`` that the span lacks: the question's words are
-        spread over the two. "Where were the Russian peacekeepers stationed?" chooses
-        "... Russia deployed peacekeeper forces to the positions previously held by
-        Armenia ..."; the next, "They were also stationed in the Lachin corridor ...",
-        holds "stationed" and the answer. A span that does not end a sentence of the
-        passage, or ends its last, is returned as it is.
+        question's IDF weight (``shares``: each term's share) in terms that the span lacks:
+        the question's words are spread over the two. "Where were the Russian peacekeepers
+        stationed?" chooses "... Russia deployed peacekeeper forces to the positions
+        previously held by Armenia ..."; the next, "They were also stationed in the Lachin
+        corridor ...", holds "stationed" and the answer. A span that does not end a
+        sentence of the passage, or ends its last, is returned as it is.
         """
         spans = self.backend.chunks[row].sentences
-        ends = [end for _, end in spans]
-        if span[1] not in ends or ends.index(span[1]) + 1 == len(spans):
-            return span
-        after = spans[ends.index(span[1]) + 1]
-        total = float(term_weights.sum())
-        if total <= 0:
-            return span
-        inside, next_terms = self.terms_within(row, span), self.terms_within(row, after)
-        added = sum(
-            weight
-            for term, weight in zip(terms, term_weights.tolist(), strict=True)
-            if term in next_terms and term not in inside
-        )
-        return (span[0], after[1]) if added / total >= CONTINUATION_SHARE else span
+        held = self._sentence_terms(row)
+        inside: frozenset[str] = frozenset()
+        for index, (start, end) in enumerate(spans):
+            if span[0] <= start and end <= span[1]:
+                inside |= held[index]
+            if end == span[1]:
+                if index + 1 == len(spans):
+                    return span
+                following = held[index + 1]
+                added = sum(
+                    share
+                    for term, share in shares.items()
+                    if term in following and term not in inside
+                )
+                return (span[0], spans[index + 1][1]) if added >= CONTINUATION_SHARE else span
+        return span
 
     def _terms_by_sentence(self, row: int) -> tuple[frozenset[str], ...]:
         held: list[set[str]] = [set() for _ in self.backend.chunks[row].sentences]
