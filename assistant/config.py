@@ -157,8 +157,8 @@ class Settings:
     lexical_weight: float = 0.0
     diversity: float = 0.05
     followup_focus: float = 3.0
-    found_threshold: float = 0.42
-    answers_from: float = 0.6
+    found_threshold: float = 0.41
+    answers_from: float = 0.55
     reader: bool = False
     reader_threshold: float = 0.33
     reader_passages: int = 3

@@ -7,6 +7,9 @@ Run from the repository root (scikit-learn comes with sentence-transformers):
     python scripts/fit_answerability.py --band     # where "may answer" ends, for the shipped model
     python scripts/fit_answerability.py --extend other_countries [--reader]
         # one new signal's weight, the shipped model's others and threshold kept
+    python scripts/fit_answerability.py --threshold-only [--reader]
+        # the shipped model kept whole, its threshold chosen again by the same rule
+        # (after a change to retrieval moved the dev questions' signals)
 
 It prints the coefficients to paste into ``assistant/search/answerability.py`` and,
 as a Markdown table and as the plot ``docs/abstention.png`` (matplotlib, from
@@ -108,8 +111,15 @@ def main(argv: list[str] | None = None) -> None:
         help="fit only this signal's weight, keeping the shipped model's other weights, bias "
         "and threshold (a signal added to a fitted model changes nothing else)",
     )
+    parser.add_argument(
+        "--threshold-only",
+        action="store_true",
+        help="keep the shipped weights and bias; choose only the threshold again, on dev",
+    )
     parser.add_argument("--index", default="index", help="index folder (default: index)")
     args = parser.parse_args(argv)
+    if args.threshold_only and args.extend is not None:
+        parser.error("--threshold-only keeps every weight: it does not go with --extend")
     if args.band:
         return fit_band(args.index)
     if args.reader_folder is not None:
@@ -137,11 +147,14 @@ def main(argv: list[str] | None = None) -> None:
     weight = np.r_[np.full(len(own_y), own_weight), np.ones(len(squad_y))]
     x, y = np.r_[own_x, squad_x], np.r_[own_y, squad_y]
     strata = 2 * y + np.r_[np.ones(len(own_y)), np.zeros(len(squad_y))]
-    c = choose_regularisation(x, y, weight, strata)
-    print(f"C = {c} (5-fold cross-validated log loss on the dev split)")
-    model = LogisticRegression(C=c, max_iter=2000)
-    model.fit(x, y, sample_weight=weight)
     prefix = "READER_" if reader is not None else ""
+    if args.threshold_only:
+        model = shipped(LogisticRegression(), names, reader is not None)
+    else:
+        c = choose_regularisation(x, y, weight, strata)
+        print(f"C = {c} (5-fold cross-validated log loss on the dev split)")
+        model = LogisticRegression(C=c, max_iter=2000)
+        model.fit(x, y, sample_weight=weight)
     if args.extend is not None:
         model = extended(model, names, args.extend, reader is not None, x, y, weight, c)
     print(f"{prefix}WEIGHTS = {{")
@@ -180,6 +193,16 @@ def main(argv: list[str] | None = None) -> None:
             )
     default = PLOT.with_name("abstention-reader.png") if reader is not None else PLOT
     plot(curves, args.plot or default)
+
+
+def shipped(model, names, reading: bool):
+    """``model`` set to the shipped weights and bias (answerability.py), to predict with."""
+    weights = answerability.READER_WEIGHTS if reading else answerability.WEIGHTS
+    bias = answerability.READER_BIAS if reading else answerability.BIAS
+    model.coef_ = np.array([[weights[n] for n in names]])
+    model.intercept_ = np.array([bias])
+    model.classes_ = np.array([False, True])
+    return model
 
 
 def extended(model, names, signal: str, reading: bool, x, y, weight, c: float):

@@ -64,7 +64,7 @@ def test_no_hits_means_no_confidence() -> None:
     ],
 )
 def test_the_verdict_bands(confidence: float, threshold: float, expected: str) -> None:
-    assert verdict(confidence, threshold, Settings()) == expected
+    assert verdict(confidence, threshold, Settings(answers_from=0.6)) == expected
 
 
 def test_may_answer_is_only_said_of_a_found_answer() -> None:
