@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from functools import lru_cache
 
 from ..store.lexical import tokenize_strings
 from .variants import canonical, is_country_word
@@ -81,6 +82,7 @@ _CANDIDATES = {
 }
 
 
+@lru_cache(maxsize=256)  # a search asks it three times: ranking, subjects, confidence
 def wanted_type(question: str) -> str | None:
     """The kind of answer a question asks for, or None when it is not clear."""
     words = question.strip().lower()

@@ -134,8 +134,11 @@ def outlet_asked(question: str, outlets: Iterable[str]) -> tuple[str, str] | Non
         >>> outlet_asked("When did it start, according to Sputnik?", ["Sputnik", "Trend"])
         ('Sputnik', 'When did it start?')
     """
+    matches = list(_ACCORDING.finditer(question))
+    if not matches:  # most questions: no need to read the outlets' names
+        return None
     names = {_without_the(outlet): outlet for outlet in outlets if outlet.strip()}
-    for match in _ACCORDING.finditer(question):
+    for match in matches:
         outlet = names.get(_without_the(match.group("name")))
         if outlet is not None:
             rest = question[: match.start()] + " " + question[match.end() :]

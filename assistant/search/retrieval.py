@@ -173,7 +173,7 @@ class Retriever:
                 when matching sentences.
         """
         settings = self.settings
-        tokens = _search_tokens(query)
+        tokens, matched, terms, term_weights = self._matched(query)
         dense, lexical = self._candidates(tokens, query_vector, rows)
         top_lexical = max(lexical.values(), default=0.0) or 1.0
         mode = settings.retrieval
@@ -187,9 +187,8 @@ class Retriever:
         shortlist = shortlist[: max(k * 2, settings.rerank_depth)]
         if not shortlist:  # BM25 alone, and no passage holds a word of the query
             return []
-        # Matched against sentences with a country and its people's words as one
-        # (variants.py); BM25 above searched the words as they are.
-        matched, terms, term_weights = self._matched(query)
+        # ``matched``: the tokens as sentences are matched, with a country and its people's
+        # words as one (variants.py); BM25 above searched the words as they are.
         if focus is not None:
             own = set(canonical(tokenize_strings([focus])[0]))
             term_weights = term_weights * np.array(
@@ -279,16 +278,18 @@ class Retriever:
         query's IDF weight (the shares sum to 1; empty for a query without terms)."""
         return self._shares(query)
 
-    def _match(self, query: str) -> tuple[list[str], list[str], np.ndarray]:
-        """The query's terms as sentences are matched; distinct, in order; their IDF weights."""
-        matched = canonical(_search_tokens(query))
+    def _match(self, query: str) -> tuple[list[str], list[str], list[str], np.ndarray]:
+        """The query's BM25 tokens; the same as sentences are matched; those distinct, in
+        order; their IDF weights. Kept (``_matched``) and shared by the callers: not changed."""
+        tokens = _search_tokens(query)
+        matched = canonical(tokens)
         terms = list(dict.fromkeys(matched))
         weights = self.backend.idf(terms)
-        weights.flags.writeable = False  # kept (``_matched``) and shared by the callers
-        return matched, terms, weights
+        weights.flags.writeable = False
+        return tokens, matched, terms, weights
 
     def _share(self, query: str) -> dict[str, float]:
-        _, terms, weights = self._matched(query)
+        _, _, terms, weights = self._matched(query)
         total = float(weights.sum())
         return {t: w / total for t, w in zip(terms, weights.tolist(), strict=True)} if total else {}
 
