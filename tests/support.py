@@ -5,7 +5,9 @@ from __future__ import annotations
 import atexit
 import functools
 import hashlib
+import importlib.util
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,6 +29,18 @@ SEED_ARTICLES = (
     "003_42076aacbf9b2f73.md",
     "004_27c0f59227408853.md",
 )
+
+
+def load_script(name: str):
+    """A script of ``scripts/`` as a module (they are commands, not a package).
+
+    Registered in ``sys.modules`` before it runs: dataclasses look their module up there.
+    """
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def copy_seed_articles(source: Path, folder: Path) -> Path:

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from assistant.search import answerability
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support import load_script
 
 
 @pytest.fixture(scope="module")
 def fit():
-    path = REPO / "scripts/fit_answerability.py"
-    spec = importlib.util.spec_from_file_location("fit_answerability", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("fit_answerability")
 
 
 @pytest.mark.parametrize("reading", [False, True])

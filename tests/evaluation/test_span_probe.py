@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 from assistant.encoding.reader import load_tokenizer
-from tests.support import REPO
+from tests.support import load_script
 
 needs_squad = pytest.mark.squad  # skipped without the SQuAD files (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
 def probe():
-    path = REPO / "scripts/span_reader_probe.py"
-    spec = importlib.util.spec_from_file_location("span_reader_probe", path)
-    module = importlib.util.module_from_spec(spec)
-    # Registered before it runs: dataclasses look their module up in sys.modules.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("span_reader_probe")
 
 
 @pytest.fixture(scope="module")

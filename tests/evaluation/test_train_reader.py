@@ -6,7 +6,6 @@ asked, and checkpoints that give back the weights, AdamW moments and position th
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -17,16 +16,9 @@ import pytest
 from assistant.encoding.reader import MODEL_FILE, READER_DIR, Reader, sha256_of
 from assistant.evaluation.reader_pairs import ReaderPair
 from assistant.training.loop import load_checkpoint, rp_digest, save_checkpoint
-from tests.support import REPO
+from tests.support import REPO, load_script
 
 TRAINING_MODULES = ("data", "model", "loop", "export", "card")
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("train_reader", REPO / "scripts/train_reader.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_the_training_modules_load_no_torch_transformers_or_onnxruntime() -> None:
@@ -75,7 +67,7 @@ def test_a_smoke_run_makes_a_loadable_reader_and_leaves_the_shipped_one_alone(
     tmp_path: Path,
 ) -> None:
     shipped = sha256_of(READER_DIR / MODEL_FILE) if (READER_DIR / MODEL_FILE).is_file() else None
-    script = load_script()
+    script = load_script("train_reader")
     options = ["--smoke", "--threads", "1", "--swap-share", "1.0", "--reword-share", "1.0"]
     assert script.main([*options, "--work", str(tmp_path / "work")]) == 0
     out = tmp_path / "work" / "output"
