@@ -135,7 +135,8 @@ class Settings:
             question's IDF-weighted terms that the highlight lacks ("... Russia
             deployed peacekeeper forces to the positions ..." with "They were
             also stationed in the Lachin corridor" for "where were they
-            stationed?"); never past two sentences (search/antecedent.py).
+            stationed?"); never past two sentences (``SentenceScorer.continued``,
+            ``Retriever.shown_span``).
         max_question_chars: longer questions are cut to this many characters.
         batch_size: texts per batch when embedding at build time.
     """
