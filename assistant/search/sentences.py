@@ -295,22 +295,14 @@ class SentenceScorer:
         sentence of the passage, or ends its last, is returned as it is.
         """
         spans = self.backend.chunks[row].sentences
-        held = self._sentence_terms(row)
-        inside: frozenset[str] = frozenset()
-        for index, (start, end) in enumerate(spans):
-            if span[0] <= start and end <= span[1]:
-                inside |= held[index]
-            if end == span[1]:
-                if index + 1 == len(spans):
-                    return span
-                following = held[index + 1]
-                added = sum(
-                    share
-                    for term, share in shares.items()
-                    if term in following and term not in inside
-                )
-                return (span[0], spans[index + 1][1]) if added >= CONTINUATION_SHARE else span
-        return span
+        last = next((i for i, (_, end) in enumerate(spans) if end == span[1]), None)
+        if last is None or last + 1 == len(spans):
+            return span
+        inside, following = self.terms_within(row, span), self._sentence_terms(row)[last + 1]
+        added = sum(
+            share for term, share in shares.items() if term in following and term not in inside
+        )
+        return (span[0], spans[last + 1][1]) if added >= CONTINUATION_SHARE else span
 
     def _terms_by_sentence(self, row: int) -> tuple[frozenset[str], ...]:
         held: list[set[str]] = [set() for _ in self.backend.chunks[row].sentences]
