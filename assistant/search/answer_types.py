@@ -40,7 +40,8 @@ _WANTS = (
     (DAY, re.compile(r"^((in|on) )?(what|which) (date|day)\b")),
     (YEAR, re.compile(r"^((in|on|by|since|until) )?(what|which) year\b")),
     (DATE, re.compile(r"^((since|until) when|when|((in|on) )?(what|which) month)\b")),
-    (NAME, re.compile(r"^(who|whom|whose)\b")),
+    # "What was the name of the soldier ...?" asks for a name as "Who ...?" does.
+    (NAME, re.compile(r"^(who|whom|whose|(what|which) (is|was|are|were) (the )?names? of)\b")),
 )
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
@@ -94,8 +95,31 @@ def wanted_type(question: str) -> str | None:
 
 
 def holds_type(sentence: str, kind: str | None) -> bool:
-    """True when the sentence holds an answer of that kind (always for None)."""
-    return kind is None or bool(_HOLDS[kind].search(sentence))
+    """True when the sentence holds an answer of that kind (always for None).
+
+    A name is a capitalised word that is not the sentence's first and names no country,
+    people or capital, month or weekday: "the Azerbaijani president, Armenia's PM, and
+    the president of Russia" names no one who could answer "Who was the president of
+    Armenia?".
+    """
+    if kind is None:
+        return True
+    if kind == NAME:
+        return any(not _names_nothing(m.group()) for m in _HOLDS[NAME].finditer(sentence))
+    return bool(_HOLDS[kind].search(sentence))
+
+
+_NOT_NAMES = re.compile(
+    r"(january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
+    rf"|{_WEEKDAYS}|mrs?|ms|dr",
+    re.IGNORECASE,
+)
+
+
+def _names_nothing(word: str) -> bool:
+    """A capitalised word that is no answer to "who": a country's word, a month, a title."""
+    return bool(_NOT_NAMES.fullmatch(word)) or is_country_word(word)
 
 
 def anchored(sentence: str, kind: str | None, question: str, terms: Collection[str]) -> bool:

@@ -29,6 +29,7 @@ from assistant.store.lexical import stems
         ("What day of the week is the market held?", DAY),
         ("In which month did the talks begin?", DATE),
         ("Who is Oleg Kuznetsov?", NAME),
+        ("What was the name of the soldier killed by the mine?", NAME),
         ("Why did the talks fail?", None),
         ("What about Armenia?", None),
     ],
@@ -43,6 +44,23 @@ def test_holds_type() -> None:
     assert holds_type("The war began on September 27.", DATE)
     assert not holds_type("The war began in the autumn.", NUMBER)
     assert holds_type("anything", None)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Mnatsakanyan was due to meet the Minsk Group co-chairs.", True),
+        ("The Russian Foreign Ministry mediated the talks.", True),
+        ("Mr. Putin invited both foreign ministers.", True),
+        # Countries, their peoples and capitals, months and titles name no one who answers
+        # "Who was the president of Armenia?".
+        ("Made by the Azerbaijani president, Armenia's PM and the president of Russia.", False),
+        ("The talks in Moscow ended on Monday, October 12.", False),
+        ("He said it to Mr. and Mrs. nobody in particular.", False),
+    ],
+)
+def test_a_name_is_no_country_month_or_title(sentence: str, expected: bool) -> None:
+    assert holds_type(sentence, NAME) is expected
 
 
 @pytest.mark.parametrize(
