@@ -13,7 +13,9 @@ in the product when the first passage is the wrong one. With ``--tydi`` also
 the answer sentence first within its passage on TyDi QA GoldP's English *dev*
 questions (information-seeking, written before their authors saw the passage:
 closer to how our users ask than SQuAD's), every other sentence of the passage
-against it.
+against it. With ``--agreement``, how closely the second folder's logits follow the first's
+on the valid pairs: what a reproduction of the shipped reader is checked by (its card states
+the tolerance).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
+
+import numpy as np
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -38,7 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folders", nargs="+", type=Path, help="reader folders (model.onnx)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tydi", action="store_true", help="also TyDi GoldP English dev")
+    parser.add_argument(
+        "--agreement",
+        action="store_true",
+        help="also the second folder's logits against the first's on the valid pairs",
+    )
     args = parser.parse_args(argv)
+    if args.agreement and len(args.folders) < 2:
+        parser.error("--agreement compares two folders: give the shipped one, then the other")
     model_dir = resolve_model_path(BASE_MODEL)
     valid = rp.build_pairs("valid", unanswerable_others=1)
     mined = rp.mined_pairs("valid", embed=bi_encoder(model_dir, args.threads))
@@ -77,8 +88,10 @@ def main(argv: list[str] | None = None) -> int:
                 lambda pairs, p=path: score_onnx(p, tokenizer, pairs, 128, args.threads),
             )
         )
+    logits = {}
     for name, score in scorers:
-        figures = metrics(valid, score(valid))
+        logits[name] = score(valid)
+        figures = metrics(valid, logits[name])
         paired = score(positives + mined)
         versus = rp.auc(paired[: len(positives)], paired[len(positives) :])
         extra = f" {rp.sentence_first(tydi, score(tydi)):.3f} |" if tydi else ""
@@ -86,7 +99,28 @@ def main(argv: list[str] | None = None) -> int:
             f"| {name} | {figures['sentence_first']:.3f} "
             f"| {figures['auc_answer_vs_plausible']:.3f} | {versus:.3f} |" + extra
         )
+    if args.agreement:
+        first, second = (logits[str(folder)] for folder in args.folders[:2])
+        print(agreement(valid, first, second))
     return 0
+
+
+def agreement(pairs, first: np.ndarray, second: np.ndarray) -> str:
+    """How closely ``second``'s logits follow ``first``'s: correlation, differences, and the
+    share of questions whose best-scored sentence is the same."""
+    best: dict[str, tuple[int, int]] = {}
+    for number, pair in enumerate(pairs):
+        a, b = best.get(pair.group, (number, number))
+        a = number if first[number] > first[a] else a
+        b = number if second[number] > second[b] else b
+        best[pair.group] = (a, b)
+    same = np.mean([a == b for a, b in best.values()])
+    difference = np.abs(first - second)
+    return (
+        f"\nagreement on {len(pairs)} valid pairs: Pearson {np.corrcoef(first, second)[0, 1]:.4f}, "
+        f"mean |difference| {difference.mean():.3f}, max {difference.max():.3f}; "
+        f"the same best sentence for {same:.3f} of {len(best)} questions"
+    )
 
 
 if __name__ == "__main__":
