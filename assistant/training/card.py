@@ -346,6 +346,15 @@ Valid figures during training (torch fp32):
 |---|---|---|---|
 {history}
 
+**Reproducing it.** The command above, run again from a clean clone with `../shared` beside it,
+trains the same pairs in the same seeded order; the float arithmetic of another CPU (or thread
+count) moves the weights a little, so the model is reproduced within a tolerance, not bit for
+bit. `python scripts/compare_readers.py assistant/encoding/data/reader NEW_FOLDER --agreement`
+checks it on the valid pairs: each valid figure within 0.01 of this card's, the logits' Pearson
+correlation with this model's at least 0.99 (this model's own int8 against fp32 logits: about
+0.996), and the same best sentence for at least 0.95 of the valid questions. The measured runs
+are in docs/quality.md ("The reader, reproduced").
+
 ## Figures
 
 *Right sentence first*: the share of answerable questions (with at least one other sentence in
