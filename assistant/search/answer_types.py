@@ -98,9 +98,9 @@ def holds_type(sentence: str, kind: str | None) -> bool:
     """True when the sentence holds an answer of that kind (always for None).
 
     A name is a capitalised word that is not the sentence's first and names no country,
-    people or capital, month or weekday: "the Azerbaijani president, Armenia's PM, and
-    the president of Russia" names no one who could answer "Who was the president of
-    Armenia?".
+    people or capital, month, weekday or title (Mr, Dr): "the Azerbaijani president,
+    Armenia's PM, and the president of Russia" names no one who could answer "Who was the
+    president of Armenia?".
     """
     if kind is None:
         return True
