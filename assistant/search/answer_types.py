@@ -109,10 +109,10 @@ def holds_type(sentence: str, kind: str | None) -> bool:
     return bool(_HOLDS[kind].search(sentence))
 
 
+# Months in full or as ``_MONTHS`` abbreviates them ("Mayor" and "Marshal" stay names).
 _NOT_NAMES = re.compile(
-    r"(january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
-    rf"|{_WEEKDAYS}|mrs?|ms|dr",
+    rf"{_MONTHS}|january|february|march|april|june|july|august|september|october|november"
+    rf"|december|{_WEEKDAYS}|mrs?|ms|dr",
     re.IGNORECASE,
 )
 
